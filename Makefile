@@ -1,0 +1,28 @@
+# Quick start: `make demo` and `make test`. Both install missing Debian packages first.
+BUILD_DIR ?= build
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build demo test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR)
+
+demo: build
+	@scripts/demo.sh $(BUILD_DIR)/pmlab
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j2
+
+bench: build
+	@$(BUILD_DIR)/bench/pmlab_bench
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,131 @@
+#include "core/mlp.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace pmlab::core {
+
+Index MlpShape::ParameterCount() const {
+  Index count = 0;
+  for (int l = 0; l < Layers(); ++l) count += Index{widths[l + 1]} * (widths[l] + 1);
+  return count;
+}
+
+std::string MlpShape::ToString() const {
+  std::string s;
+  for (std::size_t i = 0; i < widths.size(); ++i) s += (i ? "-" : "") + std::to_string(widths[i]);
+  return s;
+}
+
+template <typename T>
+Mlp<T>::Mlp(MlpShape shape, LossHead head) : shape_(std::move(shape)), head_(head) {
+  if (shape_.widths.size() < 2) throw std::invalid_argument("an MLP needs at least input and output widths");
+  for (int w : shape_.widths)
+    if (w < 1) throw std::invalid_argument("MLP layer widths must be positive");
+  Index offset = 0;
+  for (int l = 0; l < shape_.Layers(); ++l) {
+    offsets_.push_back(offset);
+    offset += Index{shape_.widths[l + 1]} * (shape_.widths[l] + 1);
+  }
+  act_.resize(shape_.Layers());
+  delta_.resize(shape_.Layers());
+}
+
+template <typename T>
+const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs) {
+  const int layers = shape_.Layers();
+  for (int l = 0; l < layers; ++l) {
+    const int in = shape_.widths[l], out = shape_.widths[l + 1];
+    Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
+    Eigen::Map<const Vec> b(params.data() + offsets_[l] + Index{out} * in, out);
+    const Mat& prev = l == 0 ? inputs : act_[l - 1];
+    Mat& z = act_[l];
+    z.resize(out, prev.cols());
+    z.noalias() = w * prev;
+    z.colwise() += b;
+    if (l + 1 < layers) z = z.cwiseMax(T(0));
+  }
+  return act_.back();
+}
+
+template <typename T>
+T Mlp<T>::HeadLoss(const Mat& targets, Mat* output_grad) {
+  const Mat& out = act_.back();
+  if (targets.rows() != out.rows() || targets.cols() != out.cols())
+    throw std::invalid_argument("MLP targets must have one column per input and one row per output");
+  const T batch = static_cast<T>(out.cols());
+  T loss = 0;
+  if (head_ == LossHead::kMeanSquaredError) {
+    const T count = batch * static_cast<T>(out.rows());
+    loss = (out - targets).squaredNorm() / count;
+    if (output_grad) *output_grad = (out - targets) * (T(2) / count);
+    return loss;
+  }
+  if (output_grad) output_grad->resize(out.rows(), out.cols());
+  for (Index j = 0; j < out.cols(); ++j) {
+    const T max = out.col(j).maxCoeff();
+    const T lse = max + std::log((out.col(j).array() - max).exp().sum());
+    loss += (targets.col(j).array() * (lse - out.col(j).array())).sum();
+    if (output_grad)
+      output_grad->col(j).array() = ((out.col(j).array() - lse).exp() * targets.col(j).sum() - targets.col(j).array()) / batch;
+  }
+  return loss / batch;
+}
+
+template <typename T>
+T Mlp<T>::Loss(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets) {
+  Forward(params, inputs);
+  return HeadLoss(targets, nullptr);
+}
+
+template <typename T>
+T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                          Eigen::Ref<Vec> gradient) {
+  Forward(params, inputs);
+  const int layers = shape_.Layers();
+  const T loss = HeadLoss(targets, &delta_[layers - 1]);
+  for (int l = layers - 1; l >= 0; --l) {
+    const int in = shape_.widths[l], out = shape_.widths[l + 1];
+    const Mat& prev = l == 0 ? inputs : act_[l - 1];
+    Eigen::Map<Mat> gw(gradient.data() + offsets_[l], out, in);
+    Eigen::Map<Vec> gb(gradient.data() + offsets_[l] + Index{out} * in, out);
+    gw.noalias() = delta_[l] * prev.transpose();
+    gb = delta_[l].rowwise().sum();
+    if (l == 0) break;
+    // Back through the weights, then through the ReLU: act > 0 exactly where z > 0.
+    Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
+    Mat& d = delta_[l - 1];
+    d.resize(in, prev.cols());
+    d.noalias() = w.transpose() * delta_[l];
+    d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+  }
+  return loss;
+}
+
+template <typename T>
+Index Mlp<T>::CountCorrect(const Mat& outputs, const Mat& targets) {
+  Index correct = 0;
+  for (Index j = 0; j < outputs.cols(); ++j) {
+    Index predicted = 0, expected = 0;
+    outputs.col(j).maxCoeff(&predicted);
+    targets.col(j).maxCoeff(&expected);
+    correct += predicted == expected;
+  }
+  return correct;
+}
+
+template <typename T>
+void Mlp<T>::Initialize(const MlpShape& shape, Rng& rng, Eigen::Ref<Vec> params) {
+  if (params.size() != shape.ParameterCount()) throw std::invalid_argument("parameter vector has the wrong size");
+  Index i = 0;
+  for (int l = 0; l < shape.Layers(); ++l) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(shape.widths[l]));
+    const Index count = Index{shape.widths[l + 1]} * (shape.widths[l] + 1);
+    for (Index k = 0; k < count; ++k) params[i++] = static_cast<T>(rng.Uniform(-bound, bound));
+  }
+}
+
+template class Mlp<float>;
+template class Mlp<double>;
+
+}  // namespace pmlab::core

@@ -1,0 +1,40 @@
+// pmlab: the command line. Parses, builds, runs; every algorithm lives in the libraries.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <stdexcept>
+
+#include "runners/compare_command.h"
+#include "runners/train_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("pmlab: parallel momentum methods under biased gradient estimates", "pmlab");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "pmlab 0.1.0");
+
+  pmlab::supervised::TrainConfig train_config;
+  CLI::App* train = pmlab::runners::AddTrainCommand(app, train_config);
+  pmlab::runners::CompareConfig compare_config;
+  CLI::App* compare = pmlab::runners::AddCompareCommand(app, compare_config);
+
+  const std::string command = argc > 1 ? std::string("pmlab ") + argv[1] : std::string("pmlab");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << command << ": error: " << e.what() << "\n  (run '" << command << " --help' for the options)\n";
+    return 2;
+  }
+
+  try {
+    if (train->parsed()) return pmlab::runners::RunTrainCommand(*train, train_config);
+    if (compare->parsed()) return pmlab::runners::RunCompareCommand(compare_config);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << command << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << command << ": error: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

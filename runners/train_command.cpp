@@ -1,0 +1,103 @@
+#include "runners/train_command.h"
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+
+namespace pmlab::runners {
+namespace {
+
+CLI::Validator OpenClosedUnit() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && v > 0.0 && v <= 1.0) return {};
+        } catch (const std::exception&) {
+        }
+        return "value " + text + " not in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)";
+      },
+      "in (0, 1]");
+}
+
+CLI::Validator Positive() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && v > 0.0 && std::isfinite(v)) return {};
+        } catch (const std::exception&) {
+        }
+        return "value " + text + " must be a finite number > 0";
+      },
+      "> 0");
+}
+
+std::string DefaultOut() {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return std::string("runs/train-") + stamp;
+}
+
+}  // namespace
+
+CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
+  CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
+  t->footer(
+      "Writes RUN_DIR/config.toml (re-run with --config), metrics.csv (one row per round) and summary.json.\n"
+      "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).");
+  t->set_config("--config", "", "Read options from a TOML file (e.g. RUN_DIR/config.toml); flags override it");
+  t->allow_config_extras(CLI::config_extras_mode::error);
+  t->option_defaults()->always_capture_default();
+
+  t->add_option("--problem", c.problem, "fmnist (Fashion-MNIST MLP) or quadratic (strongly convex least squares)")
+      ->check(CLI::IsMember({"fmnist", "quadratic"}))->group("Problem");
+  t->add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files")->group("Problem");
+  t->add_option("--workers", c.workers, "Logical workers n; each owns a fixed shard")->check(CLI::Range(1, 1 << 24))->group("Problem");
+  t->add_option("--shard", c.shard, "How the training set is split: contiguous (the paper), iid, label-sorted")
+      ->check(CLI::IsMember({"contiguous", "iid", "label-sorted"}))->group("Problem");
+  t->add_option("--batch", c.batch, "full (whole shard per round, the paper) or B examples drawn per round")->group("Problem");
+  t->add_option("--hidden", c.hidden, "Hidden layer widths, e.g. 512,512 (the paper's 784-512-512-10), or none")->group("Problem");
+  t->add_option("--quadratic-dim", c.quadratic_dim, "Parameters of the quadratic problem")->check(CLI::Range(1, 100000))->group("Problem");
+  t->add_option("--quadratic-rows", c.quadratic_rows, "Rows of A per worker in the quadratic problem")
+      ->check(CLI::Range(1, 1000000))->group("Problem");
+
+  t->add_option("--iters", c.iters, "Rounds to run")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->group("Method");
+  t->add_option("--lr", c.lr, "Step size gamma")->check(Positive())->group("Method");
+  t->add_option("--beta", c.beta, "Weight of the new gradient in v = (1-beta) v + beta g; 1 = biased GD")
+      ->check(OpenClosedUnit())->group("Method");
+  t->add_flag("--nesterov", c.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")->group("Method");
+  t->add_option("--momentum-at", c.momentum_at, "server (the paper) or worker (each worker keeps v before its transform)")
+      ->check(CLI::IsMember({"server", "worker"}))->group("Method");
+  t->add_option("--schedule", c.schedule, "Step size schedule: constant, cosine, step:EVERY:FACTOR")->group("Method");
+  t->add_option("--compress", c.compress,
+                "Worker compressor: none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, qsgd:S. "
+                "F with a '.' is a fraction of d, K a count")
+      ->group("Biased operators");
+  t->add_option("--clip", c.clip, "Worker clipping before compression: none, norm:TAU (the paper), value:TAU")
+      ->group("Biased operators");
+  t->add_option("--error-feedback", c.error_feedback, "none, ef (classic), ef21")
+      ->check(CLI::IsMember({"none", "ef", "ef21"}))->group("Biased operators");
+
+  t->add_option("--seed", c.seed, "Run seed (data split, initialisation, worker streams)")->group("Run");
+  t->add_option("--threads", c.threads, "Threads (0 = all cores); never changes results")->check(CLI::Range(0, 1024))->group("Run");
+  t->add_option("--eval-every", c.eval_every, "Test loss/accuracy every N rounds and at the end (0 = never)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
+  t->add_option("--out", c.out, "Run folder to create (default runs/train-DATE-TIME)")->group("Run");
+  t->add_flag("--quiet", c.quiet, "No progress lines")->group("Run");
+  return t;
+}
+
+int RunTrainCommand(const CLI::App& command, supervised::TrainConfig& c) {
+  if (c.out.empty()) c.out = DefaultOut();
+  // Every resolved value, so the file repeats the run exactly (the output folder included:
+  // override it with --out when re-running).
+  std::string toml = "# pmlab train configuration; run again with: pmlab train --config THIS_FILE --out NEW_DIR\n";
+  toml += command.config_to_str(true, false);
+  return supervised::RunTrain(c, toml, std::cerr);
+}
+
+}  // namespace pmlab::runners

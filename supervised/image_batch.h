@@ -1,0 +1,19 @@
+#pragma once
+// Gathers images into the column-per-sample float batch the MLP reads, normalised as in the
+// paper's torchvision pipeline: (x / 255 - 0.5) / 0.5, and one-hot label columns.
+#include <cstdint>
+#include <span>
+
+#include "core/image_dataset.h"
+#include "core/types.h"
+
+namespace pmlab::supervised {
+
+void GatherImages(const core::ImageDataset& data, std::span<const std::int32_t> indices, core::Matrix& inputs,
+                  core::Matrix& targets);
+
+/// The same for the contiguous range [begin, begin + count).
+void GatherImageRange(const core::ImageDataset& data, core::Index begin, core::Index count, core::Matrix& inputs,
+                      core::Matrix& targets);
+
+}  // namespace pmlab::supervised
