@@ -62,10 +62,11 @@ std::unique_ptr<Compressor> MakeCompressor(std::string_view spec, Index dimensio
     if (name == "none") return std::make_unique<Identity>(dimension);
     return std::make_unique<ScaledSign>(dimension);
   }
+  if (name != "topk" && name != "randk" && name != "randk-biased" && name != "qsgd")
+    Reject(spec, "unknown compressor '" + std::string(name) + "'");
   if (!has_arg || arg.empty()) Reject(spec, "'" + std::string(name) + "' needs an argument after ':'");
   if (name == "topk") return std::make_unique<TopK>(dimension, ParseCount(spec, arg, dimension));
   if (name == "randk") return std::make_unique<RandK>(dimension, ParseCount(spec, arg, dimension), true);
-  if (name == "randk-biased") return std::make_unique<RandK>(dimension, ParseCount(spec, arg, dimension), false);
   if (name == "qsgd") {
     int levels = 0;
     auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), levels);
@@ -73,7 +74,8 @@ std::unique_ptr<Compressor> MakeCompressor(std::string_view spec, Index dimensio
       Reject(spec, "the number of levels S must be an integer of at least 1");
     return std::make_unique<Qsgd>(dimension, levels);
   }
-  Reject(spec, "unknown compressor '" + std::string(name) + "'");
+  // The one name left: randk-biased.
+  return std::make_unique<RandK>(dimension, ParseCount(spec, arg, dimension), false);
 }
 
 }  // namespace pmlab::core

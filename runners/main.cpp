@@ -10,6 +10,12 @@ int main(int argc, char** argv) {
   CLI::App app("pmlab: parallel momentum methods under biased gradient estimates", "pmlab");
   app.require_subcommand(1);
   app.set_version_flag("--version", "pmlab 0.1.0");
+  // Config files are read by the top-level app (CLI11 does not read them for subcommands);
+  // fallthrough lets `pmlab train --config FILE` reach it. Options sit in a [train] section.
+  app.set_config("--config", "", "Read options from a TOML file (a [SUBCOMMAND] section per subcommand)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.fallthrough();
+  app.option_defaults()->always_capture_default();
 
   pmlab::supervised::TrainConfig train_config;
   CLI::App* train = pmlab::runners::AddTrainCommand(app, train_config);
@@ -22,7 +28,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << command << ": error: " << e.what() << "\n  (run '" << command << " --help' for the options)\n";
+    std::string message = e.what();
+    const std::string unknown_key = "INI was not able to parse ";
+    if (message.starts_with(unknown_key))
+      message = "--config: unknown option '" + message.substr(unknown_key.size()) + "' in the config file";
+    std::cerr << command << ": error: " << message << "\n  (run '" << command << " --help' for the options)\n";
     return 2;
   }
 

@@ -47,11 +47,11 @@ std::string DefaultOut() {
 CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
   CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
   t->footer(
-      "Writes RUN_DIR/config.toml (re-run with --config), metrics.csv (one row per round) and summary.json.\n"
+      "--config FILE reads these options from a TOML file with a [train] section, such as a run's\n"
+      "RUN_DIR/config.toml; flags on the command line override it.\n"
+      "Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n"
       "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).");
-  t->set_config("--config", "", "Read options from a TOML file (e.g. RUN_DIR/config.toml); flags override it");
-  t->allow_config_extras(CLI::config_extras_mode::error);
-  t->option_defaults()->always_capture_default();
+  t->configurable();
 
   t->add_option("--problem", c.problem, "fmnist (Fashion-MNIST MLP) or quadratic (strongly convex least squares)")
       ->check(CLI::IsMember({"fmnist", "quadratic"}))->group("Problem");
@@ -96,7 +96,7 @@ int RunTrainCommand(const CLI::App& command, supervised::TrainConfig& c) {
   // Every resolved value, so the file repeats the run exactly (the output folder included:
   // override it with --out when re-running).
   std::string toml = "# pmlab train configuration; run again with: pmlab train --config THIS_FILE --out NEW_DIR\n";
-  toml += command.config_to_str(true, false);
+  toml += "[train]\n" + command.config_to_str(true, false);
   return supervised::RunTrain(c, toml, std::cerr);
 }
 

@@ -34,6 +34,10 @@ auto ForFlag(const char* flag, F&& parse) {
   }
 }
 
+void Check(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
 Index ParseBatch(const std::string& spec) {
   if (spec == "full") return 0;
   std::size_t used = 0;
@@ -142,6 +146,8 @@ Problem MakeQuadratic(const TrainConfig& c) {
   q.dimension = c.quadratic_dim;
   q.rows_per_worker = c.quadratic_rows;
   q.batch = ForFlag("--batch", [&] { return ParseBatch(c.batch); });
+  Check(q.batch <= q.rows_per_worker, "--batch: " + c.batch + " exceeds the " + std::to_string(q.rows_per_worker) +
+                                          " rows each worker holds (see --quadratic-rows)");
   auto problem = ForFlag("--problem quadratic", [&] { return std::make_unique<QuadraticProblem>(c.workers, q, c.seed); });
   Problem p;
   p.x0 = core::Vector::Zero(q.dimension);
@@ -155,10 +161,6 @@ Problem MakeQuadratic(const TrainConfig& c) {
   p.description = d.str();
   p.oracle = std::move(problem);
   return p;
-}
-
-void Check(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+#include "core/mlp.h"
+
+#include <gtest/gtest.h>
+
+namespace pmlab::core {
+namespace {
+
+using MlpD = Mlp<double>;
+
+struct Case {
+  MlpShape shape;
+  LossHead head;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.shape.ToString() << (c.head == LossHead::kSoftmaxCrossEntropy ? " cross-entropy" : " mse");
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.head == LossHead::kSoftmaxCrossEntropy ? "CrossEntropy_" : "Mse_";
+  for (int w : info.param.shape.widths) name += std::to_string(w) + "x";
+  name.pop_back();
+  return name;
+}
+
+// Random inputs and targets: soft-label columns for cross-entropy, Gaussian values for MSE.
+void MakeBatch(const MlpShape& shape, LossHead head, Index batch, Rng& rng, MlpD::Mat& x, MlpD::Mat& t) {
+  x.resize(shape.Inputs(), batch);
+  t.resize(shape.Outputs(), batch);
+  for (Index i = 0; i < x.size(); ++i) x(i) = rng.Normal();
+  for (Index j = 0; j < batch; ++j) {
+    if (head == LossHead::kSoftmaxCrossEntropy) {
+      t.col(j).setZero();
+      t(static_cast<Index>(rng.Below(shape.Outputs())), j) = 1.0;
+    } else {
+      for (Index r = 0; r < t.rows(); ++r) t(r, j) = rng.Normal();
+    }
+  }
+}
+
+class MlpGradientTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MlpGradientTest, MatchesCentralFiniteDifferences) {
+  const Case c = GetParam();
+  Rng rng(7);
+  MlpD mlp(c.shape, c.head);
+  MlpD::Vec params(c.shape.ParameterCount());
+  MlpD::Initialize(c.shape, rng, params);
+  MlpD::Mat x, t;
+  MakeBatch(c.shape, c.head, 6, rng, x, t);
+
+  MlpD::Vec grad(params.size());
+  mlp.LossAndGradient(params, x, t, grad);
+  MlpD::Vec numeric(params.size());
+  const double h = 1e-6;
+  for (Index i = 0; i < params.size(); ++i) {
+    MlpD::Vec p = params;
+    p[i] += h;
+    const double up = mlp.Loss(p, x, t);
+    p[i] -= 2 * h;
+    const double down = mlp.Loss(p, x, t);
+    numeric[i] = (up - down) / (2 * h);
+  }
+  EXPECT_LT((grad - numeric).norm() / grad.norm(), 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(Heads, MlpGradientTest,
+                         ::testing::Values(Case{{{5, 7, 4, 3}}, LossHead::kSoftmaxCrossEntropy},
+                                           Case{{{5, 7, 4, 3}}, LossHead::kMeanSquaredError},
+                                           Case{{{1, 40, 40, 1}}, LossHead::kMeanSquaredError},
+                                           Case{{{6, 4}}, LossHead::kSoftmaxCrossEntropy}),
+                         CaseName);
+
+TEST(MlpTest, PaperNetworkHas669706Parameters) {
+  EXPECT_EQ((MlpShape{{784, 512, 512, 10}}.ParameterCount()), 669706);
+}
+
+TEST(MlpTest, CrossEntropyOfUniformLogitsIsLogClasses) {
+  const MlpShape shape{{3, 4}};
+  Mlp<float> mlp(shape, LossHead::kSoftmaxCrossEntropy);
+  Mlp<float>::Vec zero = Mlp<float>::Vec::Zero(shape.ParameterCount());
+  Mlp<float>::Mat x = Mlp<float>::Mat::Random(3, 5), t = Mlp<float>::Mat::Zero(4, 5);
+  t.row(2).setOnes();
+  EXPECT_NEAR(mlp.Loss(zero, x, t), std::log(4.0f), 1e-6);
+}
+
+TEST(MlpTest, FloatAndDoubleAgree) {
+  const MlpShape shape{{8, 16, 5}};
+  Rng rng(3);
+  MlpD::Vec pd(shape.ParameterCount());
+  MlpD::Initialize(shape, rng, pd);
+  MlpD::Mat x, t;
+  MakeBatch(shape, LossHead::kSoftmaxCrossEntropy, 10, rng, x, t);
+  MlpD md(shape, LossHead::kSoftmaxCrossEntropy);
+  Mlp<float> mf(shape, LossHead::kSoftmaxCrossEntropy);
+  MlpD::Vec gd(pd.size());
+  Mlp<float>::Vec gf(pd.size());
+  const double ld = md.LossAndGradient(pd, x, t, gd);
+  const float lf = mf.LossAndGradient(pd.cast<float>(), x.cast<float>(), t.cast<float>(), gf);
+  EXPECT_NEAR(ld, lf, 1e-5);
+  EXPECT_LT((gd - gf.cast<double>()).norm() / gd.norm(), 1e-5);
+}
+
+TEST(MlpTest, CountCorrectComparesArgmax) {
+  Mlp<float>::Mat out(3, 3), target = Mlp<float>::Mat::Zero(3, 3);
+  out << 1, 0, 0,  //
+      0, 2, 0,     //
+      0, 0, -1;
+  target(0, 0) = 1;  // right
+  target(1, 1) = 1;  // right
+  target(2, 2) = 1;  // wrong: column 2's largest output is at row 0 or 1 (0)
+  EXPECT_EQ(Mlp<float>::CountCorrect(out, target), 2);
+}
+
+TEST(MlpTest, InitialisationIsWithinPyTorchBounds) {
+  const MlpShape shape{{100, 30, 10}};
+  Rng rng(1);
+  Mlp<float>::Vec p(shape.ParameterCount());
+  Mlp<float>::Initialize(shape, rng, p);
+  EXPECT_LE(p.head(30 * 101).cwiseAbs().maxCoeff(), 0.1f);
+  EXPECT_GT(p.head(30 * 101).cwiseAbs().maxCoeff(), 0.09f);
+  EXPECT_LE(p.tail(10 * 31).cwiseAbs().maxCoeff(), 1.0f / std::sqrt(30.0f));
+}
+
+TEST(MlpTest, RejectsBadShapes) {
+  EXPECT_THROW(Mlp<float>(MlpShape{{4}}, LossHead::kMeanSquaredError), std::invalid_argument);
+  EXPECT_THROW(Mlp<float>(MlpShape{{4, 0, 2}}, LossHead::kMeanSquaredError), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace pmlab::core
