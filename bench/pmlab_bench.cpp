@@ -1,0 +1,89 @@
+// Benchmarks behind docs/benchmarks.md (figures there, never assertions in tests).
+//   build/bench/pmlab_bench                       all of them
+//   build/bench/pmlab_bench --benchmark_filter=TopK
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "core/compressor.h"
+#include "core/mlp.h"
+#include "core/parallel_momentum.h"
+#include "supervised/classification_oracle.h"
+
+namespace pmlab {
+namespace {
+
+constexpr core::Index kPaperDimension = 669706;  // FCNN 784-512-512-10
+
+core::Vector Gaussian(core::Index d) {
+  core::Rng rng(1);
+  core::Vector v(d);
+  for (core::Index i = 0; i < d; ++i) v[i] = static_cast<float>(rng.Normal());
+  return v;
+}
+
+void Compress(benchmark::State& state, const char* spec) {
+  const core::Vector g = Gaussian(kPaperDimension);
+  const auto compressor = core::MakeCompressor(spec, kPaperDimension);
+  core::Vector out(kPaperDimension);
+  core::Rng rng(2);
+  for (auto _ : state) {
+    compressor->Compress(g, out, rng);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK_CAPTURE(Compress, TopK_2pct, "topk:0.02")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Compress, TopK_10pct, "topk:0.1")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Compress, RandK_2pct, "randk:0.02")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Compress, ScaledSign, "sign")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Compress, Qsgd_16, "qsgd:16")->Unit(benchmark::kMillisecond);
+
+// Fashion-MNIST is read once for all round benchmarks.
+const core::ImageDataset& Train() {
+  static const core::ImageDataset data = core::LoadMnistSplit(core::kFashionMnistDir, "train");
+  return data;
+}
+
+const core::MlpShape kPaperShape{{784, 512, 512, 10}};
+
+// One worker's full local gradient over its 600 images, on one thread.
+void WorkerGradient(benchmark::State& state) {
+  supervised::ClassificationOracle oracle(Train(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
+                                          kPaperShape, 0);
+  core::WorkerPool pool(1);  // pins BLAS to one thread
+  core::Vector x(kPaperShape.ParameterCount()), g(x.size());
+  core::Rng rng(1);
+  core::Mlp<float>::Initialize(kPaperShape, rng, x);
+  for (auto _ : state) benchmark::DoNotOptimize(oracle.Estimate(0, x, rng, g).loss);
+}
+BENCHMARK(WorkerGradient)->Unit(benchmark::kMillisecond);
+
+// One round of the paper's setting: 100 workers x 600 images, full local gradients, Top-2%,
+// momentum server. Argument: threads.
+void PaperRound(benchmark::State& state) {
+  supervised::ClassificationOracle oracle(Train(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
+                                          kPaperShape, 0);
+  core::WorkerPool pool(static_cast<int>(state.range(0)));
+  core::ParallelMomentumOptions o;
+  o.workers = 100;
+  o.momentum.lr = 0.5;
+  o.momentum.beta = 0.1;
+  o.transform.compress = state.range(1) ? "topk:0.02" : "none";
+  core::Vector x(kPaperShape.ParameterCount());
+  core::Rng rng(1);
+  core::Mlp<float>::Initialize(kPaperShape, rng, x);
+  core::ParallelMomentum method(o, oracle, pool, x, 1000);
+  method.Step();  // warm-up: per-thread scratch is sized on first use
+  for (auto _ : state) benchmark::DoNotOptimize(method.Step().train_loss);
+}
+BENCHMARK(PaperRound)
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "topk"})
+    ->Iterations(5)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace pmlab
+
+BENCHMARK_MAIN();
