@@ -1,39 +1,32 @@
 #include "runners/train_command.h"
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <iostream>
 
 namespace pmlab::runners {
 namespace {
 
-CLI::Validator OpenClosedUnit() {
+// A number for which `ok` holds; otherwise "value X <allowed>".
+CLI::Validator NumberWhere(bool (*ok)(double), const std::string& allowed, const std::string& name) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
+      [ok, allowed](std::string& text) -> std::string {
         try {
           std::size_t used = 0;
           const double v = std::stod(text, &used);
-          if (used == text.size() && v > 0.0 && v <= 1.0) return {};
+          if (used == text.size() && ok(v)) return {};
         } catch (const std::exception&) {
         }
-        return "value " + text + " not in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)";
+        return "value " + text + " " + allowed;
       },
-      "in (0, 1]");
+      name);
 }
 
-CLI::Validator Positive() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        try {
-          std::size_t used = 0;
-          const double v = std::stod(text, &used);
-          if (used == text.size() && v > 0.0 && std::isfinite(v)) return {};
-        } catch (const std::exception&) {
-        }
-        return "value " + text + " must be a finite number > 0";
-      },
-      "> 0");
-}
+const CLI::Validator kOpenClosedUnit = NumberWhere(
+    [](double v) { return v > 0.0 && v <= 1.0; }, "not in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)", "in (0, 1]");
+const CLI::Validator kPositive =
+    NumberWhere([](double v) { return v > 0.0 && std::isfinite(v); }, "must be a finite number > 0", "> 0");
 
 std::string DefaultOut() {
   const std::time_t now = std::time(nullptr);
@@ -66,9 +59,9 @@ CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
       ->check(CLI::Range(1, 1000000))->group("Problem");
 
   t->add_option("--iters", c.iters, "Rounds to run")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->group("Method");
-  t->add_option("--lr", c.lr, "Step size gamma")->check(Positive())->group("Method");
+  t->add_option("--lr", c.lr, "Step size gamma")->check(kPositive)->group("Method");
   t->add_option("--beta", c.beta, "Weight of the new gradient in v = (1-beta) v + beta g; 1 = biased GD")
-      ->check(OpenClosedUnit())->group("Method");
+      ->check(kOpenClosedUnit)->group("Method");
   t->add_flag("--nesterov", c.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")->group("Method");
   t->add_option("--momentum-at", c.momentum_at, "server (the paper) or worker (each worker keeps v before its transform)")
       ->check(CLI::IsMember({"server", "worker"}))->group("Method");
