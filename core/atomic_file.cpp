@@ -7,48 +7,64 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <string>
 
 namespace pmlab::core {
-namespace {
 
-[[noreturn]] void Fail(const std::filesystem::path& path, const char* what) {
-  throw std::runtime_error("cannot " + std::string(what) + " '" + path.string() + "': " + std::strerror(errno));
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
+  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  temp_ = (dir / ("." + path_.filename().string() + ".tmp-XXXXXX")).string();
+  fd_ = ::mkstemp(temp_.data());
+  if (fd_ < 0) Fail("create a temporary file for");
 }
 
-}  // namespace
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_.c_str());
+  }
+}
 
-void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string tmp_name = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(tmp_name.data());
-  if (fd < 0) Fail(path, "create a temporary file for");
-  std::size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+void AtomicFile::Fail(const char* what) const {
+  throw std::runtime_error("cannot " + std::string(what) + " '" + path_.string() + "': " + std::strerror(errno));
+}
+
+void AtomicFile::Write(const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd_, bytes, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp_name.c_str());
-      Fail(path, "write");
-    }
-    written += static_cast<std::size_t>(n);
+    if (n <= 0) Fail("write");
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::fchmod(fd, 0644) != 0) {
-    ::close(fd);
-    ::unlink(tmp_name.c_str());
-    Fail(path, "sync");
+}
+
+void AtomicFile::WriteAt(std::uint64_t offset, const void* data, std::size_t size) {
+  if (::pwrite(fd_, data, size, static_cast<off_t>(offset)) != static_cast<ssize_t>(size)) Fail("write");
+}
+
+void AtomicFile::Commit() {
+  if (::fchmod(fd_, 0644) != 0 || ::fsync(fd_) != 0) Fail("sync");
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temp_.c_str());
+    errno = saved;
+    Fail("rename a temporary file onto");
   }
-  ::close(fd);
-  if (::rename(tmp_name.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp_name.c_str());
-    Fail(path, "rename a temporary file onto");
-  }
+  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+}
+
+void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+  AtomicFile file(path);
+  file.Write(contents.data(), contents.size());
+  file.Commit();
 }
 
 }  // namespace pmlab::core

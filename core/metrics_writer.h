@@ -2,6 +2,7 @@
 // metrics.csv: one row per iteration, columns fixed at construction, every row flushed so that
 // a killed run keeps what it measured. Numbers are written in their shortest exact form, so
 // two runs can be compared bit for bit from their CSV files; an absent value is an empty cell.
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -16,6 +17,11 @@ class MetricsWriter {
 
   /// Creates (truncates) `path` and writes the header.
   MetricsWriter(const std::filesystem::path& path, std::vector<std::string> columns);
+  /// Continues `path` after a resume: keeps the header and the rows of iterations up to
+  /// `through` (rows a killed process wrote after its last checkpoint are dropped, so every
+  /// iteration appears once), then appends. Throws std::runtime_error if the header differs.
+  static MetricsWriter Resume(const std::filesystem::path& path, std::vector<std::string> columns, std::int64_t through);
+  MetricsWriter(MetricsWriter&& other) noexcept;
   ~MetricsWriter();
   MetricsWriter(const MetricsWriter&) = delete;
   MetricsWriter& operator=(const MetricsWriter&) = delete;
@@ -29,6 +35,9 @@ class MetricsWriter {
   static std::string Format(double value);
 
  private:
+  MetricsWriter() = default;
+  static std::string Header(const std::vector<std::string>& columns);
+
   std::filesystem::path path_;
   std::vector<std::string> columns_;
   std::FILE* file_ = nullptr;

@@ -2,9 +2,12 @@
 // The output folder of a run: config.toml (re-runnable with --config), metrics.csv, and
 // summary.json, which is written last and atomically, so that its presence means the run ended
 // (its "status" says how). Shared by every run kind.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pmlab::core {
 
@@ -13,11 +16,23 @@ class RunDirectory {
   /// Refuses (std::invalid_argument) a folder that already holds a run; creates it otherwise
   /// (std::runtime_error if that fails or it is not writable).
   static RunDirectory Create(const std::filesystem::path& dir);
+  /// An existing run folder (for resume); std::runtime_error if it holds no run.
+  static RunDirectory Open(const std::filesystem::path& dir);
 
   const std::filesystem::path& path() const { return dir_; }
   std::filesystem::path Metrics() const { return dir_ / "metrics.csv"; }
   std::filesystem::path Config() const { return dir_ / "config.toml"; }
   std::filesystem::path Summary() const { return dir_ / "summary.json"; }
+
+  std::filesystem::path Checkpoints() const { return dir_ / "checkpoints"; }
+  /// checkpoints/ckpt-NNNNNN.pmlab
+  std::filesystem::path CheckpointFor(std::int64_t iteration) const;
+  /// Checkpoint files by iteration, oldest first.
+  std::vector<std::pair<std::int64_t, std::filesystem::path>> ListCheckpoints() const;
+  /// Deletes all but the newest `keep` checkpoints (call after a new one is in place).
+  void PruneCheckpoints(int keep) const;
+  /// Deletes checkpoints of iterations after `iteration` (a resume from an older one).
+  std::vector<std::int64_t> DropCheckpointsAfter(std::int64_t iteration) const;
 
   void WriteConfig(std::string_view toml) const;
   void WriteSummary(std::string_view json) const;
@@ -26,6 +41,13 @@ class RunDirectory {
   explicit RunDirectory(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path dir_;
 };
+
+/// The checkpoint a user means by `target`: a checkpoint file itself, or the newest checkpoint
+/// of a run folder. Throws std::runtime_error naming what is missing.
+std::filesystem::path ResolveCheckpoint(const std::filesystem::path& target);
+
+/// The run folder a checkpoint file belongs to (RUN_DIR/checkpoints/ckpt-N.pmlab -> RUN_DIR).
+std::filesystem::path RunDirectoryOf(const std::filesystem::path& checkpoint);
 
 /// A JSON string literal for `text` (quotes, backslashes and control characters escaped).
 std::string JsonString(std::string_view text);

@@ -1,4 +1,4 @@
-#include "runners/compare_command.h"
+#include "runners/commands.h"
 
 #include <cmath>
 #include <cstdio>

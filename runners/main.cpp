@@ -3,8 +3,8 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "runners/compare_command.h"
-#include "runners/train_command.h"
+#include "core/stop_request.h"
+#include "runners/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app("pmlab: parallel momentum methods under biased gradient estimates", "pmlab");
@@ -19,6 +19,12 @@ int main(int argc, char** argv) {
 
   pmlab::supervised::TrainConfig train_config;
   CLI::App* train = pmlab::runners::AddTrainCommand(app, train_config);
+  pmlab::runners::ResumeConfig resume_config;
+  CLI::App* resume = pmlab::runners::AddResumeCommand(app, resume_config);
+  pmlab::runners::EvalConfig eval_config;
+  CLI::App* eval = pmlab::runners::AddEvalCommand(app, eval_config);
+  pmlab::runners::InspectConfig inspect_config;
+  CLI::App* inspect = pmlab::runners::AddInspectCommand(app, inspect_config);
   pmlab::runners::CompareConfig compare_config;
   CLI::App* compare = pmlab::runners::AddCompareCommand(app, compare_config);
 
@@ -36,8 +42,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  pmlab::core::InstallStopHandlers();
   try {
-    if (train->parsed()) return pmlab::runners::RunTrainCommand(*train, train_config);
+    if (resume->parsed()) return pmlab::runners::RunResumeCommand(resume_config);
+    if (eval->parsed()) return pmlab::runners::RunEvalCommand(eval_config);
+    if (inspect->parsed()) return pmlab::runners::RunInspectCommand(inspect_config);
+    if (train->parsed()) return pmlab::runners::RunTrainCommand(train_config);
     if (compare->parsed()) return pmlab::runners::RunCompareCommand(compare_config);
   } catch (const std::invalid_argument& e) {
     std::cerr << command << ": error: " << e.what() << "\n";

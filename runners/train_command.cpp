@@ -1,9 +1,10 @@
-#include "runners/train_command.h"
+#include "runners/commands.h"
 
 #include <chrono>
 #include <cmath>
 #include <ctime>
 #include <iostream>
+#include <sstream>
 
 namespace pmlab::runners {
 namespace {
@@ -62,7 +63,9 @@ CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
   t->add_option("--lr", c.lr, "Step size gamma")->check(kPositive)->group("Method");
   t->add_option("--beta", c.beta, "Weight of the new gradient in v = (1-beta) v + beta g; 1 = biased GD")
       ->check(kOpenClosedUnit)->group("Method");
-  t->add_flag("--nesterov", c.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")->group("Method");
+  // CLI11 does not capture a flag's default; config files need the current value.
+  t->add_flag("--nesterov", c.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")
+      ->default_str(c.nesterov ? "true" : "false")->group("Method");
   t->add_option("--momentum-at", c.momentum_at, "server (the paper) or worker (each worker keeps v before its transform)")
       ->check(CLI::IsMember({"server", "worker"}))->group("Method");
   t->add_option("--schedule", c.schedule, "Step size schedule: constant, cosine, step:EVERY:FACTOR")->group("Method");
@@ -80,17 +83,45 @@ CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
   t->add_option("--eval-every", c.eval_every, "Test loss/accuracy every N rounds and at the end (0 = never)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
   t->add_option("--out", c.out, "Run folder to create (default runs/train-DATE-TIME)")->group("Run");
-  t->add_flag("--quiet", c.quiet, "No progress lines")->group("Run");
+  t->add_option("--checkpoint-every", c.checkpoint_every, "Checkpoint every N rounds and at the end (0 = only at the end)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
+  t->add_option("--keep-checkpoints", c.keep_checkpoints, "Newest checkpoints kept in RUN_DIR/checkpoints")
+      ->check(CLI::Range(1, 1000000))->group("Run");
+  t->add_flag("--quiet", c.quiet, "No progress lines")->default_str(c.quiet ? "true" : "false")->group("Run");
   return t;
 }
 
-int RunTrainCommand(const CLI::App& command, supervised::TrainConfig& c) {
+supervised::TrainConfig ParseTrainConfig(const std::string& toml) {
+  CLI::App app;
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  supervised::TrainConfig config;
+  AddTrainCommand(app, config);
+  std::istringstream in(toml);
+  try {
+    app.parse_from_stream(in);
+  } catch (const CLI::ParseError& e) {
+    throw std::runtime_error(std::string("the stored config cannot be read: ") + e.what());
+  }
+  return config;
+}
+
+std::string TrainConfigToml(const supervised::TrainConfig& config) {
+  // Register the flags with `config` as their defaults and write them all back out.
+  CLI::App app;
+  app.option_defaults()->always_capture_default();
+  supervised::TrainConfig copy = config;
+  CLI::App* train = AddTrainCommand(app, copy);
+  std::vector<std::string> args{"train"};
+  app.parse(args);
+  return "# pmlab train configuration; run again with: pmlab train --config THIS_FILE --out NEW_DIR\n[train]\n" +
+         train->config_to_str(true, false);
+}
+
+int RunTrainCommand(supervised::TrainConfig& c) {
   if (c.out.empty()) c.out = DefaultOut();
   // Every resolved value, so the file repeats the run exactly (the output folder included:
   // override it with --out when re-running).
-  std::string toml = "# pmlab train configuration; run again with: pmlab train --config THIS_FILE --out NEW_DIR\n";
-  toml += "[train]\n" + command.config_to_str(true, false);
-  return supervised::RunTrain(c, toml, std::cerr);
+  return supervised::RunTrain(c, TrainConfigToml(c), std::cerr);
 }
 
 }  // namespace pmlab::runners

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libeigen3-dev libtbb-dev libcli11-dev libgtest-dev libbenchmark-dev
+  libeigen3-dev libtbb-dev libcereal-dev libcli11-dev libgtest-dev libbenchmark-dev
   libopenblas-dev zlib1g-dev dataset-fashion-mnist
 )
 

@@ -11,7 +11,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include <zlib.h>
+
+#include "core/checkpoint_file.h"
 #include "core/metrics_writer.h"
+#include "core/stop_request.h"
 #include "core/mlp.h"
 #include "core/parallel_momentum.h"
 #include "core/run_directory.h"
@@ -163,109 +167,255 @@ Problem MakeQuadratic(const TrainConfig& c) {
   return p;
 }
 
+
+const std::vector<double> kSummaryLevels = {2.0, 1.0, 0.7, 0.5, 0.4, 0.3};
+const std::vector<std::string> kColumns = {"iteration", "train_loss", "grad_norm", "transform_error", "bits", "bits_total",
+                                           "test_loss", "test_accuracy", "lr", "wall_seconds"};
+
+// One train run in memory: the objects built from the config, and the running figures that
+// the summary reports. Snapshot/Restore move all of it to and from a checkpoint.
+class TrainSession {
+ public:
+  explicit TrainSession(const TrainConfig& c) : config_(c), pool_(c.threads) {
+    Check(c.problem == "fmnist" || c.problem == "quadratic", "--problem: '" + c.problem + "' is unknown (allowed: fmnist, quadratic)");
+    Check(c.workers >= 1, "--workers: must be at least 1");
+    Check(c.iters >= 1, "--iters: must be at least 1");
+    Check(c.eval_every >= 0, "--eval-every: must be >= 0 (0 = never)");
+    Check(c.checkpoint_every >= 0, "--checkpoint-every: must be >= 0 (0 = only at the end)");
+    Check(c.keep_checkpoints >= 1, "--keep-checkpoints: must be at least 1");
+    Check(c.threads >= 0, "--threads: must be >= 0 (0 = all cores)");
+    Check(c.lr > 0 && std::isfinite(c.lr), "--lr: must be a finite number > 0");
+    Check(c.beta > 0 && c.beta <= 1, "--beta: must be in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)");
+
+    core::ParallelMomentumOptions options;
+    options.workers = c.workers;
+    options.seed = c.seed;
+    options.momentum.lr = c.lr;
+    options.momentum.beta = c.beta;
+    options.momentum.nesterov = c.nesterov;
+    options.momentum.placement = ForFlag("--momentum-at", [&] { return ParsePlacement(c.momentum_at); });
+    options.momentum.schedule = ForFlag("--schedule", [&] { return core::StepSchedule::Parse(c.schedule); });
+    options.transform.clip = ForFlag("--clip", [&] { return core::Clipping::Parse(c.clip); });
+    options.transform.compress = c.compress;
+    options.transform.error_feedback = ForFlag("--error-feedback", [&] { return core::ParseErrorFeedback(c.error_feedback); });
+
+    data_.reserve(2);  // the evaluation closure holds references into it
+    problem_ = c.problem == "fmnist" ? MakeFmnist(c, pool_, data_) : MakeQuadratic(c);
+    if (!data_.empty()) {
+      const core::ImageDataset& train = data_[0];
+      fingerprint_ = {train.size(), train.features(), train.classes,
+                      static_cast<std::uint32_t>(crc32(0, train.labels.data(), static_cast<uInt>(train.labels.size())))};
+    }
+    // Building the method checks the compressor against the dimension.
+    method_ = ForFlag("--compress", [&] {
+      return std::make_unique<core::ParallelMomentum>(options, *problem_.oracle, pool_, problem_.x0, c.iters);
+    });
+    first_below_.assign(kSummaryLevels.size(), 0);
+  }
+
+  const Problem& problem() const { return problem_; }
+  std::int64_t iteration() const { return method_->state().iteration; }
+
+  TrainCheckpoint Snapshot(std::string_view toml) const {
+    TrainCheckpoint ck;
+    ck.config_toml = toml;
+    ck.state = method_->state();
+    ck.workers = method_->workers();
+    ck.data = fingerprint_;
+    ck.bits_total = bits_total_;
+    ck.wall_seconds = Wall();
+    ck.last_train_loss = last_train_loss_;
+    ck.first_below = first_below_;
+    ck.evaluated = last_eval_.has_value();
+    if (last_eval_) {
+      ck.eval_loss = last_eval_->loss;
+      ck.eval_accuracy = last_eval_->accuracy.value_or(std::numeric_limits<double>::quiet_NaN());
+    }
+    return ck;
+  }
+
+  // Puts the run where the checkpoint left it, after checking that the checkpoint fits the
+  // config and the data found now.
+  void Restore(const TrainCheckpoint& ck, const std::string& source) {
+    const auto refuse = [&](const std::string& why) {
+      throw std::runtime_error("checkpoint '" + source + "' does not match " + why);
+    };
+    if (!(ck.data == fingerprint_))
+      refuse("the training data found now (" + std::to_string(fingerprint_.examples) + " examples; the run started with " +
+             std::to_string(ck.data.examples) + " and other labels or sizes) in '" + config_.data_dir + "'");
+    const core::Index d = problem_.oracle->Dimension();
+    const bool started = ck.state.iteration > 0;
+    if (ck.state.iteration < 0 || ck.state.x.size() != d || ck.state.v.size() != (started ? d : 0))
+      refuse("the model of its config (" + std::to_string(d) + " parameters)");
+    if (static_cast<int>(ck.workers.size()) != config_.workers) refuse("its config's " + std::to_string(config_.workers) + " workers");
+    const bool feedback = config_.error_feedback != "none";
+    const bool worker_momentum = config_.momentum_at == "worker";
+    for (const auto& w : ck.workers)
+      if (w.feedback.size() != (feedback ? d : 0) || w.momentum.size() != (worker_momentum && started ? d : 0))
+        refuse("its config's error feedback and momentum placement");
+    if (ck.first_below.size() != kSummaryLevels.size()) refuse("this version's summary levels");
+    method_->mutable_state() = ck.state;
+    method_->workers() = ck.workers;
+    bits_total_ = ck.bits_total;
+    wall_before_ = ck.wall_seconds;
+    last_train_loss_ = ck.last_train_loss;
+    first_below_ = ck.first_below;
+    last_eval_.reset();
+    if (ck.evaluated)
+      last_eval_ = Evaluation{ck.eval_loss, std::isnan(ck.eval_accuracy) ? std::nullopt : std::optional(ck.eval_accuracy)};
+  }
+
+  Evaluation Evaluate() const { return problem_.evaluate(method_->state().x); }
+
+  /// Restarts the wall clock and the progress rate after a Restore.
+  void MarkResumed() {
+    resumed_at_ = iteration();
+    start_ = std::chrono::steady_clock::now();
+  }
+
+  // Runs rounds up to config.iters, writing metrics and checkpoints; returns the exit code.
+  int Run(const core::RunDirectory& dir, core::MetricsWriter& metrics, std::string_view toml, std::ostream& log) {
+    const TrainConfig& c = config_;
+    const std::int64_t report_every = std::max<std::int64_t>(1, c.iters / 20);
+    const auto checkpoint = [&] {
+      SaveTrainCheckpoint(dir.CheckpointFor(iteration()), Snapshot(toml));
+      dir.PruneCheckpoints(c.keep_checkpoints);
+    };
+    std::string status = "completed";
+    int code = kExitOk;
+    for (std::int64_t k = iteration() + 1; k <= c.iters; ++k) {
+      const core::RoundStats r = method_->Step();
+      bits_total_ += r.bits;
+      last_train_loss_ = r.train_loss;
+      std::optional<Evaluation> eval;
+      if (r.finite && c.eval_every > 0 && (k % c.eval_every == 0 || k == c.iters)) last_eval_ = eval = Evaluate();
+      metrics.Write({double(k), r.train_loss, r.grad_norm, r.transform_error, r.bits, bits_total_,
+                     eval ? std::optional(eval->loss) : std::nullopt, eval ? eval->accuracy : std::nullopt,
+                     r.finite ? std::optional(r.lr) : std::nullopt, Wall()});
+      for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
+        if (first_below_[i] == 0 && r.train_loss <= kSummaryLevels[i]) first_below_[i] = k;
+      if (!r.finite) {
+        // The last good checkpoint stays as it is: resuming from it would diverge again, but it
+        // holds the parameters from before the blow-up.
+        status = "diverged";
+        code = kExitDiverged;
+        log << "pmlab train: diverged at round " << k << " (train loss " << r.train_loss << ", |g| " << r.grad_norm
+            << "); stopped, keeping the last good checkpoint. Try a smaller --lr or a clipping operator." << std::endl;
+        break;
+      }
+      const bool last = k == c.iters;
+      if (last || (c.checkpoint_every > 0 && k % c.checkpoint_every == 0) || core::StopSignal() != 0) checkpoint();
+      if (!c.quiet && (k % report_every == 0 || k == 1 || last)) Progress(k, r, eval, log);
+      if (const int signal = core::StopSignal(); signal != 0 && !last) {
+        log << "pmlab train: stopped by signal " << signal << " after round " << k << "; checkpoint written. Continue with: pmlab resume "
+            << dir.path().string() << std::endl;
+        return 128 + signal;
+      }
+    }
+    dir.WriteSummary(SummaryJson(status));
+    if (!c.quiet && status == "completed") {
+      log << "pmlab train: done in " << Duration(Wall()) << "; results in " << dir.path().string() << "/";
+      if (last_eval_ && last_eval_->accuracy)
+        log << "  (test accuracy " << std::fixed << std::setprecision(2) << 100 * *last_eval_->accuracy << "%)" << std::defaultfloat;
+      log << std::endl;
+    }
+    return code;
+  }
+
+ private:
+  double Wall() const { return wall_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+  void Progress(std::int64_t k, const core::RoundStats& r, const std::optional<Evaluation>& eval, std::ostream& log) const {
+    const double per_round = (Wall() - wall_before_) / static_cast<double>(k - resumed_at_);
+    log << "  round " << k << "/" << config_.iters << "  train_loss " << std::setprecision(4) << r.train_loss;
+    if (eval) {
+      log << "  test_loss " << eval->loss;
+      if (eval->accuracy) log << "  test_acc " << std::fixed << std::setprecision(2) << 100 * *eval->accuracy << "%" << std::defaultfloat;
+    }
+    log << "  " << std::setprecision(3) << per_round << " s/round  eta " << Duration(per_round * static_cast<double>(config_.iters - k))
+        << std::endl;
+  }
+
+  std::string SummaryJson(const std::string& status) const {
+    const auto number = [](std::optional<double> v) {
+      return v && std::isfinite(*v) ? core::MetricsWriter::Format(*v) : std::string("null");
+    };
+    std::ostringstream json;
+    json << "{\n  \"status\": " << core::JsonString(status) << ",\n  \"problem\": " << core::JsonString(config_.problem)
+         << ",\n  \"iterations\": " << iteration() << ",\n  \"parameters\": " << method_->state().x.size()
+         << ",\n  \"workers\": " << config_.workers << ",\n  \"threads\": " << pool_.threads()
+         << ",\n  \"final_train_loss\": " << number(last_train_loss_)
+         << ",\n  \"final_test_loss\": " << number(last_eval_ ? std::optional(last_eval_->loss) : std::nullopt)
+         << ",\n  \"final_test_accuracy\": " << number(last_eval_ ? last_eval_->accuracy : std::nullopt)
+         << ",\n  \"first_iteration_train_loss_below\": {";
+    for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
+      json << (i ? ", " : "") << '"' << core::MetricsWriter::Format(kSummaryLevels[i])
+           << "\": " << (first_below_[i] ? std::to_string(first_below_[i]) : "null");
+    json << "},\n  \"bits_total\": " << core::MetricsWriter::Format(bits_total_) << ",\n  \"wall_seconds\": " << core::MetricsWriter::Format(Wall())
+         << ",\n  \"parameter_hash\": \"" << std::hex << std::setw(16) << std::setfill('0') << Fnv1a(method_->state().x) << std::dec
+         << "\"\n}\n";
+    return json.str();
+  }
+
+  TrainConfig config_;
+  core::WorkerPool pool_;
+  std::vector<core::ImageDataset> data_;
+  Problem problem_;
+  DataFingerprint fingerprint_;
+  std::unique_ptr<core::ParallelMomentum> method_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  double wall_before_ = 0;
+  std::int64_t resumed_at_ = 0;
+  double bits_total_ = 0;
+  double last_train_loss_ = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::int64_t> first_below_;
+  std::optional<Evaluation> last_eval_;
+};
+
 }  // namespace
 
 int RunTrain(const TrainConfig& c, std::string_view config_toml, std::ostream& log) {
-  using Clock = std::chrono::steady_clock;
-  Check(c.problem == "fmnist" || c.problem == "quadratic", "--problem: '" + c.problem + "' is unknown (allowed: fmnist, quadratic)");
-  Check(c.workers >= 1, "--workers: must be at least 1");
-  Check(c.iters >= 1, "--iters: must be at least 1");
-  Check(c.eval_every >= 0, "--eval-every: must be >= 0 (0 = never)");
-  Check(c.threads >= 0, "--threads: must be >= 0 (0 = all cores)");
   Check(!c.out.empty(), "--out: a run folder is required");
-
-  core::ParallelMomentumOptions options;
-  options.workers = c.workers;
-  options.seed = c.seed;
-  options.momentum.lr = c.lr;
-  options.momentum.beta = c.beta;
-  options.momentum.nesterov = c.nesterov;
-  options.momentum.placement = ForFlag("--momentum-at", [&] { return ParsePlacement(c.momentum_at); });
-  options.momentum.schedule = ForFlag("--schedule", [&] { return core::StepSchedule::Parse(c.schedule); });
-  Check(c.lr > 0 && std::isfinite(c.lr), "--lr: must be a finite number > 0");
-  Check(c.beta > 0 && c.beta <= 1, "--beta: must be in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)");
-  options.transform.clip = ForFlag("--clip", [&] { return core::Clipping::Parse(c.clip); });
-  options.transform.compress = c.compress;
-  options.transform.error_feedback = ForFlag("--error-feedback", [&] { return core::ParseErrorFeedback(c.error_feedback); });
-
-  core::WorkerPool pool(c.threads);
-  std::vector<core::ImageDataset> data;
-  data.reserve(2);  // the evaluation closure holds a reference into it
-  Problem problem = c.problem == "fmnist" ? MakeFmnist(c, pool, data) : MakeQuadratic(c);
-  // Building the method checks the compressor against the dimension.
-  core::ParallelMomentum method = ForFlag("--compress", [&] {
-    return core::ParallelMomentum(options, *problem.oracle, pool, problem.x0, c.iters);
-  });
-
+  TrainSession session(c);
   const core::RunDirectory dir = core::RunDirectory::Create(c.out);
   dir.WriteConfig(config_toml);
-  core::MetricsWriter metrics(dir.Metrics(), {"iteration", "train_loss", "grad_norm", "transform_error", "bits", "bits_total",
-                                              "test_loss", "test_accuracy", "lr", "wall_seconds"});
+  std::filesystem::create_directories(dir.Checkpoints());
+  // A checkpoint before the first round: a run killed at any moment can be resumed.
+  SaveTrainCheckpoint(dir.CheckpointFor(0), session.Snapshot(config_toml));
+  core::MetricsWriter metrics(dir.Metrics(), kColumns);
   if (!c.quiet)
-    log << "pmlab train: " << problem.description << "\n  " << c.iters << " rounds, lr " << c.lr << ", beta " << c.beta
-        << ", compress " << c.compress << ", clip " << c.clip << ", " << pool.threads() << " threads -> " << dir.path().string()
-        << std::endl;
+    log << "pmlab train: " << session.problem().description << "\n  " << c.iters << " rounds, lr " << c.lr << ", beta " << c.beta
+        << ", compress " << c.compress << ", clip " << c.clip << " -> " << dir.path().string() << std::endl;
+  return session.Run(dir, metrics, config_toml, log);
+}
 
-  const std::vector<double> levels = {2.0, 1.0, 0.7, 0.5, 0.4, 0.3};
-  std::vector<std::optional<std::int64_t>> first_below(levels.size());
-  const auto start = Clock::now();
-  const std::int64_t report_every = std::max<std::int64_t>(1, c.iters / 20);
-  double bits_total = 0;
-  core::RoundStats last;
-  std::optional<Evaluation> last_eval;
-  std::string status = "completed";
-  for (std::int64_t k = 1; k <= c.iters; ++k) {
-    last = method.Step();
-    bits_total += last.bits;
-    const bool evaluate = last.finite && c.eval_every > 0 && (k % c.eval_every == 0 || k == c.iters);
-    std::optional<Evaluation> eval;
-    if (evaluate) last_eval = eval = problem.evaluate(method.state().x);
-    const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-    metrics.Write({double(k), last.train_loss, last.grad_norm, last.transform_error, last.bits, bits_total,
-                   eval ? std::optional(eval->loss) : std::nullopt, eval ? eval->accuracy : std::nullopt,
-                   last.finite ? std::optional(last.lr) : std::nullopt, wall});
-    for (std::size_t i = 0; i < levels.size(); ++i)
-      if (!first_below[i] && last.train_loss <= levels[i]) first_below[i] = k;
-    if (!last.finite) {
-      status = "diverged";
-      log << "pmlab train: diverged at round " << k << " (train loss " << last.train_loss << ", |g| " << last.grad_norm
-          << "); the run stopped with the last finite parameters. Try a smaller --lr or a clipping operator." << std::endl;
-      break;
-    }
-    if (!c.quiet && (k % report_every == 0 || k == 1 || k == c.iters)) {
-      log << "  round " << k << "/" << c.iters << "  train_loss " << std::setprecision(4) << last.train_loss;
-      if (eval) {
-        log << "  test_loss " << eval->loss;
-        if (eval->accuracy) log << "  test_acc " << std::fixed << std::setprecision(2) << 100 * *eval->accuracy << "%" << std::defaultfloat;
-      }
-      log << "  " << std::setprecision(3) << wall / k << " s/round  eta " << Duration(wall / k * (c.iters - k)) << std::endl;
-    }
-  }
+int ResumeTrain(const TrainConfig& c, std::string_view config_toml, const TrainCheckpoint& from,
+                const std::filesystem::path& checkpoint, std::ostream& log) {
+  TrainSession session(c);
+  session.Restore(from, checkpoint.string());
+  const std::int64_t k = session.iteration();
+  if (k >= c.iters)
+    throw std::invalid_argument("--iters: the run has already completed " + std::to_string(k) + " rounds; pass a larger --iters to extend it");
+  const core::RunDirectory dir = core::RunDirectory::Open(c.out);
+  const auto dropped = dir.DropCheckpointsAfter(k);
+  if (!dropped.empty() && !c.quiet)
+    log << "pmlab resume: resuming from round " << k << " discards " << dropped.size() << " later checkpoint(s)" << std::endl;
+  std::error_code ec;
+  std::filesystem::remove(dir.Summary(), ec);  // the run is not finished any more
+  dir.WriteConfig(config_toml);
+  core::MetricsWriter metrics = core::MetricsWriter::Resume(dir.Metrics(), kColumns, k);
+  session.MarkResumed();
+  if (!c.quiet)
+    log << "pmlab resume: " << dir.path().string() << " from round " << k << " to " << c.iters << " (" << session.problem().description
+        << ")" << std::endl;
+  return session.Run(dir, metrics, config_toml, log);
+}
 
-  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  const std::int64_t done = method.state().iteration;
-  std::ostringstream json;
-  json << std::setprecision(17) << "{\n  \"status\": " << core::JsonString(status) << ",\n  \"problem\": " << core::JsonString(c.problem)
-       << ",\n  \"iterations\": " << done << ",\n  \"parameters\": " << method.state().x.size()
-       << ",\n  \"workers\": " << c.workers << ",\n  \"threads\": " << pool.threads()
-       << ",\n  \"final_train_loss\": " << (std::isfinite(last.train_loss) ? core::MetricsWriter::Format(last.train_loss) : "null")
-       << ",\n  \"final_test_loss\": " << (last_eval ? core::MetricsWriter::Format(last_eval->loss) : "null")
-       << ",\n  \"final_test_accuracy\": "
-       << (last_eval && last_eval->accuracy ? core::MetricsWriter::Format(*last_eval->accuracy) : "null")
-       << ",\n  \"first_iteration_train_loss_below\": {";
-  for (std::size_t i = 0; i < levels.size(); ++i)
-    json << (i ? ", " : "") << '"' << core::MetricsWriter::Format(levels[i]) << "\": " << (first_below[i] ? std::to_string(*first_below[i]) : "null");
-  json << "},\n  \"bits_total\": " << core::MetricsWriter::Format(bits_total)
-       << ",\n  \"wall_seconds\": " << core::MetricsWriter::Format(wall)
-       << ",\n  \"parameter_hash\": \"" << std::hex << std::setw(16) << std::setfill('0') << Fnv1a(method.state().x) << std::dec
-       << "\"\n}\n";
-  dir.WriteSummary(json.str());
-  if (!c.quiet && status == "completed") {
-    log << "pmlab train: done in " << Duration(wall) << "; results in " << dir.path().string() << "/";
-    if (last_eval && last_eval->accuracy) log << "  (test accuracy " << std::fixed << std::setprecision(2) << 100 * *last_eval->accuracy << "%)";
-    log << std::defaultfloat << std::endl;
-  }
-  return status == "completed" ? kExitOk : kExitDiverged;
+CheckpointEvaluation EvaluateTrainCheckpoint(const TrainConfig& c, const TrainCheckpoint& checkpoint) {
+  TrainSession session(c);
+  session.Restore(checkpoint, "being evaluated");
+  const Evaluation e = session.Evaluate();
+  return {session.iteration(), e.loss, e.accuracy};
 }
 
 }  // namespace pmlab::supervised

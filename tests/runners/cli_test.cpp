@@ -134,7 +134,7 @@ TEST_F(CliTest, UnwritableOrOccupiedOutputIsRefused) {
 }
 
 TEST_F(CliTest, ConfigFileRepeatsARunAndFlagsOverrideIt) {
-  ASSERT_EQ(Pmlab(Quadratic("--compress topk:5 --beta 0.3 --batch 10", "a")).code, 0);
+  ASSERT_EQ(Pmlab(Quadratic("--compress topk:5 --beta 0.3 --batch 10 --nesterov", "a")).code, 0);
   const std::string config = (dir_ / "a" / "config.toml").string();
   ASSERT_EQ(Pmlab("train --config " + config + " --out " + Out("b")).code, 0);
   ASSERT_EQ(Pmlab("train --config " + config + " --beta 1 --out " + Out("c")).code, 0);
@@ -151,6 +151,7 @@ TEST_F(CliTest, ConfigFileRepeatsARunAndFlagsOverrideIt) {
   const std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(text.find("beta=1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("compress=\"topk:5\""), std::string::npos) << text;
+  EXPECT_NE(text.find("nesterov=true"), std::string::npos) << text;
 }
 
 TEST_F(CliTest, UnknownConfigKeyIsAUsageError) {

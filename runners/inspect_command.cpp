@@ -1,0 +1,89 @@
+#include <cereal/archives/json.hpp>
+
+#include <iostream>
+#include <optional>
+
+#include "core/checkpoint_file.h"
+#include "core/run_directory.h"
+#include "runners/commands.h"
+#include "supervised/train_checkpoint.h"
+
+namespace pmlab::runners {
+namespace {
+
+// What inspect reports; serialised as JSON with --json.
+struct Report {
+  std::string file;
+  std::uint64_t file_bytes = 0;
+  std::uint32_t format = 0;
+  std::string run_kind;
+  std::uint64_t payload_bytes = 0;
+  std::uint32_t payload_crc = 0;
+  bool checksum_ok = false;
+  std::string problem;  ///< why the payload is unusable, if it is
+  std::optional<supervised::TrainCheckpoint> train;
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(CEREAL_NVP(file), CEREAL_NVP(file_bytes), CEREAL_NVP(format), CEREAL_NVP(run_kind), CEREAL_NVP(payload_bytes),
+       CEREAL_NVP(payload_crc), CEREAL_NVP(checksum_ok));
+    if (!problem.empty()) ar(CEREAL_NVP(problem));
+    if (train) {
+      ar(cereal::make_nvp("iteration", train->state.iteration), cereal::make_nvp("parameters", train->state.x.size()),
+         cereal::make_nvp("workers", train->workers.size()),
+         cereal::make_nvp("error_feedback_memory", !train->workers.empty() && train->workers[0].feedback.size() > 0),
+         cereal::make_nvp("worker_momentum", !train->workers.empty() && train->workers[0].momentum.size() > 0),
+         cereal::make_nvp("config", train->config_toml));
+    }
+  }
+};
+
+}  // namespace
+
+CLI::App* AddInspectCommand(CLI::App& app, InspectConfig& c) {
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's header, checksum status, sizes and config");
+  cmd->add_option("target", c.target, "Checkpoint file, or run folder (its newest checkpoint)")->required();
+  cmd->add_flag("--json", c.json, "Print one JSON object");
+  cmd->footer("Exit code 0 when the checkpoint is intact, 1 when it is damaged or unreadable.");
+  return cmd;
+}
+
+int RunInspectCommand(const InspectConfig& c) {
+  const std::filesystem::path path = core::ResolveCheckpoint(c.target);
+  const core::CheckpointFile::Status status = core::CheckpointFile::Check(path);  // throws if the header is bad
+  Report report{path.string(), status.file_bytes, status.header.format, core::ToString(status.header.kind),
+                status.header.payload_bytes, status.header.payload_crc, status.payload_intact, status.problem, std::nullopt};
+  if (status.payload_intact && status.header.kind == core::RunKind::kTrain) {
+    try {
+      report.train = supervised::LoadTrainCheckpoint(path);
+    } catch (const core::CheckpointError& e) {
+      report.problem = e.what();
+    }
+  }
+  if (c.json) {
+    {
+      cereal::JSONOutputArchive ar(std::cout);
+      report.save(ar);
+    }
+    std::cout << "\n";
+  } else {
+    std::cout << "file        " << report.file << " (" << report.file_bytes << " bytes)\n"
+              << "format      " << report.format << " (this build reads up to " << core::kCheckpointFormat << ")\n"
+              << "run kind    " << report.run_kind << "\n"
+              << "payload     " << report.payload_bytes << " bytes, crc32 " << std::hex << report.payload_crc << std::dec
+              << ", checksum " << (report.checksum_ok ? "OK" : "MISMATCH") << "\n";
+    if (!report.problem.empty()) std::cout << "problem     " << report.problem << "\n";
+    if (report.train) {
+      const auto& t = *report.train;
+      std::cout << "iteration   " << t.state.iteration << "\n"
+                << "parameters  " << t.state.x.size() << "\n"
+                << "workers     " << t.workers.size() << " (error-feedback memory: "
+                << (!t.workers.empty() && t.workers[0].feedback.size() ? "yes" : "no")
+                << ", worker momentum: " << (!t.workers.empty() && t.workers[0].momentum.size() ? "yes" : "no") << ")\n"
+                << "config\n" << t.config_toml;
+    }
+  }
+  return report.checksum_ok && report.problem.empty() ? 0 : 1;
+}
+
+}  // namespace pmlab::runners
