@@ -77,6 +77,8 @@ RoundStats ParallelMomentum::Step() {
   r.iteration = state_.iteration + 1;
   if (!r.finite) return r;
   r.lr = server_.Step(average_, state_);
+  // A finite average can still overflow x (a huge step): that round diverged too.
+  r.finite = state_.x.allFinite();
   return r;
 }
 

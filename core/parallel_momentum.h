@@ -30,7 +30,8 @@ struct RoundStats {
   double transform_error = 0;    ///< sum_i ||T(g_i) - g_i||^2 / sum_i ||g_i||^2
   double bits = 0;               ///< bits sent by all workers this round
   double lr = 0;                 ///< step size used
-  bool finite = true;            ///< false when the loss or the average is NaN/Inf (no step taken)
+  bool finite = true;            ///< false when the loss or the average is NaN/Inf (then no step is
+                                 ///< taken) or when the step made x non-finite
 };
 
 class ParallelMomentum {
@@ -38,7 +39,7 @@ class ParallelMomentum {
   ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool,
                    Vector x0, std::int64_t total_iterations);
 
-  /// Runs one round. When the result is not finite, x and v are left as they were.
+  /// Runs one round. When the loss or the average is not finite, x and v are left as they were.
   RoundStats Step();
 
   const MomentumState& state() const { return state_; }

@@ -80,7 +80,7 @@ CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
 
   t->add_option("--seed", c.seed, "Run seed (data split, initialisation, worker streams)")->group("Run");
   t->add_option("--threads", c.threads, "Threads (0 = all cores); never changes results")->check(CLI::Range(0, 1024))->group("Run");
-  t->add_option("--eval-every", c.eval_every, "Test loss/accuracy every N rounds and at the end (0 = never)")
+  t->add_option("--eval-every", c.eval_every, "Test loss/accuracy every N rounds (and at the end, in summary.json); 0 = never")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
   t->add_option("--out", c.out, "Run folder to create (default runs/train-DATE-TIME)")->group("Run");
   t->add_option("--checkpoint-every", c.checkpoint_every, "Checkpoint every N rounds and at the end (0 = only at the end)")

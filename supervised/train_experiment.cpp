@@ -287,8 +287,11 @@ class TrainSession {
       const core::RoundStats r = method_->Step();
       bits_total_ += r.bits;
       last_train_loss_ = r.train_loss;
+      // Rows carry evaluations at multiples of --eval-every only, so that a run cut in two and
+      // resumed writes the same rows as one that never stopped; the end of a run is evaluated
+      // for summary.json below.
       std::optional<Evaluation> eval;
-      if (r.finite && c.eval_every > 0 && (k % c.eval_every == 0 || k == c.iters)) last_eval_ = eval = Evaluate();
+      if (r.finite && c.eval_every > 0 && k % c.eval_every == 0) last_eval_ = eval = Evaluate();
       metrics.Write({double(k), r.train_loss, r.grad_norm, r.transform_error, r.bits, bits_total_,
                      eval ? std::optional(eval->loss) : std::nullopt, eval ? eval->accuracy : std::nullopt,
                      r.finite ? std::optional(r.lr) : std::nullopt, Wall()});
@@ -312,6 +315,7 @@ class TrainSession {
         return 128 + signal;
       }
     }
+    if (status == "completed" && c.eval_every > 0 && c.iters % c.eval_every != 0) last_eval_ = Evaluate();
     dir.WriteSummary(SummaryJson(status));
     if (!c.quiet && status == "completed") {
       log << "pmlab train: done in " << Duration(Wall()) << "; results in " << dir.path().string() << "/";
@@ -398,7 +402,7 @@ int ResumeTrain(const TrainConfig& c, std::string_view config_toml, const TrainC
     throw std::invalid_argument("--iters: the run has already completed " + std::to_string(k) + " rounds; pass a larger --iters to extend it");
   const core::RunDirectory dir = core::RunDirectory::Open(c.out);
   const auto dropped = dir.DropCheckpointsAfter(k);
-  if (!dropped.empty() && !c.quiet)
+  if (!dropped.empty())
     log << "pmlab resume: resuming from round " << k << " discards " << dropped.size() << " later checkpoint(s)" << std::endl;
   std::error_code ec;
   std::filesystem::remove(dir.Summary(), ec);  // the run is not finished any more

@@ -1,0 +1,35 @@
+// libFuzzer target for the checkpoint reader (build: see fuzz/CMakeLists.txt).
+// The first input byte picks what the rest is:
+//   even: a whole file, to exercise the header, length and checksum checks;
+//   odd:  a payload, wrapped in a valid header and checksum, to reach the deserialiser.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/checkpoint_file.h"
+#include "supervised/train_checkpoint.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  static const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("pmlab-fuzz-" + std::to_string(::getpid()) + ".pmlab");
+  const char* body = reinterpret_cast<const char*>(data + 1);
+  const std::size_t body_size = size - 1;
+  if (data[0] % 2 == 0) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(body, static_cast<std::streamsize>(body_size));
+  } else {
+    pmlab::core::WriteCheckpoint(path, pmlab::core::RunKind::kTrain,
+                                 [&](std::ostream& out) { out.write(body, static_cast<std::streamsize>(body_size)); });
+  }
+  try {
+    (void)pmlab::core::CheckpointFile::Check(path);
+    (void)pmlab::supervised::LoadTrainCheckpoint(path);
+  } catch (const pmlab::core::CheckpointError&) {
+    // Refusing the file is the expected outcome; anything else escaping is a bug.
+  }
+  return 0;
+}

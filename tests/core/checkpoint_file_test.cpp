@@ -1,0 +1,139 @@
+#include "core/checkpoint_file.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "supervised/train_checkpoint.h"
+
+namespace pmlab::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CheckpointFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("pmlab-ckpt-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    ck_.config_toml = "[train]\nworkers=2\n";
+    ck_.state.iteration = 7;
+    ck_.state.x = Vector::LinSpaced(50, -1, 1);
+    ck_.state.v = Vector::Constant(50, 0.25f);
+    ck_.workers.resize(2);
+    ck_.workers[0].rng = Rng(3);
+    ck_.workers[1].rng = Rng(4);
+    ck_.workers[1].feedback = Vector::Ones(50);
+    ck_.first_below = {3, 0, 0, 0, 0, 0};
+    ck_.data = {60000, 784, 10, 12345};
+    supervised::SaveTrainCheckpoint(Path(), ck_);
+    std::ifstream in(Path(), std::ios::binary);
+    bytes_.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path Path(const std::string& name = "ckpt.pmlab") const { return dir_ / name; }
+  fs::path Write(const std::string& contents, const std::string& name = "bad.pmlab") const {
+    std::ofstream(Path(name), std::ios::binary | std::ios::trunc) << contents;
+    return Path(name);
+  }
+  // The error message of loading `path`, or "" if it loaded.
+  static std::string LoadError(const fs::path& path) {
+    try {
+      supervised::LoadTrainCheckpoint(path);
+      return "";
+    } catch (const CheckpointError& e) {
+      return e.what();
+    }
+  }
+
+  fs::path dir_;
+  supervised::TrainCheckpoint ck_;
+  std::string bytes_;
+};
+
+TEST_F(CheckpointFileTest, RoundTripsEveryField) {
+  const supervised::TrainCheckpoint back = supervised::LoadTrainCheckpoint(Path());
+  EXPECT_EQ(back.config_toml, ck_.config_toml);
+  EXPECT_EQ(back.state.iteration, 7);
+  EXPECT_EQ(back.state.x, ck_.state.x);
+  EXPECT_EQ(back.state.v, ck_.state.v);
+  ASSERT_EQ(back.workers.size(), 2u);
+  EXPECT_EQ(back.workers[0].rng, ck_.workers[0].rng);
+  EXPECT_EQ(back.workers[1].feedback, ck_.workers[1].feedback);
+  EXPECT_EQ(back.workers[0].feedback.size(), 0);
+  EXPECT_EQ(back.first_below, ck_.first_below);
+  EXPECT_EQ(back.data, ck_.data);
+  const auto status = CheckpointFile::Check(Path());
+  EXPECT_TRUE(status.payload_intact);
+  EXPECT_EQ(status.header.kind, RunKind::kTrain);
+  EXPECT_EQ(status.file_bytes, bytes_.size());
+}
+
+TEST_F(CheckpointFileTest, TruncatedFilesAreRefusedAtEveryLength) {
+  for (std::size_t length = 0; length < bytes_.size(); ++length) {
+    const std::string error = LoadError(Write(bytes_.substr(0, length)));
+    EXPECT_NE(error.find("truncated"), std::string::npos) << length << ": " << error;
+    EXPECT_NE(error.find("bad.pmlab"), std::string::npos) << error;
+  }
+  EXPECT_NE(LoadError(Write(bytes_ + "x")).find("unexpected bytes"), std::string::npos);
+}
+
+TEST_F(CheckpointFileTest, EveryFlippedHeaderBitIsDetected) {
+  for (std::size_t bit = 0; bit < 8 * kCheckpointHeaderBytes; ++bit) {
+    std::string damaged = bytes_;
+    damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
+    EXPECT_FALSE(LoadError(Write(damaged)).empty()) << "bit " << bit;
+  }
+}
+
+TEST_F(CheckpointFileTest, FlippedPayloadBitsAreDetected) {
+  for (std::size_t byte = kCheckpointHeaderBytes; byte < bytes_.size(); byte += 7) {
+    std::string damaged = bytes_;
+    damaged[byte] = static_cast<char>(damaged[byte] ^ 0x10);
+    EXPECT_NE(LoadError(Write(damaged)).find("checksum mismatch"), std::string::npos) << "byte " << byte;
+  }
+}
+
+TEST_F(CheckpointFileTest, ForeignNewerAndMisplacedFilesAreNamed) {
+  EXPECT_NE(LoadError(Write("this is not a checkpoint at all, just text")).find("not a pmlab checkpoint"), std::string::npos);
+  EXPECT_NE(LoadError(dir_).find("is a folder"), std::string::npos);
+  EXPECT_NE(LoadError(Path("missing.pmlab")).find("cannot be opened"), std::string::npos);
+
+  // A newer container format with a consistent header.
+  std::string newer = bytes_;
+  newer[8] = 2;
+  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(newer.data()), 28);
+  for (int i = 0; i < 4; ++i) newer[28 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  EXPECT_NE(LoadError(Write(newer)).find("newer pmlab"), std::string::npos);
+
+  WriteCheckpoint(Path("meta.pmlab"), RunKind::kMeta, [](std::ostream& out) { out << "payload"; });
+  EXPECT_NE(LoadError(Path("meta.pmlab")).find("belongs to a meta run, not a train run"), std::string::npos);
+}
+
+TEST_F(CheckpointFileTest, HugeStoredSizesAreRefusedWithoutAllocating) {
+  // A payload with a valid checksum whose config length claims 2^62 bytes.
+  WriteCheckpoint(Path("huge.pmlab"), RunKind::kTrain, [](std::ostream& out) {
+    CheckpointOutputArchive ar(out);
+    ar(std::uint32_t{1}, std::uint64_t{1} << 62);
+  });
+  const std::string error = LoadError(Path("huge.pmlab"));
+  EXPECT_NE(error.find("damaged"), std::string::npos) << error;
+  EXPECT_NE(error.find("exceeds"), std::string::npos) << error;
+}
+
+TEST_F(CheckpointFileTest, WritingIsAtomicAndLeavesNoTemporaryFiles) {
+  supervised::TrainCheckpoint other = ck_;
+  other.state.iteration = 8;
+  supervised::SaveTrainCheckpoint(Path(), other);
+  EXPECT_EQ(supervised::LoadTrainCheckpoint(Path()).state.iteration, 8);
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1);
+  EXPECT_THROW(supervised::SaveTrainCheckpoint(dir_ / "no-such-dir" / "c.pmlab", ck_), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pmlab::core

@@ -1,0 +1,287 @@
+// Checkpoints as a user meets them: real pmlab processes that are resumed, interrupted, killed
+// and handed damaged files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/checkpoint_file.h"
+#include "core/metrics_table.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string output;
+};
+
+Outcome Pmlab(const std::string& args) {
+  FILE* pipe = popen((std::string(PMLAB_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  Outcome o;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) o.output += buffer.data();
+  const int status = pclose(pipe);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+// Starts pmlab with `args` (split on spaces), output to `log`; returns its pid.
+pid_t Spawn(const std::string& args, const fs::path& log) {
+  std::vector<std::string> words{PMLAB_BINARY};
+  std::istringstream in(args);
+  for (std::string w; in >> w;) words.push_back(w);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::freopen(log.c_str(), "w", stdout);
+    std::freopen(log.c_str(), "a", stderr);
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+std::string Read(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// metrics.csv without wall_seconds, as text: what must match between runs.
+std::string Metrics(const fs::path& run) {
+  std::istringstream in(Read(run / "metrics.csv"));
+  std::string out, line;
+  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+std::string Hash(const fs::path& run) {
+  const std::string s = Read(run / "summary.json");
+  const auto at = s.find("\"parameter_hash\": ");
+  return at == std::string::npos ? "" : s.substr(at + 18, 18);
+}
+
+std::size_t Rows(const fs::path& run) {
+  return std::filesystem::exists(run / "metrics.csv") ? pmlab::core::MetricsTable::Load(run / "metrics.csv").rows.size() : 0;
+}
+
+// Small Fashion-MNIST runs with every kind of per-worker state: RNG (minibatches, Rand-K),
+// error-feedback memory and worker momentum.
+const std::string kSmall =
+    "--workers 4 --hidden 32 --batch 50 --lr 0.2 --compress randk-biased:0.3 --error-feedback ef --momentum-at worker "
+    "--shard iid --eval-every 10 --quiet ";
+
+class CheckpointCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("pmlab-ckcli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path Run(const std::string& name) const { return dir_ / name; }
+  fs::path dir_;
+};
+
+TEST_F(CheckpointCliTest, HalfRunPlusResumeEqualsTheWholeRunWithOtherThreads) {
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 24 --checkpoint-every 5 --out " + Run("whole").string()).code, 0);
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 12 --checkpoint-every 5 --threads 1 --out " + Run("half").string()).code, 0);
+  const Outcome o = Pmlab("resume " + Run("half").string() + " --iters 24 --threads 2");
+  ASSERT_EQ(o.code, 0) << o.output;
+  EXPECT_EQ(Metrics(Run("half")), Metrics(Run("whole")));
+  EXPECT_EQ(Hash(Run("half")), Hash(Run("whole")));
+  EXPECT_FALSE(Hash(Run("whole")).empty());
+  // Resuming a finished run without more rounds is a usage error.
+  const Outcome again = Pmlab("resume " + Run("half").string());
+  EXPECT_EQ(again.code, 2) << again.output;
+  EXPECT_NE(again.output.find("already completed 24 rounds"), std::string::npos) << again.output;
+}
+
+TEST_F(CheckpointCliTest, RowsWrittenAfterTheCheckpointAreNotDuplicated) {
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 20 --checkpoint-every 10 --out " + Run("whole").string()).code, 0);
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 20 --checkpoint-every 10 --out " + Run("cut").string()).code, 0);
+  // What a process killed just before its round-20 checkpoint leaves: rows 11..20 beyond the
+  // newest checkpoint (10), a torn last line, and no summary.
+  fs::remove(Run("cut") / "checkpoints" / "ckpt-000020.pmlab");
+  fs::remove(Run("cut") / "summary.json");
+  std::ofstream(Run("cut") / "metrics.csv", std::ios::app) << "21,0.5,0.1";
+  const Outcome o = Pmlab("resume " + Run("cut").string());
+  ASSERT_EQ(o.code, 0) << o.output;
+  EXPECT_EQ(Rows(Run("cut")), 20u);
+  EXPECT_EQ(Metrics(Run("cut")), Metrics(Run("whole")));
+
+  // Resuming from an older checkpoint file drops the later ones and continues from it.
+  const Outcome older = Pmlab("resume " + (Run("cut") / "checkpoints" / "ckpt-000000.pmlab").string());
+  ASSERT_EQ(older.code, 0) << older.output;
+  EXPECT_NE(older.output.find("discards"), std::string::npos) << older.output;
+  EXPECT_EQ(Metrics(Run("cut")), Metrics(Run("whole")));
+}
+
+TEST_F(CheckpointCliTest, SigintFinishesTheRoundCheckpointsAndResumes) {
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 400 --checkpoint-every 50 --out " + Run("whole").string()).code, 0);
+  for (const int signal : {SIGINT, SIGTERM}) {
+    const fs::path run = Run("stopped" + std::to_string(signal));
+    const pid_t pid = Spawn("train " + kSmall + "--iters 400 --checkpoint-every 50 --out " + run.string(), dir_ / "log.txt");
+    while (Rows(run) < 5) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    kill(pid, signal);
+    EXPECT_EQ(Wait(pid), 128 + signal);
+    const std::string log = Read(dir_ / "log.txt");
+    EXPECT_NE(log.find("Continue with: pmlab resume " + run.string()), std::string::npos) << log;
+    const std::size_t rows = Rows(run);
+    ASSERT_LT(rows, 400u) << "the run ended before the signal";
+    char name[32];
+    std::snprintf(name, sizeof name, "ckpt-%06zu.pmlab", rows);
+    EXPECT_TRUE(fs::exists(run / "checkpoints" / name)) << "no checkpoint at the last round " << rows;
+    ASSERT_EQ(Pmlab("resume " + run.string()).code, 0);
+    EXPECT_EQ(Metrics(run), Metrics(Run("whole")));
+    EXPECT_EQ(Hash(run), Hash(Run("whole")));
+  }
+}
+
+TEST_F(CheckpointCliTest, KilledAtRandomMomentsAndResumedEqualsTheUninterruptedRun) {
+  const std::string args = "train " + kSmall + "--iters 600 --checkpoint-every 7 --keep-checkpoints 2 --out ";
+  ASSERT_EQ(Pmlab(args + Run("whole").string()).code, 0);
+  std::mt19937 rng(20261128);
+  std::uniform_int_distribution<int> delay_ms(50, 900);
+  const fs::path run = Run("killed");
+  int kills = 0, finished = -1;
+  for (int attempt = 0; attempt < 40 && finished != 0; ++attempt) {
+    const std::string command = attempt == 0 ? args + run.string() : "resume " + run.string();
+    const pid_t pid = Spawn(command, dir_ / "log.txt");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms(rng));
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline && waitpid(pid, &status, WNOHANG) == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+      kill(pid, SIGKILL);
+      Wait(pid);
+      ++kills;
+    } else {
+      finished = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      ASSERT_EQ(finished, 0) << Read(dir_ / "log.txt");
+    }
+  }
+  ASSERT_EQ(finished, 0) << "the killed run never finished";
+  EXPECT_GE(kills, 3);
+  std::printf("killed %d times; final run matches the uninterrupted one\n", kills);
+  EXPECT_EQ(Metrics(run), Metrics(Run("whole")));
+  EXPECT_EQ(Hash(run), Hash(Run("whole")));
+}
+
+TEST_F(CheckpointCliTest, DivergenceKeepsTheLastGoodCheckpoint) {
+  const fs::path run = Run("blowup");
+  const Outcome o = Pmlab("train --problem quadratic --workers 2 --iters 500 --lr 1000 --beta 1 --checkpoint-every 1 --out " + run.string());
+  ASSERT_EQ(o.code, 3) << o.output;
+  const auto at = o.output.find("diverged at round ");
+  ASSERT_NE(at, std::string::npos);
+  const long long round = std::atoll(o.output.c_str() + at + 18);
+  char name[32];
+  std::snprintf(name, sizeof name, "ckpt-%06lld.pmlab", round - 1);
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / name)) << o.output;
+  const Outcome eval = Pmlab("eval " + run.string() + " --json");
+  EXPECT_EQ(eval.code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("\"iteration\": " + std::to_string(round - 1)), std::string::npos) << eval.output;
+  EXPECT_EQ(eval.output.find("nan"), std::string::npos) << eval.output;
+}
+
+TEST_F(CheckpointCliTest, EvalAndInspectReadWithoutTouchingTheRun) {
+  const fs::path run = Run("r");
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 10 --out " + run.string()).code, 0);
+  std::vector<std::pair<std::string, fs::file_time_type>> before;
+  for (const auto& e : fs::recursive_directory_iterator(run)) before.emplace_back(e.path().string(), fs::last_write_time(e));
+  const Outcome eval = Pmlab("eval " + run.string());
+  EXPECT_EQ(eval.code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("round 10: test_loss"), std::string::npos) << eval.output;
+  EXPECT_NE(eval.output.find("test_accuracy"), std::string::npos) << eval.output;
+  const Outcome json = Pmlab("eval " + (run / "checkpoints" / "ckpt-000000.pmlab").string() + " --json");
+  EXPECT_EQ(json.code, 0) << json.output;
+  EXPECT_NE(json.output.find("\"iteration\": 0"), std::string::npos) << json.output;
+  const Outcome inspect = Pmlab("inspect " + run.string() + " --json");
+  EXPECT_EQ(inspect.code, 0) << inspect.output;
+  for (const char* field : {"\"checksum_ok\": true", "\"run_kind\": \"train\"", "\"iteration\": 10", "\"workers\": 4",
+                            "\"error_feedback_memory\": true", "\"worker_momentum\": true"})
+    EXPECT_NE(inspect.output.find(field), std::string::npos) << field << "\n" << inspect.output;
+  std::vector<std::pair<std::string, fs::file_time_type>> after;
+  for (const auto& e : fs::recursive_directory_iterator(run)) after.emplace_back(e.path().string(), fs::last_write_time(e));
+  EXPECT_EQ(before, after);
+}
+
+TEST_F(CheckpointCliTest, DamagedOrForeignCheckpointsGetOneLineErrors) {
+  const fs::path run = Run("r");
+  ASSERT_EQ(Pmlab("train --problem quadratic --workers 2 --iters 3 --quiet --out " + run.string()).code, 0);
+  const fs::path good = run / "checkpoints" / "ckpt-000003.pmlab";
+  const std::string bytes = Read(good);
+  const auto write = [&](const std::string& name, const std::string& contents) {
+    std::ofstream(dir_ / name, std::ios::binary) << contents;
+    return (dir_ / name).string();
+  };
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 1);
+  pmlab::core::WriteCheckpoint(dir_ / "meta.pmlab", pmlab::core::RunKind::kMeta, [](std::ostream& out) { out << "x"; });
+  fs::create_directories(dir_ / "empty-run");
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"resume " + write("short.pmlab", bytes.substr(0, 40)), "is truncated"},
+      {"eval " + write("short.pmlab", bytes.substr(0, 10)), "is truncated"},
+      {"resume " + write("flip.pmlab", flipped), "checksum mismatch"},
+      {"inspect " + write("flip.pmlab", flipped), "MISMATCH"},
+      {"eval " + write("text.pmlab", "hello, world, this is not a checkpoint"), "not a pmlab checkpoint"},
+      {"resume " + (dir_ / "meta.pmlab").string(), "belongs to a meta run, not a train run"},
+      {"resume " + (dir_ / "empty-run").string(), "holds no checkpoints"},
+      {"eval " + (dir_ / "nothing-here").string(), "does not exist"},
+  };
+  for (const auto& c : cases) {
+    const Outcome o = Pmlab(c.args);
+    EXPECT_EQ(o.code, 1) << c.args << "\n" << o.output;
+    EXPECT_NE(o.output.find(c.message), std::string::npos) << c.args << "\n" << o.output;
+  }
+}
+
+TEST_F(CheckpointCliTest, ResumeRefusesDataThatChangedSinceTheRunStarted) {
+  const fs::path data = dir_ / "data";
+  fs::create_directories(data);
+  for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"})
+    fs::copy_file(fs::path("/usr/share/datasets/fashion-mnist") / f, data / f);
+  const fs::path run = Run("r");
+  ASSERT_EQ(Pmlab("train " + kSmall + "--iters 4 --data-dir " + data.string() + " --out " + run.string()).code, 0);
+  // Replace the training labels with a shuffled copy: same sizes, other labels.
+  std::string labels(8, '\0');
+  labels[2] = 8;
+  labels[3] = 1;
+  labels[4] = 0;
+  labels[5] = 0;
+  labels[6] = static_cast<char>(0xEA);
+  labels[7] = 0x60;
+  for (int i = 0; i < 60000; ++i) labels += static_cast<char>(i % 10);
+  fs::remove(data / "train-labels-idx1-ubyte.gz");
+  std::ofstream(data / "train-labels-idx1-ubyte", std::ios::binary) << labels;
+  const Outcome o = Pmlab("resume " + run.string() + " --iters 8");
+  EXPECT_EQ(o.code, 1) << o.output;
+  EXPECT_NE(o.output.find("does not match the training data"), std::string::npos) << o.output;
+}
+
+}  // namespace
