@@ -13,15 +13,7 @@ namespace {
 
 constexpr char kMagic[8] = {'P', 'M', 'L', 'A', 'B', 'C', 'K', 'P'};
 
-std::uint32_t Crc(std::uint32_t crc, const unsigned char* data, std::size_t size) {
-  while (size > 0) {
-    const auto chunk = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
-    crc = static_cast<std::uint32_t>(crc32(crc, data, chunk));
-    data += chunk;
-    size -= chunk;
-  }
-  return crc;
-}
+std::uint32_t Crc(std::uint32_t crc, const unsigned char* data, std::size_t size) { return Crc32(data, size, crc); }
 
 template <typename T>
 void Put(unsigned char* at, T value) {
@@ -34,7 +26,20 @@ T Get(const unsigned char* at) {
   return value;
 }
 
-std::array<unsigned char, kCheckpointHeaderBytes> EncodeHeader(const CheckpointHeader& h) {
+}  // namespace
+
+std::uint32_t Crc32(const void* data, std::size_t size, std::uint32_t crc) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  while (size > 0) {
+    const auto chunk = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
+    crc = static_cast<std::uint32_t>(crc32(crc, bytes, chunk));
+    bytes += chunk;
+    size -= chunk;
+  }
+  return crc;
+}
+
+std::array<unsigned char, kCheckpointHeaderBytes> EncodeCheckpointHeader(const CheckpointHeader& h) {
   std::array<unsigned char, kCheckpointHeaderBytes> b{};
   std::memcpy(b.data(), kMagic, 8);
   Put(b.data() + 8, h.format);
@@ -44,6 +49,8 @@ std::array<unsigned char, kCheckpointHeaderBytes> EncodeHeader(const CheckpointH
   Put(b.data() + 28, Crc(0, b.data(), 28));
   return b;
 }
+
+namespace {
 
 // Forwards the payload to the temporary file in 1 MiB blocks, counting bytes and the CRC.
 class PayloadSink final : public std::streambuf {
@@ -127,7 +134,7 @@ CheckpointHeader ReadHeader(const std::filesystem::path& path, std::ifstream& in
 }
 
 std::uint32_t PayloadCrc(std::ifstream& in, std::uint64_t bytes) {
-  std::vector<unsigned char> block(1 << 20);
+  std::vector<unsigned char> block(1 << 16);
   std::uint32_t crc = 0;
   while (bytes > 0) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes, block.size()));
@@ -154,7 +161,7 @@ void WriteCheckpoint(const std::filesystem::path& path, RunKind kind, const std:
   AtomicFile file(path);
   CheckpointHeader header;
   header.kind = kind;
-  file.Write(EncodeHeader(header).data(), kCheckpointHeaderBytes);  // placeholder
+  file.Write(EncodeCheckpointHeader(header).data(), kCheckpointHeaderBytes);  // placeholder
   PayloadSink sink(file);
   std::ostream out(&sink);
   write_payload(out);
@@ -162,7 +169,7 @@ void WriteCheckpoint(const std::filesystem::path& path, RunKind kind, const std:
   if (!out) throw std::runtime_error("cannot serialise checkpoint '" + path.string() + "'");
   header.payload_bytes = sink.bytes();
   header.payload_crc = sink.crc();
-  file.WriteAt(0, EncodeHeader(header).data(), kCheckpointHeaderBytes);
+  file.WriteAt(0, EncodeCheckpointHeader(header).data(), kCheckpointHeaderBytes);
   file.Commit();
 }
 

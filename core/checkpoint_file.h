@@ -11,6 +11,7 @@
 // Files are written atomically. Reading verifies the header, the length against the file size,
 // and the payload checksum before any of the payload is deserialised, so a damaged or foreign
 // file is refused with a message naming it and nothing is allocated from its contents.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +40,12 @@ struct CheckpointHeader {
   std::uint64_t payload_bytes = 0;
   std::uint32_t payload_crc = 0;
 };
+
+/// The 32 header bytes for `header` (with its own checksum).
+std::array<unsigned char, kCheckpointHeaderBytes> EncodeCheckpointHeader(const CheckpointHeader& header);
+
+/// zlib's CRC-32 of `size` bytes, as stored in headers.
+std::uint32_t Crc32(const void* data, std::size_t size, std::uint32_t crc = 0);
 
 /// Streams the payload written by `write_payload` into `path` atomically, header first.
 void WriteCheckpoint(const std::filesystem::path& path, RunKind kind,

@@ -19,11 +19,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::filesystem::temp_directory_path() / ("pmlab-fuzz-" + std::to_string(::getpid()) + ".pmlab");
   const char* body = reinterpret_cast<const char*>(data + 1);
   const std::size_t body_size = size - 1;
-  if (data[0] % 2 == 0) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(body, static_cast<std::streamsize>(body_size));
-  } else {
-    pmlab::core::WriteCheckpoint(path, pmlab::core::RunKind::kTrain,
-                                 [&](std::ostream& out) { out.write(body, static_cast<std::streamsize>(body_size)); });
+  {
+    // Plain writes, no fsync: durability is not under test here, and it keeps executions fast.
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    if (data[0] % 2 == 1) {
+      pmlab::core::CheckpointHeader header;
+      header.payload_bytes = body_size;
+      header.payload_crc = pmlab::core::Crc32(body, body_size);
+      const auto bytes = pmlab::core::EncodeCheckpointHeader(header);
+      file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    file.write(body, static_cast<std::streamsize>(body_size));
   }
   try {
     (void)pmlab::core::CheckpointFile::Check(path);

@@ -1,7 +1,6 @@
 #include "core/checkpoint_file.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -103,10 +102,10 @@ TEST_F(CheckpointFileTest, ForeignNewerAndMisplacedFilesAreNamed) {
   EXPECT_NE(LoadError(Path("missing.pmlab")).find("cannot be opened"), std::string::npos);
 
   // A newer container format with a consistent header.
-  std::string newer = bytes_;
-  newer[8] = 2;
-  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(newer.data()), 28);
-  for (int i = 0; i < 4; ++i) newer[28 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  CheckpointHeader header = CheckpointFile::Check(Path()).header;
+  header.format = kCheckpointFormat + 1;
+  const auto encoded = EncodeCheckpointHeader(header);
+  const std::string newer = std::string(encoded.begin(), encoded.end()) + bytes_.substr(kCheckpointHeaderBytes);
   EXPECT_NE(LoadError(Write(newer)).find("newer pmlab"), std::string::npos);
 
   WriteCheckpoint(Path("meta.pmlab"), RunKind::kMeta, [](std::ostream& out) { out << "payload"; });
