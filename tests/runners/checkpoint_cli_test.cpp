@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -17,26 +18,14 @@
 #include <vector>
 
 #include "core/checkpoint_file.h"
-#include "core/metrics_table.h"
+#include "runners/pmlab_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;
-  std::string output;
-};
-
-Outcome Pmlab(const std::string& args) {
-  FILE* pipe = popen((std::string(PMLAB_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  Outcome o;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) o.output += buffer.data();
-  const int status = pclose(pipe);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
+using pmlab::testing::Outcome;
+using pmlab::testing::Pmlab;
 
 // Starts pmlab with `args` (split on spaces), output to `log`; returns its pid.
 pid_t Spawn(const std::string& args, const fs::path& log) {
@@ -63,10 +52,7 @@ int Wait(pid_t pid) {
   return WEXITSTATUS(status);
 }
 
-std::string Read(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
+std::string Read(const fs::path& file) { return pmlab::testing::ReadFile(file); }
 
 // metrics.csv without wall_seconds, as text: what must match between runs.
 std::string Metrics(const fs::path& run) {
@@ -82,8 +68,11 @@ std::string Hash(const fs::path& run) {
   return at == std::string::npos ? "" : s.substr(at + 18, 18);
 }
 
+// Complete rows of metrics.csv; safe to call while a process is appending to it.
 std::size_t Rows(const fs::path& run) {
-  return std::filesystem::exists(run / "metrics.csv") ? pmlab::core::MetricsTable::Load(run / "metrics.csv").rows.size() : 0;
+  const std::string text = Read(run / "metrics.csv");
+  const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  return lines > 0 ? lines - 1 : 0;
 }
 
 // Small Fashion-MNIST runs with every kind of per-worker state: RNG (minibatches, Rand-K),
@@ -162,17 +151,21 @@ TEST_F(CheckpointCliTest, SigintFinishesTheRoundCheckpointsAndResumes) {
 TEST_F(CheckpointCliTest, KilledAtRandomMomentsAndResumedEqualsTheUninterruptedRun) {
   const std::string args = "train " + kSmall + "--iters 600 --checkpoint-every 7 --keep-checkpoints 2 --out ";
   ASSERT_EQ(Pmlab(args + Run("whole").string()).code, 0);
+  // Each process is killed after a random number of further rounds plus a random few
+  // milliseconds, so kills land anywhere (mid-round, mid-checkpoint) whatever the machine's
+  // speed, and every attempt makes progress.
   std::mt19937 rng(20261128);
-  std::uniform_int_distribution<int> delay_ms(50, 900);
+  std::uniform_int_distribution<std::size_t> more_rows(5, 120);
+  std::uniform_int_distribution<int> extra_ms(0, 20);
   const fs::path run = Run("killed");
   int kills = 0, finished = -1;
-  for (int attempt = 0; attempt < 40 && finished != 0; ++attempt) {
+  for (int attempt = 0; attempt < 100 && finished != 0; ++attempt) {
     const std::string command = attempt == 0 ? args + run.string() : "resume " + run.string();
+    const std::size_t target = Rows(run) + more_rows(rng);
     const pid_t pid = Spawn(command, dir_ / "log.txt");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms(rng));
     int status = 0;
-    while (std::chrono::steady_clock::now() < deadline && waitpid(pid, &status, WNOHANG) == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    while (Rows(run) < target && waitpid(pid, &status, WNOHANG) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms(rng)));
     if (waitpid(pid, &status, WNOHANG) == 0) {
       kill(pid, SIGKILL);
       Wait(pid);

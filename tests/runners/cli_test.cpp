@@ -10,26 +10,14 @@
 #include <string>
 
 #include "core/metrics_table.h"
+#include "runners/pmlab_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;
-  std::string output;
-};
-
-Outcome Pmlab(const std::string& args) {
-  const std::string command = std::string(PMLAB_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  Outcome o;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) o.output += buffer.data();
-  const int status = pclose(pipe);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
+using pmlab::testing::Outcome;
+using pmlab::testing::Pmlab;
 
 class CliTest : public ::testing::Test {
  protected:
