@@ -29,6 +29,8 @@ Mlp<T>::Mlp(MlpShape shape, LossHead head) : shape_(std::move(shape)), head_(hea
   }
   act_.resize(shape_.Layers());
   delta_.resize(shape_.Layers());
+  r_act_.resize(shape_.Layers());
+  r_delta_.resize(shape_.Layers());
 }
 
 template <typename T>
@@ -98,6 +100,63 @@ T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs
     d.resize(in, prev.cols());
     d.noalias() = w.transpose() * delta_[l];
     d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+  }
+  return loss;
+}
+
+template <typename T>
+T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                                        const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
+                                        Eigen::Ref<Vec> hessian_product) {
+  const T loss = LossAndGradient(params, inputs, targets, gradient);  // fills act_ and delta_
+  const int layers = shape_.Layers();
+  const auto weights = [&](const Eigen::Ref<const Vec>& flat, int l) {
+    return Eigen::Map<const Mat>(flat.data() + offsets_[l], shape_.widths[l + 1], shape_.widths[l]);
+  };
+  const auto biases = [&](const Eigen::Ref<const Vec>& flat, int l) {
+    return Eigen::Map<const Vec>(flat.data() + offsets_[l] + Index{shape_.widths[l + 1]} * shape_.widths[l], shape_.widths[l + 1]);
+  };
+  // Forward: R(z_l) = V_l a_{l-1} + W_l R(a_{l-1}) + c_l, and R(a_l) = relu'(z_l) R(z_l).
+  for (int l = 0; l < layers; ++l) {
+    Mat& rz = r_act_[l];
+    rz.resize(shape_.widths[l + 1], inputs.cols());
+    rz.noalias() = weights(direction, l) * (l == 0 ? inputs : act_[l - 1]);
+    if (l > 0) rz.noalias() += weights(params, l) * r_act_[l - 1];
+    rz.colwise() += biases(direction, l);
+    if (l + 1 < layers) rz.array() = (act_[l].array() > T(0)).select(rz.array(), T(0));
+  }
+  // The head: R(delta_L) = (d^2 loss / d z_L^2) R(z_L).
+  const Mat& out = act_.back();
+  const Mat& rz = r_act_.back();
+  Mat& rd = r_delta_[layers - 1];
+  const T batch = static_cast<T>(out.cols());
+  if (head_ == LossHead::kMeanSquaredError) {
+    rd = rz * (T(2) / (batch * static_cast<T>(out.rows())));
+  } else {
+    rd.resize(out.rows(), out.cols());
+    for (Index j = 0; j < out.cols(); ++j) {
+      const T max = out.col(j).maxCoeff();
+      probs_ = (out.col(j).array() - max).exp();
+      probs_ /= probs_.sum();
+      // (diag(p) - p p^T) R(z), scaled by the column's target mass as the gradient is.
+      rd.col(j) = (probs_.cwiseProduct(rz.col(j)) - probs_ * probs_.dot(rz.col(j))) * (targets.col(j).sum() / batch);
+    }
+  }
+  // Backward: R(delta_{l-1}) = (V_l^T delta_l + W_l^T R(delta_l)) relu'(z_{l-1}), and
+  // R(grad W_l) = R(delta_l) a_{l-1}^T + delta_l R(a_{l-1})^T, R(grad b_l) = rowsum R(delta_l).
+  for (int l = layers - 1; l >= 0; --l) {
+    const int in = shape_.widths[l], out_width = shape_.widths[l + 1];
+    Eigen::Map<Mat> hw(hessian_product.data() + offsets_[l], out_width, in);
+    Eigen::Map<Vec> hb(hessian_product.data() + offsets_[l] + Index{out_width} * in, out_width);
+    hw.noalias() = r_delta_[l] * (l == 0 ? inputs : act_[l - 1]).transpose();
+    if (l > 0) hw.noalias() += delta_[l] * r_act_[l - 1].transpose();
+    hb = r_delta_[l].rowwise().sum();
+    if (l == 0) break;
+    Mat& d = r_delta_[l - 1];
+    d.resize(in, inputs.cols());
+    d.noalias() = weights(direction, l).transpose() * delta_[l];
+    d.noalias() += weights(params, l).transpose() * r_delta_[l];
+    d.array() = (act_[l - 1].array() > T(0)).select(d.array(), T(0));
   }
   return loss;
 }

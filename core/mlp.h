@@ -54,6 +54,14 @@ class Mlp {
   T LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
                     Eigen::Ref<Vec> gradient);
 
+  /// Loss, gradient, and the Hessian-vector product H(params) * direction, exactly, by
+  /// Pearlmutter's R-operator (forward-over-reverse; Pearlmutter 1994): one forward and one
+  /// backward pass, each carrying its directional derivative. ReLU's second derivative is zero
+  /// almost everywhere, so the product is exact wherever the gradient is defined.
+  T LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                                  const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
+                                  Eigen::Ref<Vec> hessian_product);
+
   /// Columns of `outputs` whose largest entry is at the same row as the largest of `targets`.
   static Index CountCorrect(const Mat& outputs, const Mat& targets);
 
@@ -69,6 +77,9 @@ class Mlp {
   std::vector<Index> offsets_;  // start of layer l's weights in the flat vector
   std::vector<Mat> act_;        // act_[l]: output of layer l (post-ReLU for hidden layers)
   std::vector<Mat> delta_;      // delta_[l]: d loss / d pre-activation of layer l
+  std::vector<Mat> r_act_;      // R-operator (directional derivative) of act_
+  std::vector<Mat> r_delta_;    // R-operator of delta_
+  Vec probs_;                   // softmax of one output column
 };
 
 extern template class Mlp<float>;

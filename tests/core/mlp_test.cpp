@@ -64,6 +64,28 @@ TEST_P(MlpGradientTest, MatchesCentralFiniteDifferences) {
   EXPECT_LT((grad - numeric).norm() / grad.norm(), 1e-6);
 }
 
+TEST_P(MlpGradientTest, HessianVectorProductMatchesDifferencesOfGradients) {
+  const Case c = GetParam();
+  Rng rng(11);
+  MlpD mlp(c.shape, c.head);
+  const Index d = c.shape.ParameterCount();
+  MlpD::Vec params(d), direction(d);
+  MlpD::Initialize(c.shape, rng, params);
+  for (Index i = 0; i < d; ++i) direction[i] = rng.Normal();
+  MlpD::Mat x, t;
+  MakeBatch(c.shape, c.head, 6, rng, x, t);
+
+  MlpD::Vec grad(d), hv(d), g_plus(d), g_minus(d), reference_grad(d);
+  const double loss = mlp.LossGradientAndHessianProduct(params, x, t, direction, grad, hv);
+  EXPECT_EQ(loss, mlp.LossAndGradient(params, x, t, reference_grad));
+  EXPECT_EQ(grad, reference_grad);
+  const double h = 1e-6;
+  mlp.LossAndGradient(params + h * direction, x, t, g_plus);
+  mlp.LossAndGradient(params - h * direction, x, t, g_minus);
+  const MlpD::Vec numeric = (g_plus - g_minus) / (2 * h);
+  EXPECT_LT((hv - numeric).norm() / numeric.norm(), 1e-6);
+}
+
 INSTANTIATE_TEST_SUITE_P(Heads, MlpGradientTest,
                          ::testing::Values(Case{{{5, 7, 4, 3}}, LossHead::kSoftmaxCrossEntropy},
                                            Case{{{5, 7, 4, 3}}, LossHead::kMeanSquaredError},
