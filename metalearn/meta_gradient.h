@@ -1,0 +1,70 @@
+#pragma once
+// Meta-gradients of the MAML family for one task, on an MLP over a flat parameter vector.
+//
+// Adaptation takes N gradient steps on the task's support set from the meta-parameters x:
+//   phi_0 = x,  phi_{j+1} = phi_j - alpha grad L_support(phi_j).
+// The MAML objective is L_query(phi_N(x)) (Finn, Abbeel & Levine 2017). Its estimators:
+//  - kMaml: the exact gradient prod_{j=N-1..0} (I - alpha H_support(phi_j)) grad L_query(phi_N),
+//    applied right to left with one exact Hessian-vector product per inner step;
+//  - kFirstOrder: grad L_query(phi_N), the Hessian terms dropped (FOMAML);
+//  - kReptile: x - phi_N (Nichol, Achiam & Schulman 2018).
+// Each is a biased estimate of the gradient of E_task L_query(phi_N(x)) when tasks and their
+// batches are sampled (Beikmohammadi et al. 2025, MAML as stochastic composite optimisation).
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mlp.h"
+
+namespace pmlab::metalearn {
+
+enum class MetaAlgorithm { kMaml, kFirstOrder, kReptile };
+
+/// Parses maml | fomaml | reptile; throws std::invalid_argument naming what is allowed.
+MetaAlgorithm ParseMetaAlgorithm(std::string_view name);
+std::string ToString(MetaAlgorithm algorithm);
+
+struct InnerLoopOptions {
+  double inner_lr = 0.01;  ///< alpha > 0, the adaptation step size; default 0.01
+  int inner_steps = 1;     ///< N >= 0 adaptation steps; default 1
+};
+
+/// One task's data: columns are samples, as for core::Mlp.
+template <typename T>
+struct TaskBatch {
+  typename core::Mlp<T>::Mat support_inputs, support_targets;
+  typename core::Mlp<T>::Mat query_inputs, query_targets;
+};
+
+/// The scratch of one thread: adapted parameters of every inner step and the MLP workspace,
+/// so that an estimate allocates nothing once the shapes are warm.
+template <typename T>
+class MetaGradient {
+ public:
+  using Vec = typename core::Mlp<T>::Vec;
+
+  MetaGradient(core::MlpShape shape, core::LossHead head, InnerLoopOptions options, MetaAlgorithm algorithm);
+
+  /// Writes the estimate at x for `task` to `out`; returns the query loss after adaptation.
+  T Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task, Eigen::Ref<Vec> out);
+
+  /// The MAML objective L_query(phi_N(x)).
+  T AdaptedLoss(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task);
+
+  /// phi_N of the last Estimate or AdaptedLoss call.
+  const Vec& adapted() const { return phi_.back(); }
+
+ private:
+  void Adapt(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task);
+
+  core::Mlp<T> mlp_;
+  InnerLoopOptions options_;
+  MetaAlgorithm algorithm_;
+  std::vector<Vec> phi_;  // phi_0 .. phi_N
+  Vec gradient_, product_;
+};
+
+extern template class MetaGradient<float>;
+extern template class MetaGradient<double>;
+
+}  // namespace pmlab::metalearn
