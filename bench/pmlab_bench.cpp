@@ -8,6 +8,8 @@
 #include "core/compressor.h"
 #include "core/mlp.h"
 #include "core/parallel_momentum.h"
+#include "metalearn/meta_oracle.h"
+#include "metalearn/sine_tasks.h"
 #include "supervised/classification_oracle.h"
 #include "supervised/train_checkpoint.h"
 
@@ -82,6 +84,33 @@ BENCHMARK(PaperRound)
     ->ArgNames({"threads", "topk"})
     ->Iterations(5)
     ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+
+// One meta-iteration on sine: 25 tasks, K = 10, 1-40-40-1, through the momentum server.
+// Arguments: algorithm (0 maml, 1 fomaml), inner steps, threads; 5 workers x 5 tasks.
+void SineMetaIteration(benchmark::State& state) {
+  metalearn::SineTasks family({10, 10});
+  const core::MlpShape shape{{1, 40, 40, 1}};
+  const auto algorithm = state.range(0) == 0 ? metalearn::MetaAlgorithm::kMaml : metalearn::MetaAlgorithm::kFirstOrder;
+  metalearn::MetaOracle oracle(family, shape, {0.01, static_cast<int>(state.range(1))}, algorithm, 5);
+  core::WorkerPool pool(static_cast<int>(state.range(2)));
+  core::ParallelMomentumOptions o;
+  o.workers = 5;
+  o.momentum.lr = 0.001;
+  core::Vector x(shape.ParameterCount());
+  core::Rng rng(1);
+  core::Mlp<float>::Initialize(shape, rng, x);
+  core::ParallelMomentum method(o, oracle, pool, x, 1 << 30);
+  method.Step();  // warm-up
+  for (auto _ : state) benchmark::DoNotOptimize(method.Step().train_loss);
+}
+BENCHMARK(SineMetaIteration)
+    ->Args({0, 1, 1})
+    ->Args({1, 1, 1})
+    ->Args({0, 5, 1})
+    ->Args({0, 1, 2})
+    ->ArgNames({"fomaml", "steps", "threads"})
+    ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
 // The checkpoint of the paper's run with error feedback: x, v and 100 workers' memories of

@@ -1,0 +1,57 @@
+#pragma once
+// Linear-regression tasks whose MAML objective has a closed form, so that the exact bias of
+// every meta-gradient estimator can be computed.
+//
+// Task t has weights w_t ~ N(w_bar, spread^2 I); a sample is a ~ N(0, I_p), y = w_t.a + noise.
+// The model is the MLP with no hidden layer, theta = (theta_w, theta_b), with the MSE head, so
+// the population loss is L_t(theta) = ||theta - (w_t, 0)||^2 + noise^2: gradient
+// 2(theta - (w_t, 0)), Hessian 2I. N inner steps of size alpha shrink theta - (w_t, 0) by
+// (1 - 2 alpha) each, so the MAML objective of task t has the gradient
+//   grad F_t(theta) = 2 (1 - 2 alpha)^(2N) (theta - (w_t, 0)),
+// and E_t grad F_t = 2 (1 - 2 alpha)^(2N) (theta - (w_bar, 0)).
+#include <Eigen/Dense>
+
+#include "metalearn/task_family.h"
+
+namespace pmlab::metalearn {
+
+struct LinearRegressionOptions {
+  int dimension = 5;      ///< p, features per sample (>= 1); default 5
+  int support = 10;       ///< support samples per task, the inner batch (>= 1); default 10
+  int query = 10;         ///< query samples per task (>= 1); default 10
+  double spread = 1.0;    ///< standard deviation of the task weights around their mean; default 1
+  double noise = 0.0;     ///< standard deviation of the label noise; default 0
+};
+
+class LinearRegressionTasks final : public TaskFamily {
+ public:
+  /// The mean task weight w_bar is drawn from `seed`.
+  LinearRegressionTasks(LinearRegressionOptions options, std::uint64_t seed);
+
+  int Inputs() const override { return options_.dimension; }
+  int Outputs() const override { return 1; }
+  core::LossHead Head() const override { return core::LossHead::kMeanSquaredError; }
+  void Sample(core::Rng& rng, TaskBatch<float>& task) const override;
+
+  /// A task's weights, and `count` Gaussian samples of it.
+  Eigen::VectorXd SampleWeights(core::Rng& rng) const;
+  void SampleData(const Eigen::VectorXd& weights, int count, core::Rng& rng, Eigen::MatrixXd& inputs,
+                  Eigen::MatrixXd& targets) const;
+  /// 2p noiseless points +-sqrt(p) e_k: their empirical loss equals the population loss (less
+  /// the noise), so estimators fed this "full batch" see the exact task.
+  static void ExactDesign(const Eigen::VectorXd& weights, Eigen::MatrixXd& inputs, Eigen::MatrixXd& targets);
+
+  /// grad F_t(theta) for a task with `weights`, after `steps` inner steps of size `alpha`.
+  static Eigen::VectorXd TaskMamlGradient(const Eigen::VectorXd& theta, const Eigen::VectorXd& weights, double alpha, int steps);
+  /// E_t grad F_t(theta).
+  Eigen::VectorXd MamlGradient(const Eigen::VectorXd& theta, double alpha, int steps) const {
+    return TaskMamlGradient(theta, mean_, alpha, steps);
+  }
+  const Eigen::VectorXd& mean_weights() const { return mean_; }
+
+ private:
+  LinearRegressionOptions options_;
+  Eigen::VectorXd mean_;
+};
+
+}  // namespace pmlab::metalearn
