@@ -58,10 +58,14 @@ T MetaGradient<T>::Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& 
       out = x - phi_.back();
       break;
     case MetaAlgorithm::kMaml: {
-      // Back through the inner steps: u <- (I - alpha H_support(phi_j)) u, j = N-1 .. 0.
+      // Back through the inner steps: u <- (I - alpha H(phi_j)) u, j = N-1 .. 0, with H from the
+      // support set or, when given, from the separate Hessian sample.
       const auto alpha = static_cast<T>(options_.inner_lr);
+      const bool separate = task.hessian_inputs.cols() > 0;
+      const auto& h_inputs = separate ? task.hessian_inputs : task.support_inputs;
+      const auto& h_targets = separate ? task.hessian_targets : task.support_targets;
       for (int j = options_.inner_steps - 1; j >= 0; --j) {
-        mlp_.LossGradientAndHessianProduct(phi_[j], task.support_inputs, task.support_targets, out, gradient_, product_);
+        mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, out, gradient_, product_);
         out -= alpha * product_;
       }
       break;

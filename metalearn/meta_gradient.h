@@ -34,6 +34,9 @@ template <typename T>
 struct TaskBatch {
   typename core::Mlp<T>::Mat support_inputs, support_targets;
   typename core::Mlp<T>::Mat query_inputs, query_targets;
+  /// Optional separate sample for MAML's Hessian terms (the stochastic-composite estimator with
+  /// its own Hessian batch); empty means the support set, as in standard MAML.
+  typename core::Mlp<T>::Mat hessian_inputs, hessian_targets;
 };
 
 /// The scratch of one thread: adapted parameters of every inner step and the MLP workspace,
