@@ -68,8 +68,6 @@ class CheckpointFile {
   };
   static Status Check(const std::filesystem::path& path);
 
-  const std::filesystem::path& path() const { return path_; }
-  const CheckpointHeader& header() const { return header_; }
   /// The payload stream, positioned at its first byte; it ends at end().
   std::istream& payload() { return stream_; }
   std::uint64_t end() const { return kCheckpointHeaderBytes + header_.payload_bytes; }

@@ -17,7 +17,6 @@ class Identity final : public Compressor {
   explicit Identity(Index dimension) : dimension_(dimension) {}
   void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& /*rng*/) const override { out = in; }
   double Bits() const override { return DenseBits(dimension_); }
-  std::string Spec() const override { return "none"; }
 
  private:
   Index dimension_;

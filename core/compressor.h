@@ -19,8 +19,6 @@ class Compressor {
   virtual void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const = 0;
   /// Bits one worker sends per message of this compressor.
   virtual double Bits() const = 0;
-  /// The spec string that rebuilds this compressor, e.g. "topk:0.02".
-  virtual std::string Spec() const = 0;
 };
 
 /// Builds a compressor for vectors of length `dimension` from a spec:

@@ -11,13 +11,4 @@ ErrorFeedback ParseErrorFeedback(std::string_view spec) {
   throw std::invalid_argument("error feedback '" + std::string(spec) + "' is unknown (allowed: none, ef, ef21)");
 }
 
-std::string ToString(ErrorFeedback ef) {
-  switch (ef) {
-    case ErrorFeedback::kNone: return "none";
-    case ErrorFeedback::kClassic: return "ef";
-    case ErrorFeedback::kEf21: return "ef21";
-  }
-  return "none";
-}
-
 }  // namespace pmlab::core

@@ -13,6 +13,5 @@ enum class ErrorFeedback { kNone, kClassic, kEf21 };
 
 /// Parses none | ef | ef21; throws std::invalid_argument naming what is allowed.
 ErrorFeedback ParseErrorFeedback(std::string_view spec);
-std::string ToString(ErrorFeedback ef);
 
 }  // namespace pmlab::core

@@ -44,7 +44,6 @@ class MomentumServer {
   MomentumServer(MomentumOptions options, std::int64_t total_iterations);
 
   const MomentumOptions& options() const { return options_; }
-  void set_total_iterations(std::int64_t total) { total_iterations_ = total; }
 
   /// Step size of the round that starts at `state.iteration`.
   double StepSize(const MomentumState& state) const;

@@ -45,8 +45,6 @@ class ParallelMomentum {
   const MomentumState& state() const { return state_; }
   MomentumState& mutable_state() { return state_; }
   std::vector<WorkerMemory>& workers() { return workers_; }
-  const MomentumServer& server() const { return server_; }
-  MomentumServer& mutable_server() { return server_; }
   /// The averaged message of the last round.
   const Vector& average() const { return average_; }
 

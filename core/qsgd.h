@@ -12,7 +12,6 @@ class Qsgd final : public Compressor {
   void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const override;
   /// One float for the norm, then per coordinate a sign bit and the level.
   double Bits() const override;
-  std::string Spec() const override { return "qsgd:" + std::to_string(levels_); }
 
  private:
   Index dimension_;

@@ -18,6 +18,4 @@ void RandK::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const {
 // Values and their indices, as for Top-K: a receiver cannot know the indices otherwise.
 double RandK::Bits() const { return static_cast<double>(k_) * (32.0 + IndexBits(dimension_)); }
 
-std::string RandK::Spec() const { return (scaled_ ? "randk:" : "randk-biased:") + std::to_string(k_); }
-
 }  // namespace pmlab::core

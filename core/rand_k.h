@@ -11,7 +11,6 @@ class RandK final : public Compressor {
   RandK(Index dimension, Index k, bool scaled);
   void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const override;
   double Bits() const override;
-  std::string Spec() const override;
 
  private:
   Index dimension_;

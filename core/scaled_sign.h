@@ -10,7 +10,6 @@ class ScaledSign final : public Compressor {
   explicit ScaledSign(Index dimension) : dimension_(dimension) {}
   void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const override;
   double Bits() const override { return static_cast<double>(dimension_) + 32.0; }
-  std::string Spec() const override { return "sign"; }
 
  private:
   Index dimension_;

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <numbers>
-#include <sstream>
 #include <stdexcept>
 
 namespace pmlab::core {
@@ -27,19 +26,6 @@ StepSchedule StepSchedule::Parse(std::string_view spec) {
       r2.ptr != factor.data() + factor.size() || s.every < 1 || !(s.factor > 0.0 && s.factor <= 1.0))
     fail();
   return s;
-}
-
-std::string StepSchedule::Spec() const {
-  switch (kind) {
-    case Kind::kConstant: return "constant";
-    case Kind::kCosine: return "cosine";
-    case Kind::kStep: {
-      std::ostringstream s;
-      s << "step:" << every << ':' << factor;
-      return s.str();
-    }
-  }
-  return "constant";
 }
 
 double StepSchedule::Factor(std::int64_t k, std::int64_t total) const {

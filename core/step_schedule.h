@@ -16,7 +16,6 @@ struct StepSchedule {
 
   /// Parses constant | cosine | step:EVERY:FACTOR; throws std::invalid_argument naming what is allowed.
   static StepSchedule Parse(std::string_view spec);
-  std::string Spec() const;
 
   /// Multiplier of the base step size at 0-based iteration k of a run of `total` iterations.
   double Factor(std::int64_t k, std::int64_t total) const;

@@ -55,6 +55,4 @@ void TopK::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& /*rng*/) cons
 
 double TopK::Bits() const { return static_cast<double>(k_) * (32.0 + IndexBits(dimension_)); }
 
-std::string TopK::Spec() const { return "topk:" + std::to_string(k_); }
-
 }  // namespace pmlab::core

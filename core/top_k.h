@@ -12,7 +12,6 @@ class TopK final : public Compressor {
   TopK(Index dimension, Index k);
   void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const override;
   double Bits() const override;
-  std::string Spec() const override;
   Index k() const { return k_; }
 
  private:

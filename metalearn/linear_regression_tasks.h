@@ -8,7 +8,7 @@
 // 2(theta - (w_t, 0)), Hessian 2I. N inner steps of size alpha shrink theta - (w_t, 0) by
 // (1 - 2 alpha) each, so the MAML objective of task t has the gradient
 //   grad F_t(theta) = 2 (1 - 2 alpha)^(2N) (theta - (w_t, 0)),
-// and E_t grad F_t = 2 (1 - 2 alpha)^(2N) (theta - (w_bar, 0)).
+// and so E_t grad F_t = 2 (1 - 2 alpha)^(2N) (theta - (w_bar, 0)).
 #include <Eigen/Dense>
 
 #include "metalearn/task_family.h"
@@ -43,11 +43,6 @@ class LinearRegressionTasks final : public TaskFamily {
 
   /// grad F_t(theta) for a task with `weights`, after `steps` inner steps of size `alpha`.
   static Eigen::VectorXd TaskMamlGradient(const Eigen::VectorXd& theta, const Eigen::VectorXd& weights, double alpha, int steps);
-  /// E_t grad F_t(theta).
-  Eigen::VectorXd MamlGradient(const Eigen::VectorXd& theta, double alpha, int steps) const {
-    return TaskMamlGradient(theta, mean_, alpha, steps);
-  }
-  const Eigen::VectorXd& mean_weights() const { return mean_; }
 
  private:
   LinearRegressionOptions options_;

@@ -11,15 +11,6 @@ MetaAlgorithm ParseMetaAlgorithm(std::string_view name) {
   throw std::invalid_argument("meta-learning algorithm '" + std::string(name) + "' is unknown (allowed: maml, fomaml, reptile)");
 }
 
-std::string ToString(MetaAlgorithm algorithm) {
-  switch (algorithm) {
-    case MetaAlgorithm::kMaml: return "maml";
-    case MetaAlgorithm::kFirstOrder: return "fomaml";
-    case MetaAlgorithm::kReptile: return "reptile";
-  }
-  return "maml";
-}
-
 template <typename T>
 MetaGradient<T>::MetaGradient(core::MlpShape shape, core::LossHead head, InnerLoopOptions options, MetaAlgorithm algorithm)
     : mlp_(std::move(shape), head), options_(options), algorithm_(algorithm) {

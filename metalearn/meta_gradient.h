@@ -22,7 +22,6 @@ enum class MetaAlgorithm { kMaml, kFirstOrder, kReptile };
 
 /// Parses maml | fomaml | reptile; throws std::invalid_argument naming what is allowed.
 MetaAlgorithm ParseMetaAlgorithm(std::string_view name);
-std::string ToString(MetaAlgorithm algorithm);
 
 struct InnerLoopOptions {
   double inner_lr = 0.01;  ///< alpha > 0, the adaptation step size; default 0.01
@@ -53,9 +52,6 @@ class MetaGradient {
 
   /// The MAML objective L_query(phi_N(x)).
   T AdaptedLoss(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task);
-
-  /// phi_N of the last Estimate or AdaptedLoss call.
-  const Vec& adapted() const { return phi_.back(); }
 
  private:
   void Adapt(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task);
