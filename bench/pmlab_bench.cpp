@@ -11,7 +11,7 @@
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
 #include "supervised/classification_oracle.h"
-#include "supervised/train_checkpoint.h"
+#include "core/run_checkpoint.h"
 
 namespace pmlab {
 namespace {
@@ -42,16 +42,17 @@ BENCHMARK_CAPTURE(Compress, ScaledSign, "sign")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Compress, Qsgd_16, "qsgd:16")->Unit(benchmark::kMillisecond);
 
 // Fashion-MNIST is read once for all round benchmarks.
-const core::ImageDataset& Train() {
-  static const core::ImageDataset data = core::LoadMnistSplit(core::kFashionMnistDir, "train");
+const std::shared_ptr<const core::ImageDataset>& TrainData() {
+  static const auto data = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(core::kFashionMnistDir, "train"));
   return data;
 }
+const core::ImageDataset& Train() { return *TrainData(); }
 
 const core::MlpShape kPaperShape{{784, 512, 512, 10}};
 
 // One worker's full local gradient over its 600 images, on one thread.
 void WorkerGradient(benchmark::State& state) {
-  supervised::ClassificationOracle oracle(Train(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
+  supervised::ClassificationOracle oracle(TrainData(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
                                           kPaperShape, 0);
   core::WorkerPool pool(1);  // pins BLAS to one thread
   core::Vector x(kPaperShape.ParameterCount()), g(x.size());
@@ -64,7 +65,7 @@ BENCHMARK(WorkerGradient)->Unit(benchmark::kMillisecond);
 // One round of the paper's setting: 100 workers x 600 images, full local gradients, Top-2%,
 // momentum server. Argument: threads.
 void PaperRound(benchmark::State& state) {
-  supervised::ClassificationOracle oracle(Train(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
+  supervised::ClassificationOracle oracle(TrainData(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
                                           kPaperShape, 0);
   core::WorkerPool pool(static_cast<int>(state.range(0)));
   core::ParallelMomentumOptions o;
@@ -92,7 +93,7 @@ void SineMetaIteration(benchmark::State& state) {
   metalearn::SineTasks family({10, 10});
   const core::MlpShape shape{{1, 40, 40, 1}};
   const auto algorithm = state.range(0) == 0 ? metalearn::MetaAlgorithm::kMaml : metalearn::MetaAlgorithm::kFirstOrder;
-  metalearn::MetaOracle oracle(family, shape, {0.01, static_cast<int>(state.range(1))}, algorithm, 5);
+  metalearn::MetaOracle oracle(std::make_shared<metalearn::SineTasks>(family), shape, {0.01, static_cast<int>(state.range(1))}, algorithm, 5);
   core::WorkerPool pool(static_cast<int>(state.range(2)));
   core::ParallelMomentumOptions o;
   o.workers = 5;
@@ -115,8 +116,8 @@ BENCHMARK(SineMetaIteration)
 
 // The checkpoint of the paper's run with error feedback: x, v and 100 workers' memories of
 // 669,706 floats (about 273 MB), written with fsync and read back with verification.
-supervised::TrainCheckpoint PaperCheckpoint() {
-  supervised::TrainCheckpoint ck;
+core::RunCheckpoint PaperCheckpoint() {
+  core::RunCheckpoint ck;
   ck.config_toml = "[train]\nworkers=100\nerror-feedback=\"ef\"\n";
   ck.state.iteration = 10;
   ck.state.x = Gaussian(kPaperDimension);
@@ -130,15 +131,15 @@ supervised::TrainCheckpoint PaperCheckpoint() {
 const std::filesystem::path kCheckpointPath = std::filesystem::temp_directory_path() / "pmlab-bench-ckpt.pmlab";
 
 void CheckpointWrite(benchmark::State& state) {
-  const supervised::TrainCheckpoint ck = PaperCheckpoint();
-  for (auto _ : state) supervised::SaveTrainCheckpoint(kCheckpointPath, ck);
+  const core::RunCheckpoint ck = PaperCheckpoint();
+  for (auto _ : state) core::SaveRunCheckpoint(kCheckpointPath, ck);
   state.counters["MB"] = static_cast<double>(std::filesystem::file_size(kCheckpointPath)) / 1e6;
 }
 BENCHMARK(CheckpointWrite)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
 void CheckpointRead(benchmark::State& state) {
-  supervised::SaveTrainCheckpoint(kCheckpointPath, PaperCheckpoint());
-  for (auto _ : state) benchmark::DoNotOptimize(supervised::LoadTrainCheckpoint(kCheckpointPath).state.x.data());
+  core::SaveRunCheckpoint(kCheckpointPath, PaperCheckpoint());
+  for (auto _ : state) benchmark::DoNotOptimize(core::LoadRunCheckpoint(kCheckpointPath).state.x.data());
   std::filesystem::remove(kCheckpointPath);
 }
 BENCHMARK(CheckpointRead)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();

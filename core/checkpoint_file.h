@@ -71,6 +71,7 @@ class CheckpointFile {
   /// The payload stream, positioned at its first byte; it ends at end().
   std::istream& payload() { return stream_; }
   std::uint64_t end() const { return kCheckpointHeaderBytes + header_.payload_bytes; }
+  RunKind kind() const { return header_.kind; }
 
  private:
   CheckpointFile(std::filesystem::path path, CheckpointHeader header);

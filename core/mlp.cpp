@@ -1,9 +1,30 @@
 #include "core/mlp.h"
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace pmlab::core {
+
+std::vector<int> ParseHiddenWidths(const std::string& spec) {
+  std::vector<int> widths;
+  if (spec.empty() || spec == "none") return widths;
+  std::stringstream in(spec);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    int w = 0;
+    try {
+      w = std::stoi(item, &used);
+    } catch (const std::exception&) {
+    }
+    if (used == 0 || used != item.size() || w < 1 || w > 65536)
+      throw std::invalid_argument("'" + spec + "' must be widths from 1 to 65536 separated by commas, e.g. 512,512 (or none)");
+    widths.push_back(w);
+  }
+  if (spec.back() == ',') throw std::invalid_argument("'" + spec + "' ends with a comma");
+  return widths;
+}
 
 Index MlpShape::ParameterCount() const {
   Index count = 0;

@@ -31,6 +31,10 @@ struct MlpShape {
   std::string ToString() const;
 };
 
+/// Hidden widths written "512,512" (or "none" for no hidden layer); throws
+/// std::invalid_argument naming the format.
+std::vector<int> ParseHiddenWidths(const std::string& spec);
+
 template <typename T>
 class Mlp {
  public:

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/checkpoint_file.h"
-#include "supervised/train_checkpoint.h"
+#include "core/run_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     (void)pmlab::core::CheckpointFile::Check(path);
-    (void)pmlab::supervised::LoadTrainCheckpoint(path);
+    (void)pmlab::core::LoadRunCheckpoint(path);
   } catch (const pmlab::core::CheckpointError&) {
     // Refusing the file is the expected outcome; anything else escaping is a bug.
   }

@@ -9,6 +9,8 @@
 // (1 - 2 alpha) each, so the MAML objective of task t has the gradient
 //   grad F_t(theta) = 2 (1 - 2 alpha)^(2N) (theta - (w_t, 0)),
 // and so E_t grad F_t = 2 (1 - 2 alpha)^(2N) (theta - (w_bar, 0)).
+#include <cmath>
+
 #include <Eigen/Dense>
 
 #include "metalearn/task_family.h"
@@ -17,8 +19,6 @@ namespace pmlab::metalearn {
 
 struct LinearRegressionOptions {
   int dimension = 5;      ///< p, features per sample (>= 1); default 5
-  int support = 10;       ///< support samples per task, the inner batch (>= 1); default 10
-  int query = 10;         ///< query samples per task (>= 1); default 10
   double spread = 1.0;    ///< standard deviation of the task weights around their mean; default 1
   double noise = 0.0;     ///< standard deviation of the label noise; default 0
 };
@@ -26,20 +26,47 @@ struct LinearRegressionOptions {
 class LinearRegressionTasks final : public TaskFamily {
  public:
   /// The mean task weight w_bar is drawn from `seed`.
-  LinearRegressionTasks(LinearRegressionOptions options, std::uint64_t seed);
+  LinearRegressionTasks(LinearRegressionOptions options, TaskSizes sizes, std::uint64_t seed);
 
   int Inputs() const override { return options_.dimension; }
   int Outputs() const override { return 1; }
   core::LossHead Head() const override { return core::LossHead::kMeanSquaredError; }
-  void Sample(core::Rng& rng, TaskBatch<float>& task) const override;
+  /// task = the weights w_t
+  void DrawTask(core::Rng& rng, Eigen::VectorXd& task) const override;
+  void DrawPoints(const Eigen::VectorXd& task, int count, core::Rng& rng, core::Matrix& inputs,
+                  core::Matrix& targets) const override;
+  /// The exact design (whatever `count`): the reference gradient is the closed form.
+  void DrawReferencePoints(const Eigen::VectorXd& task, int count, core::Rng& rng, core::Matrix& inputs,
+                           core::Matrix& targets) const override;
 
-  /// A task's weights, and `count` Gaussian samples of it.
+  /// A task's weights, and `count` Gaussian samples of it (in float or double matrices).
   Eigen::VectorXd SampleWeights(core::Rng& rng) const;
-  void SampleData(const Eigen::VectorXd& weights, int count, core::Rng& rng, Eigen::MatrixXd& inputs,
-                  Eigen::MatrixXd& targets) const;
+  template <typename Mat>
+  void SampleData(const Eigen::VectorXd& weights, int count, core::Rng& rng, Mat& inputs, Mat& targets) const {
+    inputs.resize(weights.size(), count);
+    targets.resize(1, count);
+    for (int j = 0; j < count; ++j) {
+      double y = 0;
+      for (Eigen::Index i = 0; i < weights.size(); ++i) {
+        const double a = rng.Normal();
+        inputs(i, j) = static_cast<typename Mat::Scalar>(a);
+        y += weights(i) * a;
+      }
+      targets(0, j) = static_cast<typename Mat::Scalar>(y + options_.noise * rng.Normal());
+    }
+  }
   /// 2p noiseless points +-sqrt(p) e_k: their empirical loss equals the population loss (less
   /// the noise), so estimators fed this "full batch" see the exact task.
-  static void ExactDesign(const Eigen::VectorXd& weights, Eigen::MatrixXd& inputs, Eigen::MatrixXd& targets);
+  template <typename Mat>
+  static void ExactDesign(const Eigen::VectorXd& weights, Mat& inputs, Mat& targets) {
+    const Eigen::Index p = weights.size();
+    inputs.setZero(p, 2 * p);
+    for (Eigen::Index k = 0; k < p; ++k) {
+      inputs(k, 2 * k) = static_cast<typename Mat::Scalar>(std::sqrt(static_cast<double>(p)));
+      inputs(k, 2 * k + 1) = -inputs(k, 2 * k);
+    }
+    targets = weights.cast<typename Mat::Scalar>().transpose() * inputs;
+  }
 
   /// grad F_t(theta) for a task with `weights`, after `steps` inner steps of size `alpha`.
   static Eigen::VectorXd TaskMamlGradient(const Eigen::VectorXd& theta, const Eigen::VectorXd& weights, double alpha, int steps);

@@ -8,7 +8,24 @@ MetaAlgorithm ParseMetaAlgorithm(std::string_view name) {
   if (name == "maml") return MetaAlgorithm::kMaml;
   if (name == "fomaml") return MetaAlgorithm::kFirstOrder;
   if (name == "reptile") return MetaAlgorithm::kReptile;
-  throw std::invalid_argument("meta-learning algorithm '" + std::string(name) + "' is unknown (allowed: maml, fomaml, reptile)");
+  if (name == "metasgd") return MetaAlgorithm::kMetaSgd;
+  throw std::invalid_argument("meta-learning algorithm '" + std::string(name) +
+                              "' is unknown (allowed: maml, fomaml, reptile, metasgd)");
+}
+
+template <typename T>
+core::Index MetaGradient<T>::Dimension(const core::MlpShape& shape, MetaAlgorithm algorithm) {
+  return (algorithm == MetaAlgorithm::kMetaSgd ? 2 : 1) * shape.ParameterCount();
+}
+
+template <typename T>
+typename MetaGradient<T>::Vec MetaGradient<T>::Initial(const core::MlpShape& shape, MetaAlgorithm algorithm, double inner_lr,
+                                                       core::Rng& rng) {
+  const core::Index d = shape.ParameterCount();
+  Vec x(Dimension(shape, algorithm));
+  core::Mlp<T>::Initialize(shape, rng, x.head(d));
+  x.tail(x.size() - d).setConstant(static_cast<T>(inner_lr));
+  return x;
 }
 
 template <typename T>
@@ -20,16 +37,22 @@ MetaGradient<T>::MetaGradient(core::MlpShape shape, core::LossHead head, InnerLo
   phi_.assign(static_cast<std::size_t>(options.inner_steps) + 1, Vec(d));
   gradient_.resize(d);
   product_.resize(d);
+  direction_.resize(d);
+}
+
+template <typename T>
+void MetaGradient<T>::InnerStep(const Eigen::Ref<const Vec>& x, const Vec& from, const TaskBatch<T>& task, Vec& to) {
+  mlp_.LossAndGradient(from, task.support_inputs, task.support_targets, gradient_);
+  if (algorithm_ == MetaAlgorithm::kMetaSgd)
+    to = from - x.tail(gradient_.size()).cwiseProduct(gradient_);
+  else
+    to = from - static_cast<T>(options_.inner_lr) * gradient_;
 }
 
 template <typename T>
 void MetaGradient<T>::Adapt(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task) {
-  const auto alpha = static_cast<T>(options_.inner_lr);
-  phi_[0] = x;
-  for (int j = 0; j < options_.inner_steps; ++j) {
-    mlp_.LossAndGradient(phi_[j], task.support_inputs, task.support_targets, gradient_);
-    phi_[j + 1] = phi_[j] - alpha * gradient_;
-  }
+  phi_[0] = x.head(mlp_.ParameterCount());
+  for (int j = 0; j < options_.inner_steps; ++j) InnerStep(x, phi_[j], task, phi_[j + 1]);
 }
 
 template <typename T>
@@ -39,9 +62,32 @@ T MetaGradient<T>::AdaptedLoss(const Eigen::Ref<const Vec>& x, const TaskBatch<T
 }
 
 template <typename T>
+void MetaGradient<T>::AdaptationCurve(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task, int steps,
+                                      Eigen::Ref<Eigen::VectorXd> losses, Eigen::VectorXd* accuracies) {
+  // phi_[0] and phi_[1] serve as a double buffer: the curve may be longer than N.
+  if (phi_.size() < 2) phi_.resize(2, Vec(mlp_.ParameterCount()));
+  phi_[0] = x.head(mlp_.ParameterCount());
+  for (int j = 0;; ++j) {
+    losses(j) = mlp_.Loss(phi_[j % 2], task.query_inputs, task.query_targets);
+    if (accuracies)
+      (*accuracies)(j) = static_cast<double>(core::Mlp<T>::CountCorrect(mlp_.Forward(phi_[j % 2], task.query_inputs), task.query_targets)) /
+                         static_cast<double>(task.query_inputs.cols());
+    if (j == steps) break;
+    InnerStep(x, phi_[j % 2], task, phi_[(j + 1) % 2]);
+  }
+}
+
+template <typename T>
 T MetaGradient<T>::Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task, Eigen::Ref<Vec> out) {
   Adapt(x, task);
-  const T loss = mlp_.LossAndGradient(phi_.back(), task.query_inputs, task.query_targets, out);
+  const core::Index d = mlp_.ParameterCount();
+  auto u = out.head(d);
+  const T loss = mlp_.LossAndGradient(phi_.back(), task.query_inputs, task.query_targets, u);
+  // Back through the inner steps, j = N-1 .. 0, with H from the support set or, when given, from
+  // the separate Hessian sample.
+  const bool separate = task.hessian_inputs.cols() > 0;
+  const auto& h_inputs = separate ? task.hessian_inputs : task.support_inputs;
+  const auto& h_targets = separate ? task.hessian_targets : task.support_targets;
   switch (algorithm_) {
     case MetaAlgorithm::kFirstOrder:
       break;
@@ -49,15 +95,26 @@ T MetaGradient<T>::Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& 
       out = x - phi_.back();
       break;
     case MetaAlgorithm::kMaml: {
-      // Back through the inner steps: u <- (I - alpha H(phi_j)) u, j = N-1 .. 0, with H from the
-      // support set or, when given, from the separate Hessian sample.
+      // u <- (I - alpha H(phi_j)) u
       const auto alpha = static_cast<T>(options_.inner_lr);
-      const bool separate = task.hessian_inputs.cols() > 0;
-      const auto& h_inputs = separate ? task.hessian_inputs : task.support_inputs;
-      const auto& h_targets = separate ? task.hessian_targets : task.support_targets;
       for (int j = options_.inner_steps - 1; j >= 0; --j) {
-        mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, out, gradient_, product_);
-        out -= alpha * product_;
+        mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, u, gradient_, product_);
+        u -= alpha * product_;
+      }
+      break;
+    }
+    case MetaAlgorithm::kMetaSgd: {
+      // phi_{j+1} = phi_j - a * g_j: d/da gets -g_j * u, and u <- u - H(phi_j) (a * u). The step
+      // sizes' gradient needs g_j on the support set even when H comes from another sample.
+      const auto a = x.tail(d);
+      auto step_sizes = out.tail(d);
+      step_sizes.setZero();
+      for (int j = options_.inner_steps - 1; j >= 0; --j) {
+        direction_ = a.cwiseProduct(u);
+        mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, direction_, gradient_, product_);
+        if (separate) mlp_.LossAndGradient(phi_[j], task.support_inputs, task.support_targets, gradient_);
+        step_sizes -= gradient_.cwiseProduct(u);
+        u -= product_;
       }
       break;
     }

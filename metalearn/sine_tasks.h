@@ -6,23 +6,18 @@
 
 namespace pmlab::metalearn {
 
-struct SineTaskOptions {
-  int support = 10;  ///< K, support points per task (>= 1); default 10
-  int query = 10;    ///< query points per task (>= 1); default 10
-};
-
 class SineTasks final : public TaskFamily {
  public:
-  explicit SineTasks(SineTaskOptions options);
+  explicit SineTasks(TaskSizes sizes) : TaskFamily(sizes) {}
   int Inputs() const override { return 1; }
   int Outputs() const override { return 1; }
   core::LossHead Head() const override { return core::LossHead::kMeanSquaredError; }
-  void Sample(core::Rng& rng, TaskBatch<float>& task) const override;
+  /// task = (amplitude, phase)
+  void DrawTask(core::Rng& rng, Eigen::VectorXd& task) const override;
+  void DrawPoints(const Eigen::VectorXd& task, int count, core::Rng& rng, core::Matrix& inputs,
+                  core::Matrix& targets) const override;
 
   static constexpr double kMinAmplitude = 0.1, kMaxAmplitude = 5.0, kMaxPhase = 3.14159265358979323846, kInputRange = 5.0;
-
- private:
-  SineTaskOptions options_;
 };
 
 }  // namespace pmlab::metalearn

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "metalearn/meta_experiment.h"
 #include "supervised/train_experiment.h"
 
 namespace pmlab::runners {
@@ -17,6 +18,12 @@ int RunTrainCommand(supervised::TrainConfig& config);
 /// config.toml text holding every option of `config`; ParseTrainConfig reads it back.
 std::string TrainConfigToml(const supervised::TrainConfig& config);
 supervised::TrainConfig ParseTrainConfig(const std::string& toml);
+
+/// `pmlab meta`: meta-learning with biased meta-gradients.
+CLI::App* AddMetaCommand(CLI::App& app, metalearn::MetaConfig& config);
+int RunMetaCommand(metalearn::MetaConfig& config);
+std::string MetaConfigToml(const metalearn::MetaConfig& config);
+metalearn::MetaConfig ParseMetaConfig(const std::string& toml);
 
 /// `pmlab compare RUN_DIR...`: rounds to reach a train-loss level, final test figures.
 struct CompareConfig {
@@ -36,10 +43,13 @@ struct ResumeConfig {
 CLI::App* AddResumeCommand(CLI::App& app, ResumeConfig& config);
 int RunResumeCommand(const ResumeConfig& config);
 
-/// `pmlab eval RUN_DIR|CHECKPOINT`: test loss and accuracy of a checkpoint.
+/// `pmlab eval RUN_DIR|CHECKPOINT`: test loss and accuracy of a train checkpoint; for a meta
+/// checkpoint, the held-out loss after 0..steps adaptation steps with 95% confidence intervals.
 struct EvalConfig {
   std::string target;
   std::string data_dir;  ///< overrides the run's data folder when given
+  int tasks = 600;       ///< meta: held-out tasks
+  int steps = -1;        ///< meta: adaptation steps; -1 = the run's --inner-steps
   bool json = false;
 };
 CLI::App* AddEvalCommand(CLI::App& app, EvalConfig& config);

@@ -6,7 +6,7 @@
 #include "core/checkpoint_file.h"
 #include "core/run_directory.h"
 #include "runners/commands.h"
-#include "supervised/train_checkpoint.h"
+#include "core/run_checkpoint.h"
 
 namespace pmlab::runners {
 namespace {
@@ -21,19 +21,19 @@ struct Report {
   std::uint32_t payload_crc = 0;
   bool checksum_ok = false;
   std::string problem;  ///< why the payload is unusable, if it is
-  std::optional<supervised::TrainCheckpoint> train;
+  std::optional<core::RunCheckpoint> run;
 
   template <class Archive>
   void save(Archive& ar) const {
     ar(CEREAL_NVP(file), CEREAL_NVP(file_bytes), CEREAL_NVP(format), CEREAL_NVP(run_kind), CEREAL_NVP(payload_bytes),
        CEREAL_NVP(payload_crc), CEREAL_NVP(checksum_ok));
     if (!problem.empty()) ar(CEREAL_NVP(problem));
-    if (train) {
-      ar(cereal::make_nvp("iteration", train->state.iteration), cereal::make_nvp("parameters", train->state.x.size()),
-         cereal::make_nvp("workers", train->workers.size()),
-         cereal::make_nvp("error_feedback_memory", !train->workers.empty() && train->workers[0].feedback.size() > 0),
-         cereal::make_nvp("worker_momentum", !train->workers.empty() && train->workers[0].momentum.size() > 0),
-         cereal::make_nvp("config", train->config_toml));
+    if (run) {
+      ar(cereal::make_nvp("iteration", run->state.iteration), cereal::make_nvp("parameters", run->state.x.size()),
+         cereal::make_nvp("workers", run->workers.size()),
+         cereal::make_nvp("error_feedback_memory", !run->workers.empty() && run->workers[0].feedback.size() > 0),
+         cereal::make_nvp("worker_momentum", !run->workers.empty() && run->workers[0].momentum.size() > 0),
+         cereal::make_nvp("config", run->config_toml));
     }
   }
 };
@@ -53,9 +53,9 @@ int RunInspectCommand(const InspectConfig& c) {
   const core::CheckpointFile::Status status = core::CheckpointFile::Check(path);  // throws if the header is bad
   Report report{path.string(), status.file_bytes, status.header.format, core::ToString(status.header.kind),
                 status.header.payload_bytes, status.header.payload_crc, status.payload_intact, status.problem, std::nullopt};
-  if (status.payload_intact && status.header.kind == core::RunKind::kTrain) {
+  if (status.payload_intact && status.header.kind != core::RunKind::kRl) {
     try {
-      report.train = supervised::LoadTrainCheckpoint(path);
+      report.run = core::LoadRunCheckpoint(path);
     } catch (const core::CheckpointError& e) {
       report.problem = e.what();
     }
@@ -73,8 +73,8 @@ int RunInspectCommand(const InspectConfig& c) {
               << "payload     " << report.payload_bytes << " bytes, crc32 " << std::hex << report.payload_crc << std::dec
               << ", checksum " << (report.checksum_ok ? "OK" : "MISMATCH") << "\n";
     if (!report.problem.empty()) std::cout << "problem     " << report.problem << "\n";
-    if (report.train) {
-      const auto& t = *report.train;
+    if (report.run) {
+      const auto& t = *report.run;
       std::cout << "iteration   " << t.state.iteration << "\n"
                 << "parameters  " << t.state.x.size() << "\n"
                 << "workers     " << t.workers.size() << " (error-feedback memory: "

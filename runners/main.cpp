@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "pmlab 0.1.0");
   // Config files are read by the top-level app (CLI11 does not read them for subcommands);
-  // fallthrough lets `pmlab train --config FILE` reach it. Options sit in a [train] section.
+  // fallthrough lets `pmlab train --config FILE` reach it. Options sit in a [train] or [meta] section.
   app.set_config("--config", "", "Read options from a TOML file (a [SUBCOMMAND] section per subcommand)");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.fallthrough();
@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
 
   pmlab::supervised::TrainConfig train_config;
   CLI::App* train = pmlab::runners::AddTrainCommand(app, train_config);
+  pmlab::metalearn::MetaConfig meta_config;
+  CLI::App* meta = pmlab::runners::AddMetaCommand(app, meta_config);
   pmlab::runners::ResumeConfig resume_config;
   CLI::App* resume = pmlab::runners::AddResumeCommand(app, resume_config);
   pmlab::runners::EvalConfig eval_config;
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (eval->parsed()) return pmlab::runners::RunEvalCommand(eval_config);
     if (inspect->parsed()) return pmlab::runners::RunInspectCommand(inspect_config);
     if (train->parsed()) return pmlab::runners::RunTrainCommand(train_config);
+    if (meta->parsed()) return pmlab::runners::RunMetaCommand(meta_config);
     if (compare->parsed()) return pmlab::runners::RunCompareCommand(compare_config);
   } catch (const std::invalid_argument& e) {
     std::cerr << command << ": error: " << e.what() << "\n";

@@ -7,12 +7,12 @@
 
 namespace pmlab::supervised {
 
-ClassificationOracle::ClassificationOracle(const core::ImageDataset& data, Shards shards, core::MlpShape shape,
+ClassificationOracle::ClassificationOracle(std::shared_ptr<const core::ImageDataset> data, Shards shards, core::MlpShape shape,
                                            core::Index batch)
-    : data_(data), shards_(std::move(shards)), shape_(std::move(shape)), batch_(batch), scratch_(shape_) {
-  if (shape_.Inputs() != data.features() || shape_.Outputs() != data.classes)
+    : data_(std::move(data)), shards_(std::move(shards)), shape_(std::move(shape)), batch_(batch), scratch_(shape_) {
+  if (shape_.Inputs() != data_->features() || shape_.Outputs() != data_->classes)
     throw std::invalid_argument("the MLP's input and output widths must match the data (" +
-                                std::to_string(data.features()) + " features, " + std::to_string(data.classes) + " classes)");
+                                std::to_string(data_->features()) + " features, " + std::to_string(data_->classes) + " classes)");
   for (int w = 0; w < shards_.workers(); ++w)
     if (batch_ > static_cast<core::Index>(shards_.Of(w).size()))
       throw std::invalid_argument("batch " + std::to_string(batch_) + " exceeds worker " + std::to_string(w) +
@@ -24,13 +24,13 @@ core::OracleResult ClassificationOracle::Estimate(int worker, const core::Vector
   Scratch& s = scratch_.local();
   const auto shard = shards_.Of(worker);
   if (batch_ == 0) {
-    GatherImages(data_, shard, s.inputs, s.targets);
+    GatherImages(*data_, shard, s.inputs, s.targets);
   } else {
     s.picked.clear();
     core::SelectionSample(static_cast<core::Index>(shard.size()), batch_, rng, [&](core::Index i, bool picked) {
       if (picked) s.picked.push_back(shard[i]);
     });
-    GatherImages(data_, s.picked, s.inputs, s.targets);
+    GatherImages(*data_, s.picked, s.inputs, s.targets);
   }
   return {static_cast<double>(s.mlp.LossAndGradient(x, s.inputs, s.targets, gradient))};
 }

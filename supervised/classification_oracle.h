@@ -3,6 +3,7 @@
 // cross-entropy of an MLP over its own shard; the full shard per round (the paper) or a
 // minibatch drawn without replacement with the worker's stream.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <tbb/enumerable_thread_specific.h>
@@ -16,8 +17,8 @@ namespace pmlab::supervised {
 
 class ClassificationOracle final : public core::GradientOracle {
  public:
-  /// `batch` = 0 takes each worker's whole shard every round. `data` must outlive the oracle.
-  ClassificationOracle(const core::ImageDataset& data, Shards shards, core::MlpShape shape, core::Index batch);
+  /// `batch` = 0 takes each worker's whole shard every round.
+  ClassificationOracle(std::shared_ptr<const core::ImageDataset> data, Shards shards, core::MlpShape shape, core::Index batch);
 
   core::Index Dimension() const override { return shape_.ParameterCount(); }
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng,
@@ -31,7 +32,7 @@ class ClassificationOracle final : public core::GradientOracle {
     std::vector<std::int32_t> picked;
   };
 
-  const core::ImageDataset& data_;
+  std::shared_ptr<const core::ImageDataset> data_;
   Shards shards_;
   core::MlpShape shape_;
   core::Index batch_;

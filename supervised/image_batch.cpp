@@ -11,14 +11,18 @@ void Gather(const core::ImageDataset& data, core::Index count, IndexOf index_of,
   targets.setZero(data.classes, count);
   for (core::Index j = 0; j < count; ++j) {
     const core::Index image = index_of(j);
-    const std::uint8_t* pixels = data.pixels.data() + image * features;
-    float* column = inputs.col(j).data();
-    for (int f = 0; f < features; ++f) column[f] = static_cast<float>(pixels[f]) * (2.0f / 255.0f) - 1.0f;
+    NormalizeImage(data, image, inputs.col(j).data());
     targets(data.labels[image], j) = 1.0f;
   }
 }
 
 }  // namespace
+
+void NormalizeImage(const core::ImageDataset& data, core::Index image, float* column) {
+  const int features = data.features();
+  const std::uint8_t* pixels = data.pixels.data() + image * features;
+  for (int f = 0; f < features; ++f) column[f] = static_cast<float>(pixels[f]) * (2.0f / 255.0f) - 1.0f;
+}
 
 void GatherImages(const core::ImageDataset& data, std::span<const std::int32_t> indices, core::Matrix& inputs,
                   core::Matrix& targets) {

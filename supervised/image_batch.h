@@ -9,6 +9,9 @@
 
 namespace pmlab::supervised {
 
+/// Image `image` of `data`, normalised, into `column` (data.features() floats).
+void NormalizeImage(const core::ImageDataset& data, core::Index image, float* column);
+
 void GatherImages(const core::ImageDataset& data, std::span<const std::int32_t> indices, core::Matrix& inputs,
                   core::Matrix& targets);
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "supervised/train_checkpoint.h"
+#include "core/run_checkpoint.h"
 
 namespace pmlab::core {
 namespace {
@@ -28,7 +28,7 @@ class CheckpointFileTest : public ::testing::Test {
     ck_.workers[1].feedback = Vector::Ones(50);
     ck_.first_below = {3, 0, 0, 0, 0, 0};
     ck_.data = {60000, 784, 10, 12345};
-    supervised::SaveTrainCheckpoint(Path(), ck_);
+    core::SaveRunCheckpoint(Path(), ck_);
     std::ifstream in(Path(), std::ios::binary);
     bytes_.assign(std::istreambuf_iterator<char>(in), {});
   }
@@ -39,9 +39,9 @@ class CheckpointFileTest : public ::testing::Test {
     return Path(name);
   }
   // The error message of loading `path`, or "" if it loaded.
-  static std::string LoadError(const fs::path& path) {
+  static std::string LoadError(const fs::path& path, std::optional<RunKind> expected = std::nullopt) {
     try {
-      supervised::LoadTrainCheckpoint(path);
+      core::LoadRunCheckpoint(path, expected);
       return "";
     } catch (const CheckpointError& e) {
       return e.what();
@@ -49,12 +49,12 @@ class CheckpointFileTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  supervised::TrainCheckpoint ck_;
+  core::RunCheckpoint ck_;
   std::string bytes_;
 };
 
 TEST_F(CheckpointFileTest, RoundTripsEveryField) {
-  const supervised::TrainCheckpoint back = supervised::LoadTrainCheckpoint(Path());
+  const core::RunCheckpoint back = core::LoadRunCheckpoint(Path());
   EXPECT_EQ(back.config_toml, ck_.config_toml);
   EXPECT_EQ(back.state.iteration, 7);
   EXPECT_EQ(back.state.x, ck_.state.x);
@@ -109,7 +109,9 @@ TEST_F(CheckpointFileTest, ForeignNewerAndMisplacedFilesAreNamed) {
   EXPECT_NE(LoadError(Write(newer)).find("newer pmlab"), std::string::npos);
 
   WriteCheckpoint(Path("meta.pmlab"), RunKind::kMeta, [](std::ostream& out) { out << "payload"; });
-  EXPECT_NE(LoadError(Path("meta.pmlab")).find("belongs to a meta run, not a train run"), std::string::npos);
+  EXPECT_NE(LoadError(Path("meta.pmlab"), RunKind::kTrain).find("belongs to a meta run, not a train run"), std::string::npos);
+  WriteCheckpoint(Path("rl.pmlab"), RunKind::kRl, [](std::ostream& out) { out << "payload"; });
+  EXPECT_NE(LoadError(Path("rl.pmlab")).find("belongs to an rl run"), std::string::npos);
 }
 
 TEST_F(CheckpointFileTest, HugeStoredSizesAreRefusedWithoutAllocating) {
@@ -124,14 +126,14 @@ TEST_F(CheckpointFileTest, HugeStoredSizesAreRefusedWithoutAllocating) {
 }
 
 TEST_F(CheckpointFileTest, WritingIsAtomicAndLeavesNoTemporaryFiles) {
-  supervised::TrainCheckpoint other = ck_;
+  core::RunCheckpoint other = ck_;
   other.state.iteration = 8;
-  supervised::SaveTrainCheckpoint(Path(), other);
-  EXPECT_EQ(supervised::LoadTrainCheckpoint(Path()).state.iteration, 8);
+  core::SaveRunCheckpoint(Path(), other);
+  EXPECT_EQ(core::LoadRunCheckpoint(Path()).state.iteration, 8);
   int files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++files;
   EXPECT_EQ(files, 1);
-  EXPECT_THROW(supervised::SaveTrainCheckpoint(dir_ / "no-such-dir" / "c.pmlab", ck_), std::runtime_error);
+  EXPECT_THROW(core::SaveRunCheckpoint(dir_ / "no-such-dir" / "c.pmlab", ck_), std::runtime_error);
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 TEST(LinearRegressionTasksTest, MamlBiasShrinksLikeOneOverTheInnerBatch) {
   const int p = 5;
   const double alpha = 0.1;
-  LinearRegressionTasks family({p, 10, 10, 1.0, 0.0}, 11);
+  LinearRegressionTasks family({p, 1.0, 0.0}, {10, 10}, 11);
   core::Rng rng(5);
   const Eigen::VectorXd w = family.SampleWeights(rng);
   Eigen::VectorXd theta = Eigen::VectorXd::Zero(p + 1);
@@ -53,7 +53,7 @@ TEST(LinearRegressionTasksTest, MamlBiasShrinksLikeOneOverTheInnerBatch) {
 TEST(LinearRegressionTasksTest, SeparateHessianSampleRemovesTheBias) {
   const int p = 5, k = 5, draws = 200000;
   const double alpha = 0.1;
-  LinearRegressionTasks family({p, 10, 10, 1.0, 0.0}, 11);
+  LinearRegressionTasks family({p, 1.0, 0.0}, {10, 10}, 11);
   core::Rng rng(6);
   const Eigen::VectorXd w = family.SampleWeights(rng);
   const Eigen::VectorXd theta = Eigen::VectorXd::Zero(p + 1);

@@ -28,7 +28,7 @@ double HeldOutLoss(const core::MlpShape& shape, const core::Vector& x, int count
 TEST(SineMetaTrainingTest, MamlWithMomentumLowersThePostAdaptationLoss) {
   SineTasks family({10, 10});
   const core::MlpShape shape{{1, 40, 40, 1}};
-  MetaOracle oracle(family, shape, {0.01, 1}, MetaAlgorithm::kMaml, 5);
+  MetaOracle oracle(std::make_shared<SineTasks>(family), shape, {0.01, 1}, MetaAlgorithm::kMaml, 5);
   core::WorkerPool pool(2);
   core::ParallelMomentumOptions o;
   o.workers = 5;

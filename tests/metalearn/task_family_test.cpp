@@ -10,7 +10,7 @@ namespace {
 
 TEST(LinearRegressionTasksTest, ExactMamlOnFullBatchesEqualsTheClosedForm) {
   const int p = 4;
-  LinearRegressionTasks family({p, 10, 10, 1.0, 0.0}, 7);
+  LinearRegressionTasks family({p, 1.0, 0.0}, {10, 10}, 7);
   core::Rng rng(3);
   const Eigen::VectorXd w = family.SampleWeights(rng);
   Eigen::VectorXd theta(p + 1);
@@ -49,7 +49,7 @@ TEST(MetaOracleTest, MetaTrainingIsBitIdenticalForOneTwoAndFourThreads) {
   const core::MlpShape shape{{1, 40, 40, 1}};
   std::vector<core::Vector> results;
   for (int threads : {1, 2, 4}) {
-    MetaOracle oracle(family, shape, {0.01, 1}, MetaAlgorithm::kMaml, 5);
+    MetaOracle oracle(std::make_shared<SineTasks>(family), shape, {0.01, 1}, MetaAlgorithm::kMaml, 5);
     core::WorkerPool pool(threads);
     core::ParallelMomentumOptions o;
     o.workers = 5;

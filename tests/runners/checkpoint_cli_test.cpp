@@ -104,7 +104,7 @@ TEST_F(CheckpointCliTest, HalfRunPlusResumeEqualsTheWholeRunWithOtherThreads) {
   // Resuming a finished run without more rounds is a usage error.
   const Outcome again = Pmlab("resume " + Run("half").string());
   EXPECT_EQ(again.code, 2) << again.output;
-  EXPECT_NE(again.output.find("already completed 24 rounds"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("already completed 24 iterations"), std::string::npos) << again.output;
 }
 
 TEST_F(CheckpointCliTest, RowsWrittenAfterTheCheckpointAreNotDuplicated) {
@@ -186,9 +186,9 @@ TEST_F(CheckpointCliTest, DivergenceKeepsTheLastGoodCheckpoint) {
   const fs::path run = Run("blowup");
   const Outcome o = Pmlab("train --problem quadratic --workers 2 --iters 500 --lr 1000 --beta 1 --checkpoint-every 1 --out " + run.string());
   ASSERT_EQ(o.code, 3) << o.output;
-  const auto at = o.output.find("diverged at round ");
+  const auto at = o.output.find("diverged at iteration ");
   ASSERT_NE(at, std::string::npos);
-  const long long round = std::atoll(o.output.c_str() + at + 18);
+  const long long round = std::atoll(o.output.c_str() + at + 22);
   char name[32];
   std::snprintf(name, sizeof name, "ckpt-%06lld.pmlab", round - 1);
   EXPECT_TRUE(fs::exists(run / "checkpoints" / name)) << o.output;
@@ -231,7 +231,7 @@ TEST_F(CheckpointCliTest, DamagedOrForeignCheckpointsGetOneLineErrors) {
   };
   std::string flipped = bytes;
   flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 1);
-  pmlab::core::WriteCheckpoint(dir_ / "meta.pmlab", pmlab::core::RunKind::kMeta, [](std::ostream& out) { out << "x"; });
+  pmlab::core::WriteCheckpoint(dir_ / "rl.pmlab", pmlab::core::RunKind::kRl, [](std::ostream& out) { out << "x"; });
   fs::create_directories(dir_ / "empty-run");
   struct Case {
     std::string args;
@@ -243,7 +243,7 @@ TEST_F(CheckpointCliTest, DamagedOrForeignCheckpointsGetOneLineErrors) {
       {"resume " + write("flip.pmlab", flipped), "checksum mismatch"},
       {"inspect " + write("flip.pmlab", flipped), "MISMATCH"},
       {"eval " + write("text.pmlab", "hello, world, this is not a checkpoint"), "not a pmlab checkpoint"},
-      {"resume " + (dir_ / "meta.pmlab").string(), "belongs to a meta run, not a train run"},
+      {"resume " + (dir_ / "rl.pmlab").string(), "belongs to an rl run"},
       {"resume " + (dir_ / "empty-run").string(), "holds no checkpoints"},
       {"eval " + (dir_ / "nothing-here").string(), "does not exist"},
   };

@@ -153,7 +153,7 @@ TEST_F(CliTest, UnknownConfigKeyIsAUsageError) {
 TEST_F(CliTest, DivergenceStopsWithExitCodeThreeAndSaysWhere) {
   const Outcome o = Pmlab("train --problem quadratic --workers 2 --iters 500 --lr 1000 --beta 1 --out " + Out());
   EXPECT_EQ(o.code, 3) << o.output;
-  EXPECT_NE(o.output.find("diverged at round"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("diverged at iteration"), std::string::npos) << o.output;
   std::ifstream in(dir_ / "run" / "summary.json");
   const std::string summary((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(summary.find("\"status\": \"diverged\""), std::string::npos) << summary;

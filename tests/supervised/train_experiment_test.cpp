@@ -58,6 +58,8 @@ std::vector<std::vector<double>> Deterministic(const fs::path& dir) {
   return table.rows;
 }
 
+int StartTrain(const TrainConfig& c, std::ostream& log) { return core::StartRun(c, kTrainRun, "", TrainProblem(c), log); }
+
 bool SameBits(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -73,7 +75,7 @@ TEST(TrainExperimentTest, ResultsAreBitIdenticalForOneTwoAndFourThreads) {
     TrainConfig c = Small();
     c.threads = threads;
     c.out = RunDir("threads" + std::to_string(threads)).string();
-    ASSERT_EQ(RunTrain(c, "", log), kExitOk);
+    ASSERT_EQ(StartTrain(c, log), core::kExitOk);
     dirs.push_back(c.out);
   }
   const auto reference = Deterministic(dirs[0]);
@@ -88,7 +90,7 @@ TEST(TrainExperimentTest, ResultsAreBitIdenticalForOneTwoAndFourThreads) {
   TrainConfig other = Small();
   other.seed = 2;
   other.out = RunDir("seed2").string();
-  ASSERT_EQ(RunTrain(other, "", log), kExitOk);
+  ASSERT_EQ(StartTrain(other, log), core::kExitOk);
   EXPECT_NE(Field(Summary(other.out), "parameter_hash"), hash);
   EXPECT_FALSE(SameBits(Deterministic(other.out), reference));
 }
@@ -106,7 +108,7 @@ TEST(TrainExperimentTest, PaperStyleRunLearns) {
   c.quiet = true;
   c.out = RunDir("learns").string();
   std::ostringstream log;
-  ASSERT_EQ(RunTrain(c, "", log), kExitOk);
+  ASSERT_EQ(StartTrain(c, log), core::kExitOk);
   const auto table = core::MetricsTable::Load(fs::path(c.out) / "metrics.csv");
   const std::size_t loss = table.Column("train_loss"), acc = table.Column("test_accuracy");
   const std::size_t error = table.Column("transform_error"), bits = table.Column("bits");

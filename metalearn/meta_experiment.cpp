@@ -1,0 +1,162 @@
+#include "metalearn/meta_experiment.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "metalearn/bias_measurement.h"
+#include "metalearn/fewshot_image_tasks.h"
+#include "metalearn/linear_regression_tasks.h"
+#include "metalearn/meta_oracle.h"
+#include "metalearn/sine_tasks.h"
+
+namespace pmlab::metalearn {
+namespace {
+
+void Check(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+// Parsers and constructors throw messages about the value; the flag or context is added here.
+template <typename F>
+auto Within(const std::string& context, F&& make) {
+  try {
+    return make();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(context + ": " + e.what());
+  }
+}
+
+void Validate(const MetaConfig& c) {
+  Check(c.task == "sine" || c.task == "linreg" || c.task == "fmnist-fewshot",
+        "--task: '" + c.task + "' is unknown (allowed: sine, linreg, fmnist-fewshot)");
+  const MetaAlgorithm algo = Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
+  Check(c.shots >= 1, "--shots: must be at least 1 (K support points per task)");
+  Check(c.query >= 1, "--query: must be at least 1");
+  Check(c.inner_batch >= 0, "--inner-batch: must be >= 0 (0 = --shots)");
+  Check(c.hessian_batch >= 0, "--hessian-batch: must be >= 0 (0 = the inner batch)");
+  Check(c.hessian_batch == 0 || algo == MetaAlgorithm::kMaml || algo == MetaAlgorithm::kMetaSgd,
+        "--hessian-batch: only maml and metasgd use Hessian terms");
+  Check(c.inner_lr > 0 && std::isfinite(c.inner_lr), "--inner-lr: must be a finite number > 0");
+  Check(c.inner_steps >= 0, "--inner-steps: must be >= 0");
+  Check(c.inner_steps >= 1 || algo != MetaAlgorithm::kReptile, "--inner-steps: reptile needs at least 1 (its direction is x - phi_N)");
+  Check(c.meta_batch >= 1, "--meta-batch: must be at least 1");
+  Check(c.workers >= 1 && c.meta_batch % c.workers == 0,
+        "--meta-batch: " + std::to_string(c.meta_batch) + " tasks do not split evenly over " + std::to_string(c.workers) +
+            " workers; use a multiple of --workers");
+  Check(c.eval_tasks >= 1, "--eval-tasks: must be at least 1");
+  Check(c.measure_bias_every >= 0, "--measure-bias-every: must be >= 0 (0 = never)");
+  Check(c.bias_reference_tasks >= 2, "--bias-reference-tasks: must be at least 2");
+  Check(c.bias_reference_points >= 1, "--bias-reference-points: must be at least 1");
+  Check(c.task == "fmnist-fewshot" || c.test_classes == "none", "--test-classes: only fmnist-fewshot has classes to hold out");
+}
+
+// The task families of a run: what meta-training samples, and what meta-testing adapts to.
+struct Setup {
+  std::shared_ptr<const TaskFamily> train, held_out;
+  MetaModel model;
+  core::DataFingerprint data;
+  std::string description;
+};
+
+Setup Build(const MetaConfig& c) {
+  Validate(c);
+  Setup s;
+  const TaskSizes train_sizes{c.inner_batch > 0 ? c.inner_batch : c.shots, c.query, c.hessian_batch};
+  const TaskSizes test_sizes{c.shots, c.query, 0};
+  std::string hidden = c.hidden;
+  std::ostringstream what;
+  if (c.task == "sine") {
+    if (hidden == "auto") hidden = "40,40";
+    s.train = std::make_shared<SineTasks>(train_sizes);
+    s.held_out = std::make_shared<SineTasks>(test_sizes);
+    what << "sine regression (Finn et al. 2017)";
+  } else if (c.task == "linreg") {
+    if (hidden == "auto") hidden = "none";
+    Check(c.linreg_dim >= 1, "--linreg-dim: must be at least 1");
+    Check(c.linreg_spread >= 0 && std::isfinite(c.linreg_spread), "--linreg-spread: must be a finite number >= 0");
+    const LinearRegressionOptions o{c.linreg_dim, c.linreg_spread, 0.0};
+    s.train = std::make_shared<LinearRegressionTasks>(o, train_sizes, c.seed);
+    s.held_out = std::make_shared<LinearRegressionTasks>(o, test_sizes, c.seed);
+    what << "linear-regression tasks, p = " << c.linreg_dim;
+  } else {
+    if (hidden == "auto") hidden = "128,128";
+    auto train = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "train"));
+    auto test = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "t10k"));
+    if (test->features() != train->features())
+      throw std::runtime_error("the test images in '" + c.data_dir + "' do not match the training images");
+    std::vector<int> held = c.test_classes == "none" ? std::vector<int>{}
+                                                     : Within("--test-classes", [&] { return ParseClassList(c.test_classes); });
+    std::vector<int> train_classes, test_classes = held;
+    for (int k = 0; k < train->classes; ++k)
+      if (std::find(held.begin(), held.end(), k) == held.end()) train_classes.push_back(k);
+    if (held.empty())
+      test_classes = train_classes;
+    for (int k : held)
+      Check(k < train->classes, "--test-classes: class " + std::to_string(k) + " does not occur in the data (classes 0 to " +
+                                    std::to_string(train->classes - 1) + ")");
+    s.train = Within("meta-training classes", [&] { return std::make_shared<FewShotImageTasks>(train, train_classes, c.ways, train_sizes); });
+    s.held_out = Within("meta-test classes", [&] { return std::make_shared<FewShotImageTasks>(test, test_classes, c.ways, test_sizes); });
+    s.data = core::DataFingerprint::Of(*train);
+    what << "Fashion-MNIST " << c.ways << "-way " << c.shots << "-shot (" << train_classes.size() << " training classes, "
+         << test_classes.size() << " test classes)";
+  }
+  const std::vector<int> widths = Within("--hidden", [&] { return core::ParseHiddenWidths(hidden); });
+  s.model.shape.widths = {s.train->Inputs()};
+  s.model.shape.widths.insert(s.model.shape.widths.end(), widths.begin(), widths.end());
+  s.model.shape.widths.push_back(s.train->Outputs());
+  s.model.head = s.train->Head();
+  s.model.inner = {c.inner_lr, c.inner_steps};
+  s.model.algorithm = ParseMetaAlgorithm(c.algo);
+  what << ", MLP " << s.model.shape.ToString() << " (" << MetaGradient<float>::Dimension(s.model.shape, s.model.algorithm)
+       << " meta-parameters), " << c.algo << " with " << c.inner_steps << " inner step(s) of " << c.inner_lr << ", meta-batch "
+       << c.meta_batch << " = " << c.workers << " workers x " << c.meta_batch / c.workers << " tasks, " << c.shots << " shots";
+  if (c.inner_batch > 0) what << " (inner batch " << c.inner_batch << ")";
+  if (c.hessian_batch > 0) what << " (Hessian batch " << c.hessian_batch << ")";
+  what << ", " << c.query << " query";
+  s.description = what.str();
+  return s;
+}
+
+}  // namespace
+
+core::MakeProblem MetaProblem(const MetaConfig& c) {
+  Validate(c);  // usage errors before any data is read
+  return [c](core::WorkerPool& pool) {
+    Setup s = Build(c);
+    core::RunProblem p;
+    p.oracle = std::make_unique<MetaOracle>(s.train, s.model.shape, s.model.inner, s.model.algorithm, c.meta_batch / c.workers);
+    core::Rng init(c.seed, core::StreamKind::kInit);
+    p.x0 = MetaGradient<float>::Initial(s.model.shape, s.model.algorithm, c.inner_lr, init);
+    // The held-out figure during training: query loss after the configured inner steps.
+    p.evaluate = [held_out = s.held_out, model = s.model, c, &pool](const core::Vector& x) {
+      const HeldOutCurve curve = EvaluateHeldOut(*held_out, model, x, c.eval_tasks, c.inner_steps, c.seed, pool);
+      core::Evaluation e{curve.loss.back(), std::nullopt};
+      if (!curve.accuracy.empty()) e.accuracy = curve.accuracy.back();
+      return e;
+    };
+    if (c.measure_bias_every > 0) {
+      p.extra_columns = {"bias", "bias_mc_error"};
+      p.extra_cells = [train = s.train, model = s.model, c, &pool](std::int64_t k, const core::Vector& x,
+                                                                    std::vector<core::MetricsWriter::Cell>& cells) {
+        if (k % c.measure_bias_every != 0) return;
+        const BiasEstimate b = MeasureBias(*train, model, x, c.bias_reference_tasks, c.bias_reference_points, c.seed, k, pool);
+        cells.push_back(b.relative_bias);
+        cells.push_back(b.monte_carlo);
+      };
+    }
+    p.name = c.task;
+    p.description = s.description;
+    p.data = s.data;
+    return p;
+  };
+}
+
+HeldOutCurve EvaluateMetaParameters(const MetaConfig& c, const core::Vector& x, int tasks, int steps, core::WorkerPool& pool) {
+  const Setup s = Build(c);
+  return EvaluateHeldOut(*s.held_out, s.model, x, tasks, steps, c.seed, pool);
+}
+
+}  // namespace pmlab::metalearn

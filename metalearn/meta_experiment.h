@@ -1,0 +1,53 @@
+#pragma once
+// `pmlab meta`: meta-learning with biased meta-gradients through the same worker pool,
+// gradient transforms and momentum server as `train`. Each logical worker draws its share of
+// the meta-batch from its own stream and sends the mean of its tasks' meta-gradients. Builds
+// the problem from a plain config; core/run_session runs it and writes the run folder.
+#include <cstdint>
+#include <string>
+
+#include "core/image_dataset.h"
+#include "core/run_session.h"
+#include "metalearn/meta_evaluation.h"
+
+namespace pmlab::metalearn {
+
+/// Every option of a meta run. Field names are the command-line flags with '-' written as '_'.
+struct MetaConfig : core::RunOptions {
+  MetaConfig() {
+    workers = 5;
+    iters = 20000;
+    lr = 0.001;
+    eval_every = 1000;
+    checkpoint_every = 1000;
+  }
+  std::string task = "sine";          ///< sine | linreg | fmnist-fewshot
+  std::string algo = "maml";          ///< maml | fomaml | reptile | metasgd
+  int shots = 10;                     ///< K: support points per task (per class for fmnist-fewshot)
+  int query = 10;                     ///< query points per task (per class for fmnist-fewshot)
+  int inner_batch = 0;                ///< points for the inner gradient in training; 0 = shots
+  int hessian_batch = 0;              ///< separate sample for the Hessian terms; 0 = the inner batch
+  double inner_lr = 0.01;             ///< alpha, the adaptation step size (Meta-SGD: its initial value)
+  int inner_steps = 1;                ///< N adaptation steps
+  int meta_batch = 25;                ///< tasks per iteration, split evenly over the workers
+  std::string hidden = "auto";        ///< hidden widths; auto = 40,40 (sine), none (linreg), 128,128 (fmnist-fewshot)
+  int linreg_dim = 5;                 ///< features of the linreg tasks
+  double linreg_spread = 1.0;         ///< spread of the linreg task weights around their mean
+  int ways = 5;                       ///< N: classes per fmnist-fewshot task
+  std::string test_classes = "none";  ///< classes held out for meta-testing (fmnist-fewshot), e.g. 7,8,9
+  std::string data_dir = core::kFashionMnistDir;
+  int eval_tasks = 100;               ///< held-out tasks in each periodic evaluation
+  std::int64_t measure_bias_every = 0;   ///< log the estimator's relative bias every N iterations; 0 = never
+  int bias_reference_tasks = 1000;    ///< tasks in each bias measurement
+  int bias_reference_points = 1000;   ///< points per reference set (sine, fmnist-fewshot; linreg is exact)
+};
+
+inline const core::RunKindInfo kMetaRun{core::RunKind::kMeta, "meta"};
+
+/// The problem of `config` (throws std::invalid_argument for bad options).
+core::MakeProblem MetaProblem(const MetaConfig& config);
+
+/// Meta-testing of the parameters x of a run with `config`: the held-out curve over 0..steps.
+HeldOutCurve EvaluateMetaParameters(const MetaConfig& config, const core::Vector& x, int tasks, int steps, core::WorkerPool& pool);
+
+}  // namespace pmlab::metalearn

@@ -1,0 +1,69 @@
+#include "runners/run_flags.h"
+
+#include <cmath>
+#include <ctime>
+
+namespace pmlab::runners {
+namespace {
+
+// A number for which `ok` holds; otherwise "value X <allowed>".
+CLI::Validator NumberWhere(bool (*ok)(double), const std::string& allowed, const std::string& name) {
+  return CLI::Validator(
+      [ok, allowed](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && ok(v)) return {};
+        } catch (const std::exception&) {
+        }
+        return "value " + text + " " + allowed;
+      },
+      name);
+}
+
+}  // namespace
+
+const CLI::Validator kOpenClosedUnit = NumberWhere(
+    [](double v) { return v > 0.0 && v <= 1.0; }, "not in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)", "in (0, 1]");
+const CLI::Validator kPositive =
+    NumberWhere([](double v) { return v > 0.0 && std::isfinite(v); }, "must be a finite number > 0", "> 0");
+
+std::string DefaultOut(const std::string& command) {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + command + "-" + stamp;
+}
+
+void AddRunFlags(CLI::App* t, core::RunOptions& c, const std::string& eval_help) {
+  t->add_option("--iters", c.iters, "Iterations (rounds) to run")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->group("Method");
+  t->add_option("--lr", c.lr, "Step size gamma")->check(kPositive)->group("Method");
+  t->add_option("--beta", c.beta, "Weight of the new gradient in v = (1-beta) v + beta g; 1 = biased GD")
+      ->check(kOpenClosedUnit)->group("Method");
+  // CLI11 does not capture a flag's default; config files need the current value.
+  t->add_flag("--nesterov", c.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")
+      ->default_str(c.nesterov ? "true" : "false")->group("Method");
+  t->add_option("--momentum-at", c.momentum_at, "server (the paper) or worker (each worker keeps v before its transform)")
+      ->check(CLI::IsMember({"server", "worker"}))->group("Method");
+  t->add_option("--schedule", c.schedule, "Step size schedule: constant, cosine, step:EVERY:FACTOR")->group("Method");
+  t->add_option("--compress", c.compress,
+                "Worker compressor: none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, qsgd:S. "
+                "F with a '.' is a fraction of d, K a count")
+      ->group("Biased operators");
+  t->add_option("--clip", c.clip, "Worker clipping before compression: none, norm:TAU (the paper), value:TAU")
+      ->group("Biased operators");
+  t->add_option("--error-feedback", c.error_feedback, "none, ef (classic), ef21")
+      ->check(CLI::IsMember({"none", "ef", "ef21"}))->group("Biased operators");
+
+  t->add_option("--seed", c.seed, "Run seed (data, initialisation, worker streams)")->group("Run");
+  t->add_option("--threads", c.threads, "Threads (0 = all cores); never changes results")->check(CLI::Range(0, 1024))->group("Run");
+  t->add_option("--eval-every", c.eval_every, eval_help)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
+  t->add_option("--out", c.out, "Run folder to create (default runs/" + t->get_name() + "-DATE-TIME)")->group("Run");
+  t->add_option("--checkpoint-every", c.checkpoint_every, "Checkpoint every N iterations and at the end (0 = only at the end)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
+  t->add_option("--keep-checkpoints", c.keep_checkpoints, "Newest checkpoints kept in RUN_DIR/checkpoints")
+      ->check(CLI::Range(1, 1000000))->group("Run");
+  t->add_flag("--quiet", c.quiet, "No progress lines")->default_str(c.quiet ? "true" : "false")->group("Run");
+}
+
+}  // namespace pmlab::runners
