@@ -78,7 +78,7 @@ std::string Duration(double seconds) {
 
 const std::vector<double> kSummaryLevels = {2.0, 1.0, 0.7, 0.5, 0.4, 0.3};
 const std::vector<std::string> kColumns = {"iteration", "train_loss", "grad_norm", "transform_error", "bits", "bits_total",
-                                           "test_loss", "test_accuracy", "lr", "wall_seconds"};
+                                           "test_loss", "test_accuracy", "lr"};  // then a problem's own, then wall_seconds
 
 // Checks that a checkpoint fits the problem built from its config and the data found now.
 void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoint& ck, const std::string& source) {
@@ -114,6 +114,7 @@ class RunSession {
     first_below_.assign(kSummaryLevels.size(), 0);
     columns_ = kColumns;
     columns_.insert(columns_.end(), problem_.extra_columns.begin(), problem_.extra_columns.end());
+    columns_.push_back("wall_seconds");
   }
 
   const RunProblem& problem() const { return problem_; }
@@ -178,11 +179,10 @@ class RunSession {
       if (r.finite && c.eval_every > 0 && k % c.eval_every == 0) last_eval_ = eval = Evaluate();
       row = {double(k), r.train_loss, r.grad_norm, r.transform_error, r.bits, bits_total_,
              eval ? std::optional(eval->loss) : std::nullopt, eval ? eval->accuracy : std::nullopt,
-             r.finite ? std::optional(r.lr) : std::nullopt, Wall()};
-      if (problem_.extra_cells) {
-        if (r.finite) problem_.extra_cells(k, method_->state().x, row);
-        row.resize(columns_.size());
-      }
+             r.finite ? std::optional(r.lr) : std::nullopt};
+      if (problem_.extra_cells && r.finite) problem_.extra_cells(k, method_->state().x, row);
+      row.resize(columns_.size() - 1);
+      row.push_back(Wall());
       metrics.Write(row);
       for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
         if (first_below_[i] == 0 && r.train_loss <= kSummaryLevels[i]) first_below_[i] = k;

@@ -39,7 +39,8 @@ struct RunProblem {
   std::string name;                                        ///< "fmnist", "sine", ...: summary.json's "problem"
   std::string description;                                 ///< one line for the progress log
   DataFingerprint data;                                    ///< the data files it read, if any
-  /// Further metrics.csv columns, filled after each iteration from the new x.
+  /// Further metrics.csv columns (before wall_seconds, which stays last), filled after each
+  /// iteration from the new x: extra_cells appends their cells, or nothing for empty ones.
   std::vector<std::string> extra_columns;
   std::function<void(std::int64_t iteration, const Vector& x, std::vector<MetricsWriter::Cell>& cells)> extra_cells;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace pmlab::metalearn {
 namespace {
 
@@ -69,6 +71,88 @@ INSTANTIATE_TEST_SUITE_P(Steps, MamlTest,
                                   "_" + std::to_string(info.param.steps) + "steps";
                          });
 
+// Meta-SGD's meta-parameters are (theta, step sizes); its estimate is the exact gradient of
+// L_query(phi_N) in both, for every inner step count, with or without a separate Hessian sample.
+TEST(MetaGradientTest, MetaSgdMatchesFiniteDifferencesInWeightsAndStepSizes) {
+  const core::MlpShape shape{{2, 6, 1}};
+  for (const bool separate : {false, true}) {
+    for (const int steps : {1, 2}) {
+      core::Rng rng(13);
+      Vec x = MetaGradient<double>::Initial(shape, MetaAlgorithm::kMetaSgd, 0.1, rng);
+      ASSERT_EQ(x.size(), 2 * shape.ParameterCount());
+      for (core::Index i = shape.ParameterCount(); i < x.size(); ++i) x[i] = 0.05 + 0.1 * rng.Uniform(0.0, 1.0);
+      TaskBatch<double> task = RandomTask(shape, core::LossHead::kMeanSquaredError, rng);
+      MetaGradient<double> metasgd(shape, core::LossHead::kMeanSquaredError, {0.1, steps}, MetaAlgorithm::kMetaSgd);
+      Vec g(x.size());
+      metasgd.Estimate(x, task, g);
+      // The objective the estimate differentiates; with a separate sample its Hessian terms
+      // come from that sample, which only the finite differences of the plain objective match
+      // when both samples are the same, so compare that case with itself.
+      if (separate) {
+        task.hessian_inputs = task.support_inputs;
+        task.hessian_targets = task.support_targets;
+        Vec again(x.size());
+        metasgd.Estimate(x, task, again);
+        EXPECT_LT((again - g).norm(), 1e-12 * g.norm()) << steps;
+        continue;
+      }
+      Vec numeric(x.size());
+      const double h = 1e-6;
+      for (core::Index i = 0; i < x.size(); ++i) {
+        Vec p = x;
+        p[i] += h;
+        const double up = metasgd.AdaptedLoss(p, task);
+        p[i] -= 2 * h;
+        numeric[i] = (up - metasgd.AdaptedLoss(p, task)) / (2 * h);
+      }
+      const core::Index d = shape.ParameterCount();
+      EXPECT_GT(numeric.tail(d).norm(), 1e-3) << steps;  // the step sizes do matter here
+      EXPECT_LT((g - numeric).norm() / numeric.norm(), 1e-6) << steps;
+      EXPECT_LT((g.tail(d) - numeric.tail(d)).norm() / numeric.tail(d).norm(), 1e-6) << steps;
+    }
+  }
+}
+
+// With every step size equal to alpha, Meta-SGD's weight part is MAML's meta-gradient.
+TEST(MetaGradientTest, MetaSgdWithConstantStepSizesIsMaml) {
+  const core::MlpShape shape{{1, 8, 1}};
+  core::Rng rng(21);
+  Vec x = MetaGradient<double>::Initial(shape, MetaAlgorithm::kMetaSgd, 0.07, rng);
+  const core::Index d = shape.ParameterCount();
+  const TaskBatch<double> task = RandomTask(shape, core::LossHead::kMeanSquaredError, rng);
+  MetaGradient<double> metasgd(shape, core::LossHead::kMeanSquaredError, {0.07, 3}, MetaAlgorithm::kMetaSgd);
+  MetaGradient<double> maml(shape, core::LossHead::kMeanSquaredError, {0.07, 3}, MetaAlgorithm::kMaml);
+  Vec g(2 * d), m(d);
+  metasgd.Estimate(x, task, g);
+  maml.Estimate(x.head(d), task, m);
+  EXPECT_LT((g.head(d) - m).norm(), 1e-12 * m.norm());
+}
+
+// The adaptation curve's step-N entry is the MAML objective after N steps, step 0 the loss at x.
+TEST(MetaGradientTest, AdaptationCurveFollowsTheInnerLoop) {
+  const core::MlpShape shape{{4, 6, 3}};
+  core::Rng rng(4);
+  Vec x(shape.ParameterCount());
+  core::Mlp<double>::Initialize(shape, rng, x);
+  // Query = support, so that adapting must lower the query loss.
+  TaskBatch<double> task = RandomTask(shape, core::LossHead::kSoftmaxCrossEntropy, rng);
+  task.query_inputs = task.support_inputs;
+  task.query_targets = task.support_targets;
+  MetaGradient<double> one(shape, core::LossHead::kSoftmaxCrossEntropy, {0.3, 1}, MetaAlgorithm::kMaml);
+  Eigen::VectorXd curve(5), accuracy(5);
+  one.AdaptationCurve(x, task, 4, curve, &accuracy);
+  for (int n = 0; n <= 4; ++n) {
+    MetaGradient<double> n_steps(shape, core::LossHead::kSoftmaxCrossEntropy, {0.3, n}, MetaAlgorithm::kMaml);
+    EXPECT_DOUBLE_EQ(curve[n], n_steps.AdaptedLoss(x, task)) << n;
+    EXPECT_GE(accuracy[n], 0.0);
+    EXPECT_LE(accuracy[n], 1.0);
+    EXPECT_DOUBLE_EQ(accuracy[n] * 5, std::round(accuracy[n] * 5));  // k of the 5 query points
+    if (n > 0) {
+      EXPECT_LT(curve[n], curve[n - 1]) << n;
+    }
+  }
+}
+
 TEST(MetaGradientTest, FirstOrderDropsExactlyTheHessianTerm) {
   const core::MlpShape shape{{1, 10, 10, 1}};
   core::Rng rng(9);
@@ -122,6 +206,7 @@ TEST(MetaGradientTest, RejectsBadOptionsAndNames) {
   EXPECT_THROW(MetaGradient<float>(shape, core::LossHead::kMeanSquaredError, {0.1, -1}, MetaAlgorithm::kMaml), std::invalid_argument);
   EXPECT_THROW(ParseMetaAlgorithm("protonet"), std::invalid_argument);
   EXPECT_EQ(ParseMetaAlgorithm("fomaml"), MetaAlgorithm::kFirstOrder);
+  EXPECT_EQ(ParseMetaAlgorithm("metasgd"), MetaAlgorithm::kMetaSgd);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ namespace fs = std::filesystem;
 
 using pmlab::testing::Outcome;
 using pmlab::testing::Pmlab;
+using pmlab::testing::Hash;
+using pmlab::testing::Metrics;
 
 // Starts pmlab with `args` (split on spaces), output to `log`; returns its pid.
 pid_t Spawn(const std::string& args, const fs::path& log) {
@@ -53,20 +55,6 @@ int Wait(pid_t pid) {
 }
 
 std::string Read(const fs::path& file) { return pmlab::testing::ReadFile(file); }
-
-// metrics.csv without wall_seconds, as text: what must match between runs.
-std::string Metrics(const fs::path& run) {
-  std::istringstream in(Read(run / "metrics.csv"));
-  std::string out, line;
-  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
-  return out;
-}
-
-std::string Hash(const fs::path& run) {
-  const std::string s = Read(run / "summary.json");
-  const auto at = s.find("\"parameter_hash\": ");
-  return at == std::string::npos ? "" : s.substr(at + 18, 18);
-}
 
 // Complete rows of metrics.csv; safe to call while a process is appending to it.
 std::size_t Rows(const fs::path& run) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace pmlab::testing {
@@ -29,6 +30,21 @@ inline Outcome Pmlab(const std::string& args) {
 inline std::string ReadFile(const std::filesystem::path& file) {
   std::ifstream in(file);
   return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+/// metrics.csv without its last column, wall_seconds, as text: what must match between runs.
+inline std::string Metrics(const std::filesystem::path& run) {
+  std::istringstream in(ReadFile(run / "metrics.csv"));
+  std::string out, line;
+  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
+/// The parameter hash in a run's summary.json, or "".
+inline std::string Hash(const std::filesystem::path& run) {
+  const std::string s = ReadFile(run / "summary.json");
+  const auto at = s.find("\"parameter_hash\": ");
+  return at == std::string::npos ? "" : s.substr(at + 18, 18);
 }
 
 }  // namespace pmlab::testing
