@@ -293,10 +293,12 @@ int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view con
   RunSession session(c, info, make);
   session.Restore(from, checkpoint.string());
   const std::int64_t k = session.iteration();
-  if (k >= c.iters)
+  const RunDirectory dir = RunDirectory::Open(c.out);
+  // A checkpoint at the last iteration without summary.json is a run killed while finishing:
+  // resuming it runs no iteration and writes what the end of a run writes.
+  if (k > c.iters || (k == c.iters && std::filesystem::exists(dir.Summary())))
     throw std::invalid_argument("--iters: the run has already completed " + std::to_string(k) +
                                 " iterations; pass a larger --iters to extend it");
-  const RunDirectory dir = RunDirectory::Open(c.out);
   const auto dropped = dir.DropCheckpointsAfter(k);
   if (!dropped.empty())
     log << "pmlab resume: resuming from iteration " << k << " discards " << dropped.size() << " later checkpoint(s)" << std::endl;

@@ -72,9 +72,7 @@ const std::string kSmall =
 class CheckpointCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pmlab-ckcli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = pmlab::testing::FreshTestDirectory("ckcli");
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path Run(const std::string& name) const { return dir_ / name; }
@@ -107,6 +105,16 @@ TEST_F(CheckpointCliTest, RowsWrittenAfterTheCheckpointAreNotDuplicated) {
   ASSERT_EQ(o.code, 0) << o.output;
   EXPECT_EQ(Rows(Run("cut")), 20u);
   EXPECT_EQ(Metrics(Run("cut")), Metrics(Run("whole")));
+
+  // Killed after its last checkpoint but before summary.json: resume finishes the run.
+  const std::string summary = Read(Run("cut") / "summary.json");
+  fs::remove(Run("cut") / "summary.json");
+  std::ofstream(Run("cut") / "metrics.csv", std::ios::app) << "21,0.5,0.1";
+  const Outcome finish = Pmlab("resume " + Run("cut").string());
+  ASSERT_EQ(finish.code, 0) << finish.output;
+  EXPECT_EQ(Metrics(Run("cut")), Metrics(Run("whole")));
+  EXPECT_EQ(Hash(Run("cut")), Hash(Run("whole")));
+  EXPECT_EQ(Pmlab("resume " + Run("cut").string()).code, 2);  // now it is complete
 
   // Resuming from an older checkpoint file drops the later ones and continues from it.
   const Outcome older = Pmlab("resume " + (Run("cut") / "checkpoints" / "ckpt-000000.pmlab").string());

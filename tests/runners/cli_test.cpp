@@ -22,9 +22,7 @@ using pmlab::testing::Pmlab;
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pmlab-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = pmlab::testing::FreshTestDirectory("cli");
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Out(const std::string& name = "run") const { return (dir_ / name).string(); }

@@ -27,9 +27,7 @@ const std::string kSine =
 class MetaCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pmlab-meta-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = pmlab::testing::FreshTestDirectory("meta");
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Run(const std::string& name) const { return (dir_ / name).string(); }

@@ -1,6 +1,8 @@
 #pragma once
 // Running the real pmlab binary from tests, as a user would.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -30,6 +32,17 @@ inline Outcome Pmlab(const std::string& args) {
 inline std::string ReadFile(const std::filesystem::path& file) {
   std::ifstream in(file);
   return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+/// A fresh folder for the running test, unique per process so that test binaries may run side
+/// by side: TMP/pmlab-PREFIX-TESTNAME-PID.
+inline std::filesystem::path FreshTestDirectory(const std::string& prefix) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("pmlab-" + prefix + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" +
+                    std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 /// metrics.csv without its last column, wall_seconds, as text: what must match between runs.
