@@ -88,7 +88,7 @@ BENCHMARK(PaperRound)
     ->UseRealTime();
 
 // One meta-iteration on sine: 25 tasks, K = 10, 1-40-40-1, through the momentum server.
-// Arguments: algorithm (0 maml, 1 fomaml), inner steps, threads; 5 workers x 5 tasks.
+// Arguments: algo (0 = maml, 1 = fomaml), inner steps, threads; 5 workers x 5 tasks.
 void SineMetaIteration(benchmark::State& state) {
   metalearn::SineTasks family({10, 10});
   const core::MlpShape shape{{1, 40, 40, 1}};
@@ -110,7 +110,7 @@ BENCHMARK(SineMetaIteration)
     ->Args({1, 1, 1})
     ->Args({0, 5, 1})
     ->Args({0, 1, 2})
-    ->ArgNames({"fomaml", "steps", "threads"})
+    ->ArgNames({"algo", "steps", "threads"})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 

@@ -3,8 +3,67 @@
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
+
+#ifdef PMLAB_OPENBLAS
+#include <cblas.h>
+#endif
 
 namespace pmlab::core {
+namespace {
+
+// Products of more than this many multiply-adds go to OpenBLAS, whose kernels suit the CPU at
+// run time (the paper's 512 x 784 layer over 600 images runs 2.3x faster there than in Eigen
+// built without -march). Smaller ones stay in Eigen: each BLAS call takes a process-wide lock
+// in OpenBLAS's buffer allocator, and with the many small products of meta-learning
+// (40 x 40 weights by 10 points) worker threads contended for it until 2 threads were slower
+// than 1.
+constexpr Index kBlasProduct = Index{1} << 18;
+
+// Where BLAS finds an operand: a plain column-major matrix or map, or the transpose of one.
+template <typename M>
+struct BlasOperand {
+  static constexpr bool kTransposed = false;
+  static const auto* Data(const M& m) { return m.data(); }
+  static Index Stride(const M& m) { return m.outerStride(); }
+};
+template <typename M>
+struct BlasOperand<Eigen::Transpose<M>> {
+  static constexpr bool kTransposed = true;
+  static const auto* Data(const Eigen::Transpose<M>& m) { return m.nestedExpression().data(); }
+  static Index Stride(const Eigen::Transpose<M>& m) { return m.nestedExpression().outerStride(); }
+};
+
+#ifdef PMLAB_OPENBLAS
+void Gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, Index m, Index n, Index k, const float* a, Index lda, const float* b, Index ldb,
+          float beta, float* c, Index ldc) {
+  cblas_sgemm(CblasColMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b,
+              static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+}
+void Gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, Index m, Index n, Index k, const double* a, Index lda, const double* b, Index ldb,
+          double beta, double* c, Index ldc) {
+  cblas_dgemm(CblasColMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, a, static_cast<int>(lda), b,
+              static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+}
+#endif
+
+// dst = a b, or dst += a b with `add`; dst has its final shape.
+template <typename Dst, typename A, typename B>
+void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
+#ifdef PMLAB_OPENBLAS
+  if (a.rows() * a.cols() * b.cols() > kBlasProduct) {
+    using OpA = BlasOperand<std::decay_t<A>>;
+    using OpB = BlasOperand<std::decay_t<B>>;
+    Gemm(OpA::kTransposed ? CblasTrans : CblasNoTrans, OpB::kTransposed ? CblasTrans : CblasNoTrans, a.rows(), b.cols(), a.cols(),
+         OpA::Data(a), OpA::Stride(a), OpB::Data(b), OpB::Stride(b), add ? 1 : 0, dst.data(), dst.outerStride());
+    return;
+  }
+#endif
+  if (add) dst.noalias() += a * b;
+  else dst.noalias() = a * b;
+}
+
+}  // namespace
 
 std::vector<int> ParseHiddenWidths(const std::string& spec) {
   std::vector<int> widths;
@@ -64,7 +123,7 @@ const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params,
     const Mat& prev = l == 0 ? inputs : act_[l - 1];
     Mat& z = act_[l];
     z.resize(out, prev.cols());
-    z.noalias() = w * prev;
+    Product(z, w, prev);
     z.colwise() += b;
     if (l + 1 < layers) z = z.cwiseMax(T(0));
   }
@@ -112,14 +171,14 @@ T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs
     const Mat& prev = l == 0 ? inputs : act_[l - 1];
     Eigen::Map<Mat> gw(gradient.data() + offsets_[l], out, in);
     Eigen::Map<Vec> gb(gradient.data() + offsets_[l] + Index{out} * in, out);
-    gw.noalias() = delta_[l] * prev.transpose();
+    Product(gw, delta_[l], prev.transpose());
     gb = delta_[l].rowwise().sum();
     if (l == 0) break;
     // Back through the weights, then through the ReLU: act > 0 exactly where z > 0.
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
     Mat& d = delta_[l - 1];
     d.resize(in, prev.cols());
-    d.noalias() = w.transpose() * delta_[l];
+    Product(d, w.transpose(), delta_[l]);
     d.array() = (prev.array() > T(0)).select(d.array(), T(0));
   }
   return loss;
@@ -141,8 +200,8 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
   for (int l = 0; l < layers; ++l) {
     Mat& rz = r_act_[l];
     rz.resize(shape_.widths[l + 1], inputs.cols());
-    rz.noalias() = weights(direction, l) * (l == 0 ? inputs : act_[l - 1]);
-    if (l > 0) rz.noalias() += weights(params, l) * r_act_[l - 1];
+    Product(rz, weights(direction, l), l == 0 ? inputs : act_[l - 1]);
+    if (l > 0) Product(rz, weights(params, l), r_act_[l - 1], true);
     rz.colwise() += biases(direction, l);
     if (l + 1 < layers) rz.array() = (act_[l].array() > T(0)).select(rz.array(), T(0));
   }
@@ -169,14 +228,14 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
     const int in = shape_.widths[l], out_width = shape_.widths[l + 1];
     Eigen::Map<Mat> hw(hessian_product.data() + offsets_[l], out_width, in);
     Eigen::Map<Vec> hb(hessian_product.data() + offsets_[l] + Index{out_width} * in, out_width);
-    hw.noalias() = r_delta_[l] * (l == 0 ? inputs : act_[l - 1]).transpose();
-    if (l > 0) hw.noalias() += delta_[l] * r_act_[l - 1].transpose();
+    Product(hw, r_delta_[l], (l == 0 ? inputs : act_[l - 1]).transpose());
+    if (l > 0) Product(hw, delta_[l], r_act_[l - 1].transpose(), true);
     hb = r_delta_[l].rowwise().sum();
     if (l == 0) break;
     Mat& d = r_delta_[l - 1];
     d.resize(in, inputs.cols());
-    d.noalias() = weights(direction, l).transpose() * delta_[l];
-    d.noalias() += weights(params, l).transpose() * r_delta_[l];
+    Product(d, weights(direction, l).transpose(), delta_[l]);
+    Product(d, weights(params, l).transpose(), r_delta_[l], true);
     d.array() = (act_[l - 1].array() > T(0)).select(d.array(), T(0));
   }
   return loss;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace pmlab::core {
 namespace {
 
@@ -104,6 +106,37 @@ TEST(MlpTest, CrossEntropyOfUniformLogitsIsLogClasses) {
   Mlp<float>::Mat x = Mlp<float>::Mat::Random(3, 5), t = Mlp<float>::Mat::Zero(4, 5);
   t.row(2).setOnes();
   EXPECT_NEAR(mlp.Loss(zero, x, t), std::log(4.0f), 1e-6);
+}
+
+// Layers big enough that their products leave Eigen for BLAS (300 inputs by 60 samples) next
+// to small ones: gradient and Hessian-vector product checked along random directions, and the
+// float network (sgemm) against the double one (dgemm).
+TEST(MlpTest, LargeLayersMatchDirectionalDifferencesInEveryPrecision) {
+  const MlpShape shape{{300, 40, 30, 5}};
+  for (const LossHead head : {LossHead::kSoftmaxCrossEntropy, LossHead::kMeanSquaredError}) {
+    Rng rng(17);
+    const Index d = shape.ParameterCount();
+    MlpD mlp(shape, head);
+    MlpD::Vec params(d), direction(d), grad(d), hv(d), g_plus(d), g_minus(d);
+    MlpD::Initialize(shape, rng, params);
+    for (Index i = 0; i < d; ++i) direction[i] = rng.Normal();
+    MlpD::Mat x, t;
+    MakeBatch(shape, head, 60, rng, x, t);
+    mlp.LossGradientAndHessianProduct(params, x, t, direction, grad, hv);
+    const double h = 1e-6;
+    const double slope = (mlp.Loss(params + h * direction, x, t) - mlp.Loss(params - h * direction, x, t)) / (2 * h);
+    EXPECT_NEAR(grad.dot(direction), slope, 1e-6 * std::abs(slope));
+    mlp.LossAndGradient(params + h * direction, x, t, g_plus);
+    mlp.LossAndGradient(params - h * direction, x, t, g_minus);
+    const MlpD::Vec numeric = (g_plus - g_minus) / (2 * h);
+    EXPECT_LT((hv - numeric).norm() / numeric.norm(), 1e-6);
+
+    Mlp<float> mf(shape, head);
+    Mlp<float>::Vec gf(d), hf(d);
+    mf.LossGradientAndHessianProduct(params.cast<float>(), x.cast<float>(), t.cast<float>(), direction.cast<float>(), gf, hf);
+    EXPECT_LT((grad - gf.cast<double>()).norm() / grad.norm(), 1e-4);
+    EXPECT_LT((hv - hf.cast<double>()).norm() / hv.norm(), 1e-4);
+  }
 }
 
 TEST(MlpTest, FloatAndDoubleAgree) {
