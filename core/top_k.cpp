@@ -33,8 +33,11 @@ void TopK::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& /*rng*/) cons
   Index above = 0;  // entries in buckets strictly above `bucket`
   while (above + histogram[bucket] < k_) above += histogram[bucket--];
 
+  // Room for a bucket holding every entry, reserved once per thread: growing to fit a bucket
+  // fuller than any before would allocate in the middle of a run.
   thread_local std::vector<std::uint32_t> candidates;
   candidates.clear();
+  candidates.reserve(static_cast<std::size_t>(d));
   for (Index i = 0; i < d; ++i) {
     const std::uint32_t key = MagnitudeKey(in[i]);
     if ((key >> kBucketShift) == bucket) candidates.push_back(key);

@@ -1,0 +1,114 @@
+// After warm-up, an iteration of the method allocates nothing on the heap: malloc and its
+// relatives are counted here, which sees Eigen's and TBB's allocations as well as operator new.
+// A binary of its own, as it replaces the C allocator; not built under the sanitizers, which
+// replace it themselves.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+
+#include "core/parallel_momentum.h"
+#include "metalearn/meta_oracle.h"
+#include "metalearn/sine_tasks.h"
+#include "supervised/quadratic_problem.h"
+
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+}
+
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<long> allocations{0};
+void Count() {
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+extern "C" {
+void* malloc(std::size_t n) {
+  Count();
+  return __libc_malloc(n);
+}
+void* calloc(std::size_t count, std::size_t size) {
+  Count();
+  return __libc_calloc(count, size);
+}
+void* realloc(void* p, std::size_t n) {
+  Count();
+  return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t n) {
+  Count();
+  return __libc_memalign(alignment, n);
+}
+int posix_memalign(void** p, std::size_t alignment, std::size_t n) {
+  Count();
+  *p = __libc_memalign(alignment, n);
+  return *p ? 0 : ENOMEM;
+}
+}
+
+namespace pmlab {
+namespace {
+
+// Allocations during `iterations` steps after `warm_up` steps.
+long AllocationsPerRun(core::ParallelMomentum& method, int warm_up, int iterations) {
+  for (int i = 0; i < warm_up; ++i) method.Step();
+  allocations = 0;
+  counting = true;
+  for (int i = 0; i < iterations; ++i) method.Step();
+  counting = false;
+  return allocations.load();
+}
+
+core::ParallelMomentumOptions WithBiasedWorkers(int workers) {
+  core::ParallelMomentumOptions o;
+  o.workers = workers;
+  o.momentum.lr = 0.001;
+  o.transform.compress = "topk:0.1";
+  o.transform.error_feedback = core::ErrorFeedback::kClassic;
+  return o;
+}
+
+TEST(AllocationTest, MetaIterationsAllocateNothingAfterWarmUp) {
+  const core::MlpShape shape{{1, 40, 40, 1}};
+  for (const auto algorithm : {metalearn::MetaAlgorithm::kMaml, metalearn::MetaAlgorithm::kMetaSgd})
+    for (const int steps : {1, 5})
+      for (const int threads : {1, 2}) {
+        auto family = std::make_shared<metalearn::SineTasks>(metalearn::TaskSizes{10, 10});
+        metalearn::MetaOracle oracle(family, shape, {0.01, steps}, algorithm, 5);
+        core::WorkerPool pool(threads);
+        core::Rng rng(1);
+        core::ParallelMomentum method(WithBiasedWorkers(5), oracle, pool,
+                                      metalearn::MetaGradient<float>::Initial(shape, algorithm, 0.01, rng), 1 << 30);
+        // Each thread's scratch warms up the first time it meets each worker's shapes.
+        EXPECT_EQ(AllocationsPerRun(method, 100, 300), 0) << "steps " << steps << ", threads " << threads;
+      }
+}
+
+TEST(AllocationTest, SupervisedRoundsAllocateNothingAfterWarmUp) {
+  supervised::QuadraticOptions q;
+  q.dimension = 50;
+  q.rows_per_worker = 40;
+  q.batch = 8;
+  supervised::QuadraticProblem problem(8, q, 3);
+  core::WorkerPool pool(2);
+  core::ParallelMomentum method(WithBiasedWorkers(8), problem, pool, core::Vector::Zero(50), 1 << 30);
+  EXPECT_EQ(AllocationsPerRun(method, 50, 300), 0);
+}
+
+// The counter itself works: an allocation in the counted region is seen.
+TEST(AllocationTest, TheCounterSeesAnAllocation) {
+  allocations = 0;
+  counting = true;
+  auto v = std::make_unique<std::vector<double>>(1000);
+  counting = false;
+  EXPECT_GE(allocations.load(), 2);
+}
+
+}  // namespace
+}  // namespace pmlab
