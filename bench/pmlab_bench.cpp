@@ -88,26 +88,28 @@ BENCHMARK(PaperRound)
     ->UseRealTime();
 
 // One meta-iteration on sine: 25 tasks, K = 10, 1-40-40-1, through the momentum server.
-// Arguments: algo (0 = maml, 1 = fomaml), inner steps, threads; 5 workers x 5 tasks.
+// Arguments: algo (0 = maml, 1 = fomaml, 2 = reptile, 3 = metasgd), inner steps, threads; 5 workers x 5 tasks.
 void SineMetaIteration(benchmark::State& state) {
   metalearn::SineTasks family({10, 10});
   const core::MlpShape shape{{1, 40, 40, 1}};
-  const auto algorithm = state.range(0) == 0 ? metalearn::MetaAlgorithm::kMaml : metalearn::MetaAlgorithm::kFirstOrder;
+  const metalearn::MetaAlgorithm algorithms[] = {metalearn::MetaAlgorithm::kMaml, metalearn::MetaAlgorithm::kFirstOrder,
+                                                 metalearn::MetaAlgorithm::kReptile, metalearn::MetaAlgorithm::kMetaSgd};
+  const auto algorithm = algorithms[state.range(0)];
   metalearn::MetaOracle oracle(std::make_shared<metalearn::SineTasks>(family), shape, {0.01, static_cast<int>(state.range(1))}, algorithm, 5);
   core::WorkerPool pool(static_cast<int>(state.range(2)));
   core::ParallelMomentumOptions o;
   o.workers = 5;
   o.momentum.lr = 0.001;
-  core::Vector x(shape.ParameterCount());
   core::Rng rng(1);
-  core::Mlp<float>::Initialize(shape, rng, x);
-  core::ParallelMomentum method(o, oracle, pool, x, 1 << 30);
+  core::ParallelMomentum method(o, oracle, pool, metalearn::MetaGradient<float>::Initial(shape, algorithm, 0.01, rng), 1 << 30);
   method.Step();  // warm-up
   for (auto _ : state) benchmark::DoNotOptimize(method.Step().train_loss);
 }
 BENCHMARK(SineMetaIteration)
     ->Args({0, 1, 1})
     ->Args({1, 1, 1})
+    ->Args({2, 1, 1})
+    ->Args({3, 1, 1})
     ->Args({0, 5, 1})
     ->Args({0, 1, 2})
     ->ArgNames({"algo", "steps", "threads"})
