@@ -11,6 +11,8 @@
 #include "core/parallel_momentum.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
+#include "core/image_dataset.h"
+#include "supervised/classification_oracle.h"
 #include "supervised/quadratic_problem.h"
 
 extern "C" {
@@ -86,7 +88,7 @@ TEST(AllocationTest, MetaIterationsAllocateNothingAfterWarmUp) {
         core::ParallelMomentum method(WithBiasedWorkers(5), oracle, pool,
                                       metalearn::MetaGradient<float>::Initial(shape, algorithm, 0.01, rng), 1 << 30);
         // Each thread's scratch warms up the first time it meets each worker's shapes.
-        EXPECT_EQ(AllocationsPerRun(method, 100, 300), 0) << "steps " << steps << ", threads " << threads;
+        EXPECT_EQ(AllocationsPerRun(method, 50, 150), 0) << "steps " << steps << ", threads " << threads;
       }
 }
 
@@ -99,6 +101,18 @@ TEST(AllocationTest, SupervisedRoundsAllocateNothingAfterWarmUp) {
   core::WorkerPool pool(2);
   core::ParallelMomentum method(WithBiasedWorkers(8), problem, pool, core::Vector::Zero(50), 1 << 30);
   EXPECT_EQ(AllocationsPerRun(method, 50, 300), 0);
+}
+
+TEST(AllocationTest, FashionMnistMinibatchRoundsAllocateNothingAfterWarmUp) {
+  auto data = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(core::kFashionMnistDir, "train"));
+  const core::MlpShape shape{{784, 64, 10}};
+  supervised::ClassificationOracle oracle(data, supervised::Shards(data->labels, 6, supervised::ShardMode::kIid, 1), shape, 50);
+  core::WorkerPool pool(2);
+  core::Rng rng(1);
+  core::Vector x(shape.ParameterCount());
+  core::Mlp<float>::Initialize(shape, rng, x);
+  core::ParallelMomentum method(WithBiasedWorkers(6), oracle, pool, x, 1 << 30);
+  EXPECT_EQ(AllocationsPerRun(method, 30, 100), 0);
 }
 
 // The counter itself works: an allocation in the counted region is seen.
