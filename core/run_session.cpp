@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/flag_context.h"
 #include "core/parallel_momentum.h"
 #include "core/run_directory.h"
 #include "core/stop_request.h"
@@ -14,29 +15,15 @@
 namespace pmlab::core {
 namespace {
 
-// Parsers throw messages about the value; the flag it came from is added here.
-template <typename F>
-auto ForFlag(const char* flag, F&& parse) {
-  try {
-    return parse();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string(flag) + ": " + e.what());
-  }
-}
-
-void Check(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
-}
-
 void Validate(const RunOptions& c) {
-  Check(c.workers >= 1, "--workers: must be at least 1");
-  Check(c.iters >= 1, "--iters: must be at least 1");
-  Check(c.eval_every >= 0, "--eval-every: must be >= 0 (0 = never)");
-  Check(c.checkpoint_every >= 0, "--checkpoint-every: must be >= 0 (0 = only at the end)");
-  Check(c.keep_checkpoints >= 1, "--keep-checkpoints: must be at least 1");
-  Check(c.threads >= 0, "--threads: must be >= 0 (0 = all cores)");
-  Check(c.lr > 0 && std::isfinite(c.lr), "--lr: must be a finite number > 0");
-  Check(c.beta > 0 && c.beta <= 1, "--beta: must be in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)");
+  Require(c.workers >= 1, "--workers: must be at least 1");
+  Require(c.iters >= 1, "--iters: must be at least 1");
+  Require(c.eval_every >= 0, "--eval-every: must be >= 0 (0 = never)");
+  Require(c.checkpoint_every >= 0, "--checkpoint-every: must be >= 0 (0 = only at the end)");
+  Require(c.keep_checkpoints >= 1, "--keep-checkpoints: must be at least 1");
+  Require(c.threads >= 0, "--threads: must be >= 0 (0 = all cores)");
+  Require(c.lr > 0 && std::isfinite(c.lr), "--lr: must be a finite number > 0");
+  Require(c.beta > 0 && c.beta <= 1, "--beta: must be in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)");
 }
 
 MomentumPlacement ParsePlacement(const std::string& spec) {
@@ -52,11 +39,11 @@ ParallelMomentumOptions MethodOptions(const RunOptions& c) {
   options.momentum.lr = c.lr;
   options.momentum.beta = c.beta;
   options.momentum.nesterov = c.nesterov;
-  options.momentum.placement = ForFlag("--momentum-at", [&] { return ParsePlacement(c.momentum_at); });
-  options.momentum.schedule = ForFlag("--schedule", [&] { return StepSchedule::Parse(c.schedule); });
-  options.transform.clip = ForFlag("--clip", [&] { return Clipping::Parse(c.clip); });
+  options.momentum.placement = Within("--momentum-at", [&] { return ParsePlacement(c.momentum_at); });
+  options.momentum.schedule = Within("--schedule", [&] { return StepSchedule::Parse(c.schedule); });
+  options.transform.clip = Within("--clip", [&] { return Clipping::Parse(c.clip); });
   options.transform.compress = c.compress;
-  options.transform.error_feedback = ForFlag("--error-feedback", [&] { return ParseErrorFeedback(c.error_feedback); });
+  options.transform.error_feedback = Within("--error-feedback", [&] { return ParseErrorFeedback(c.error_feedback); });
   return options;
 }
 
@@ -110,7 +97,7 @@ class RunSession {
     const ParallelMomentumOptions options = MethodOptions(c);
     problem_ = make(pool_);
     // Building the method checks the compressor against the dimension.
-    method_ = ForFlag("--compress", [&] { return std::make_unique<ParallelMomentum>(options, *problem_.oracle, pool_, problem_.x0, c.iters); });
+    method_ = Within("--compress", [&] { return std::make_unique<ParallelMomentum>(options, *problem_.oracle, pool_, problem_.x0, c.iters); });
     first_below_.assign(kSummaryLevels.size(), 0);
     columns_ = kColumns;
     columns_.insert(columns_.end(), problem_.extra_columns.begin(), problem_.extra_columns.end());
@@ -274,7 +261,7 @@ class RunSession {
 }  // namespace
 
 int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const MakeProblem& make, std::ostream& log) {
-  Check(!c.out.empty(), "--out: a run folder is required");
+  Require(!c.out.empty(), "--out: a run folder is required");
   RunSession session(c, info, make);
   const RunDirectory dir = RunDirectory::Create(c.out);
   dir.WriteConfig(config_toml);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/flag_context.h"
 #include "metalearn/bias_measurement.h"
 #include "metalearn/fewshot_image_tasks.h"
 #include "metalearn/linear_regression_tasks.h"
@@ -15,42 +16,28 @@
 namespace pmlab::metalearn {
 namespace {
 
-void Check(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
-}
-
-// Parsers and constructors throw messages about the value; the flag or context is added here.
-template <typename F>
-auto Within(const std::string& context, F&& make) {
-  try {
-    return make();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(context + ": " + e.what());
-  }
-}
-
 void Validate(const MetaConfig& c) {
-  Check(c.task == "sine" || c.task == "linreg" || c.task == "fmnist-fewshot",
+  core::Require(c.task == "sine" || c.task == "linreg" || c.task == "fmnist-fewshot",
         "--task: '" + c.task + "' is unknown (allowed: sine, linreg, fmnist-fewshot)");
-  const MetaAlgorithm algo = Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
-  Check(c.shots >= 1, "--shots: must be at least 1 (K support points per task)");
-  Check(c.query >= 1, "--query: must be at least 1");
-  Check(c.inner_batch >= 0, "--inner-batch: must be >= 0 (0 = --shots)");
-  Check(c.hessian_batch >= 0, "--hessian-batch: must be >= 0 (0 = the inner batch)");
-  Check(c.hessian_batch == 0 || algo == MetaAlgorithm::kMaml || algo == MetaAlgorithm::kMetaSgd,
+  const MetaAlgorithm algo = core::Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
+  core::Require(c.shots >= 1, "--shots: must be at least 1 (K support points per task)");
+  core::Require(c.query >= 1, "--query: must be at least 1");
+  core::Require(c.inner_batch >= 0, "--inner-batch: must be >= 0 (0 = --shots)");
+  core::Require(c.hessian_batch >= 0, "--hessian-batch: must be >= 0 (0 = the inner batch)");
+  core::Require(c.hessian_batch == 0 || algo == MetaAlgorithm::kMaml || algo == MetaAlgorithm::kMetaSgd,
         "--hessian-batch: only maml and metasgd use Hessian terms");
-  Check(c.inner_lr > 0 && std::isfinite(c.inner_lr), "--inner-lr: must be a finite number > 0");
-  Check(c.inner_steps >= 0, "--inner-steps: must be >= 0");
-  Check(c.inner_steps >= 1 || algo != MetaAlgorithm::kReptile, "--inner-steps: reptile needs at least 1 (its direction is x - phi_N)");
-  Check(c.meta_batch >= 1, "--meta-batch: must be at least 1");
-  Check(c.workers >= 1 && c.meta_batch % c.workers == 0,
+  core::Require(c.inner_lr > 0 && std::isfinite(c.inner_lr), "--inner-lr: must be a finite number > 0");
+  core::Require(c.inner_steps >= 0, "--inner-steps: must be >= 0");
+  core::Require(c.inner_steps >= 1 || algo != MetaAlgorithm::kReptile, "--inner-steps: reptile needs at least 1 (its direction is x - phi_N)");
+  core::Require(c.meta_batch >= 1, "--meta-batch: must be at least 1");
+  core::Require(c.workers >= 1 && c.meta_batch % c.workers == 0,
         "--meta-batch: " + std::to_string(c.meta_batch) + " tasks do not split evenly over " + std::to_string(c.workers) +
             " workers; use a multiple of --workers");
-  Check(c.eval_tasks >= 1, "--eval-tasks: must be at least 1");
-  Check(c.measure_bias_every >= 0, "--measure-bias-every: must be >= 0 (0 = never)");
-  Check(c.bias_reference_tasks >= 2, "--bias-reference-tasks: must be at least 2");
-  Check(c.bias_reference_points >= 1, "--bias-reference-points: must be at least 1");
-  Check(c.task == "fmnist-fewshot" || c.test_classes == "none", "--test-classes: only fmnist-fewshot has classes to hold out");
+  core::Require(c.eval_tasks >= 1, "--eval-tasks: must be at least 1");
+  core::Require(c.measure_bias_every >= 0, "--measure-bias-every: must be >= 0 (0 = never)");
+  core::Require(c.bias_reference_tasks >= 2, "--bias-reference-tasks: must be at least 2");
+  core::Require(c.bias_reference_points >= 1, "--bias-reference-points: must be at least 1");
+  core::Require(c.task == "fmnist-fewshot" || c.test_classes == "none", "--test-classes: only fmnist-fewshot has classes to hold out");
 }
 
 // The task families of a run: what meta-training samples, and what meta-testing adapts to.
@@ -75,8 +62,8 @@ Setup Build(const MetaConfig& c) {
     what << "sine regression (Finn et al. 2017)";
   } else if (c.task == "linreg") {
     if (hidden == "auto") hidden = "none";
-    Check(c.linreg_dim >= 1, "--linreg-dim: must be at least 1");
-    Check(c.linreg_spread >= 0 && std::isfinite(c.linreg_spread), "--linreg-spread: must be a finite number >= 0");
+    core::Require(c.linreg_dim >= 1, "--linreg-dim: must be at least 1");
+    core::Require(c.linreg_spread >= 0 && std::isfinite(c.linreg_spread), "--linreg-spread: must be a finite number >= 0");
     const LinearRegressionOptions o{c.linreg_dim, c.linreg_spread, 0.0};
     s.train = std::make_shared<LinearRegressionTasks>(o, train_sizes, c.seed);
     s.held_out = std::make_shared<LinearRegressionTasks>(o, test_sizes, c.seed);
@@ -88,22 +75,22 @@ Setup Build(const MetaConfig& c) {
     if (test->features() != train->features())
       throw std::runtime_error("the test images in '" + c.data_dir + "' do not match the training images");
     std::vector<int> held = c.test_classes == "none" ? std::vector<int>{}
-                                                     : Within("--test-classes", [&] { return ParseClassList(c.test_classes); });
+                                                     : core::Within("--test-classes", [&] { return ParseClassList(c.test_classes); });
     std::vector<int> train_classes, test_classes = held;
     for (int k = 0; k < train->classes; ++k)
       if (std::find(held.begin(), held.end(), k) == held.end()) train_classes.push_back(k);
     if (held.empty())
       test_classes = train_classes;
     for (int k : held)
-      Check(k < train->classes, "--test-classes: class " + std::to_string(k) + " does not occur in the data (classes 0 to " +
+      core::Require(k < train->classes, "--test-classes: class " + std::to_string(k) + " does not occur in the data (classes 0 to " +
                                     std::to_string(train->classes - 1) + ")");
-    s.train = Within("meta-training classes", [&] { return std::make_shared<FewShotImageTasks>(train, train_classes, c.ways, train_sizes); });
-    s.held_out = Within("meta-test classes", [&] { return std::make_shared<FewShotImageTasks>(test, test_classes, c.ways, test_sizes); });
+    s.train = core::Within("meta-training classes", [&] { return std::make_shared<FewShotImageTasks>(train, train_classes, c.ways, train_sizes); });
+    s.held_out = core::Within("meta-test classes", [&] { return std::make_shared<FewShotImageTasks>(test, test_classes, c.ways, test_sizes); });
     s.data = core::DataFingerprint::Of(*train);
     what << "Fashion-MNIST " << c.ways << "-way " << c.shots << "-shot (" << train_classes.size() << " training classes, "
          << test_classes.size() << " test classes)";
   }
-  const std::vector<int> widths = Within("--hidden", [&] { return core::ParseHiddenWidths(hidden); });
+  const std::vector<int> widths = core::Within("--hidden", [&] { return core::ParseHiddenWidths(hidden); });
   s.model.shape.widths = {s.train->Inputs()};
   s.model.shape.widths.insert(s.model.shape.widths.end(), widths.begin(), widths.end());
   s.model.shape.widths.push_back(s.train->Outputs());

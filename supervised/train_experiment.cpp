@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/flag_context.h"
 #include "core/mlp.h"
 #include "supervised/classification_oracle.h"
 #include "supervised/classifier_evaluation.h"
@@ -14,16 +15,6 @@ namespace pmlab::supervised {
 namespace {
 
 using core::Index;
-
-// Parsers throw messages about the value; the flag it came from is added here.
-template <typename F>
-auto ForFlag(const char* flag, F&& parse) {
-  try {
-    return parse();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string(flag) + ": " + e.what());
-  }
-}
 
 Index ParseBatch(const std::string& spec) {
   if (spec == "full") return 0;
@@ -38,9 +29,9 @@ Index ParseBatch(const std::string& spec) {
 }
 
 core::RunProblem MakeFmnist(const TrainConfig& c, core::WorkerPool& pool) {
-  const ShardMode mode = ForFlag("--shard", [&] { return ParseShardMode(c.shard); });
-  const Index batch = ForFlag("--batch", [&] { return ParseBatch(c.batch); });
-  const std::vector<int> hidden = ForFlag("--hidden", [&] { return core::ParseHiddenWidths(c.hidden); });
+  const ShardMode mode = core::Within("--shard", [&] { return ParseShardMode(c.shard); });
+  const Index batch = core::Within("--batch", [&] { return ParseBatch(c.batch); });
+  const std::vector<int> hidden = core::Within("--hidden", [&] { return core::ParseHiddenWidths(c.hidden); });
   auto train = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "train"));
   auto test = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "t10k"));
   if (test->features() != train->features() || test->classes > train->classes)
@@ -77,11 +68,11 @@ core::RunProblem MakeQuadratic(const TrainConfig& c) {
   QuadraticOptions q;
   q.dimension = c.quadratic_dim;
   q.rows_per_worker = c.quadratic_rows;
-  q.batch = ForFlag("--batch", [&] { return ParseBatch(c.batch); });
+  q.batch = core::Within("--batch", [&] { return ParseBatch(c.batch); });
   if (q.batch > q.rows_per_worker)
     throw std::invalid_argument("--batch: " + c.batch + " exceeds the " + std::to_string(q.rows_per_worker) +
                                 " rows each worker holds (see --quadratic-rows)");
-  auto problem = ForFlag("--problem quadratic", [&] { return std::make_unique<QuadraticProblem>(c.workers, q, c.seed); });
+  auto problem = core::Within("--problem quadratic", [&] { return std::make_unique<QuadraticProblem>(c.workers, q, c.seed); });
   core::RunProblem p;
   p.x0 = core::Vector::Zero(q.dimension);
   const QuadraticProblem* raw = problem.get();  // owned by p.oracle, which the closure never outlives

@@ -30,6 +30,20 @@ TaskBatch<double> RandomTask(const core::MlpShape& shape, core::LossHead head, c
   return t;
 }
 
+// Central differences (step 1e-6) of the objective L_query(phi_N(x)) of `estimator`.
+Vec NumericGradient(MetaGradient<double>& estimator, const Vec& x, const TaskBatch<double>& task) {
+  Vec numeric(x.size());
+  const double h = 1e-6;
+  for (core::Index i = 0; i < x.size(); ++i) {
+    Vec p = x;
+    p[i] += h;
+    const double up = estimator.AdaptedLoss(p, task);
+    p[i] -= 2 * h;
+    numeric[i] = (up - estimator.AdaptedLoss(p, task)) / (2 * h);
+  }
+  return numeric;
+}
+
 struct MamlCase {
   core::MlpShape shape;
   core::LossHead head;
@@ -48,15 +62,7 @@ TEST_P(MamlTest, ExactMamlMatchesFiniteDifferencesOfTheMamlObjective) {
   Vec g(x.size());
   const double loss = maml.Estimate(x, task, g);
   EXPECT_DOUBLE_EQ(loss, maml.AdaptedLoss(x, task));
-  Vec numeric(x.size());
-  const double h = 1e-6;
-  for (core::Index i = 0; i < x.size(); ++i) {
-    Vec p = x;
-    p[i] += h;
-    const double up = maml.AdaptedLoss(p, task);
-    p[i] -= 2 * h;
-    numeric[i] = (up - maml.AdaptedLoss(p, task)) / (2 * h);
-  }
+  const Vec numeric = NumericGradient(maml, x, task);
   EXPECT_LT((g - numeric).norm() / numeric.norm(), 1e-6);
 }
 
@@ -96,15 +102,7 @@ TEST(MetaGradientTest, MetaSgdMatchesFiniteDifferencesInWeightsAndStepSizes) {
         EXPECT_LT((again - g).norm(), 1e-12 * g.norm()) << steps;
         continue;
       }
-      Vec numeric(x.size());
-      const double h = 1e-6;
-      for (core::Index i = 0; i < x.size(); ++i) {
-        Vec p = x;
-        p[i] += h;
-        const double up = metasgd.AdaptedLoss(p, task);
-        p[i] -= 2 * h;
-        numeric[i] = (up - metasgd.AdaptedLoss(p, task)) / (2 * h);
-      }
+      const Vec numeric = NumericGradient(metasgd, x, task);
       const core::Index d = shape.ParameterCount();
       EXPECT_GT(numeric.tail(d).norm(), 1e-3) << steps;  // the step sizes do matter here
       EXPECT_LT((g - numeric).norm() / numeric.norm(), 1e-6) << steps;
