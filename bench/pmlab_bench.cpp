@@ -8,6 +8,7 @@
 #include "core/compressor.h"
 #include "core/mlp.h"
 #include "core/parallel_momentum.h"
+#include "envs/registry.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
 #include "supervised/classification_oracle.h"
@@ -115,6 +116,52 @@ BENCHMARK(SineMetaIteration)
     ->ArgNames({"algo", "steps", "threads"})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+
+// Environment steps per second with uniformly random actions, resetting at the end of each
+// episode (the resets are part of the cost, as in training).
+void EnvironmentSteps(benchmark::State& state, const char* spec) {
+  const auto env = envs::MakeEnvironment(spec);
+  core::Rng rng(1);
+  std::uint64_t episode = 0;
+  env->Reset(episode);
+  const envs::Space& actions = env->action_space();
+  Eigen::VectorXd a(actions.Dimension());
+  for (auto _ : state) {
+    if (env->episode_over()) env->Reset(++episode);
+    for (int i = 0; i < a.size(); ++i)
+      a[i] = actions.IsDiscrete() ? static_cast<double>(rng.Below(actions.discrete)) : rng.Uniform(actions.low[i], actions.high[i]);
+    benchmark::DoNotOptimize(env->Step(a).reward);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(EnvironmentSteps, LunarLander, "LunarLander-v3");
+BENCHMARK_CAPTURE(EnvironmentSteps, LunarLanderContinuous, "LunarLander-v3(continuous=true)");
+BENCHMARK_CAPTURE(EnvironmentSteps, CartPole, "CartPole-v1");
+BENCHMARK_CAPTURE(EnvironmentSteps, Pendulum, "Pendulum-v1");
+BENCHMARK_CAPTURE(EnvironmentSteps, PointNav, "PointNav-v0");
+
+// 8 LunarLanders, 2,000 random steps each, on the worker pool: threads never share an
+// environment. Argument: threads.
+void ParallelLunarLanders(benchmark::State& state) {
+  constexpr int kEnvs = 8, kSteps = 2000;
+  std::vector<std::unique_ptr<envs::Environment>> pool_envs;
+  for (int i = 0; i < kEnvs; ++i) pool_envs.push_back(envs::MakeEnvironment("LunarLander-v3", static_cast<std::uint64_t>(i)));
+  core::WorkerPool pool(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    pool.ForEach(kEnvs, [&](core::Index i) {
+      envs::Environment& env = *pool_envs[static_cast<std::size_t>(i)];
+      core::Rng rng(static_cast<std::uint64_t>(i));
+      std::uint64_t episode = 0;
+      env.Reset(episode);
+      for (int k = 0; k < kSteps; ++k) {
+        if (env.episode_over()) env.Reset(++episode);
+        env.Step(Eigen::VectorXd::Constant(1, static_cast<double>(rng.Below(4))));
+      }
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * kEnvs * kSteps);
+}
+BENCHMARK(ParallelLunarLanders)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The checkpoint of the paper's run with error feedback: x, v and 100 workers' memories of
 // 669,706 floats (about 273 MB), written with fsync and read back with verification.

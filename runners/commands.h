@@ -25,6 +25,10 @@ int RunMetaCommand(metalearn::MetaConfig& config);
 std::string MetaConfigToml(const metalearn::MetaConfig& config);
 metalearn::MetaConfig ParseMetaConfig(const std::string& toml);
 
+/// `pmlab envs`: the registered environments, their spaces, parameters and defaults.
+CLI::App* AddEnvsCommand(CLI::App& app);
+int RunEnvsCommand();
+
 /// `pmlab compare RUN_DIR...`: rounds to reach a train-loss level, final test figures.
 struct CompareConfig {
   std::vector<std::string> runs;  ///< run folders

@@ -1,0 +1,75 @@
+#pragma once
+// An environment with Gymnasium's semantics: Reset(seed) starts an episode and returns the
+// first observation; Step(action) returns the reward and whether the episode ended, telling a
+// true end of the MDP (terminated) from the time limit (truncated). The step count, the time
+// limit and the refusal to step an ended episode live here once; an environment implements
+// only its physics and reward (StartEpisode, Advance).
+//
+// Each instance owns its random stream, drawn from the seed and the instance's id, so the same
+// seed and the same actions give the same trajectory bit for bit.
+#include <cstdint>
+#include <string>
+
+#include <Eigen/Dense>
+
+#include "core/rng.h"
+#include "envs/space.h"
+
+namespace pmlab::envs {
+
+struct StepResult {
+  double reward = 0;
+  bool terminated = false;  ///< the MDP ended (crash, landing, pole fallen)
+  bool truncated = false;   ///< the time limit ended the episode
+};
+
+class Environment {
+ public:
+  /// `time_limit` >= 1 steps per episode; `instance` tells apart environments that share seeds.
+  Environment(std::string name, Space observation_space, Space action_space, int time_limit, std::uint64_t instance);
+  virtual ~Environment() = default;
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  /// Starts a fresh episode whose randomness comes from (seed, instance).
+  const Eigen::VectorXd& Reset(std::uint64_t seed);
+
+  /// One step. Throws std::logic_error before the first Reset or after the episode ended, and
+  /// std::invalid_argument for an action outside a discrete space or of the wrong size (box
+  /// actions are clipped to their bounds, as Gymnasium's environments do).
+  StepResult Step(const Eigen::VectorXd& action);
+
+  const Eigen::VectorXd& observation() const { return observation_; }
+  const std::string& name() const { return name_; }
+  const Space& observation_space() const { return observation_space_; }
+  const Space& action_space() const { return action_space_; }
+  int time_limit() const { return time_limit_; }
+  /// Gymnasium's max_episode_steps: a different time limit (>= 1).
+  void set_time_limit(int steps);
+  int steps() const { return steps_; }
+  bool episode_over() const { return over_; }
+
+ protected:
+  struct Transition {
+    double reward = 0;
+    bool terminated = false;
+  };
+
+  /// Builds the episode's start from `rng` (kept for the episode) and writes the observation.
+  virtual void StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) = 0;
+  /// Advances by `action` (already clipped or checked) and writes the new observation.
+  virtual Transition Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) = 0;
+
+ private:
+  std::string name_;
+  Space observation_space_, action_space_;
+  int time_limit_;
+  std::uint64_t instance_;
+  core::Rng rng_;
+  Eigen::VectorXd observation_, clipped_;
+  int steps_ = 0;
+  bool started_ = false;
+  bool over_ = false;
+};
+
+}  // namespace pmlab::envs

@@ -1,0 +1,46 @@
+#include "envs/point_nav.h"
+
+#include <box2d/box2d.h>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace pmlab::envs {
+
+PointNav::PointNav(PointNavOptions options, std::uint64_t instance)
+    : Environment("PointNav-v0",
+                  Space::Box(Eigen::VectorXd::Constant(2, -std::numeric_limits<double>::infinity()),
+                             Eigen::VectorXd::Constant(2, std::numeric_limits<double>::infinity())),
+                  Space::Box(Eigen::VectorXd::Constant(2, -kMaxSpeed), Eigen::VectorXd::Constant(2, kMaxSpeed)), 100, instance),
+      options_(options) {
+  if (!std::isfinite(options.goal_x) || !std::isfinite(options.goal_y)) throw std::invalid_argument("PointNav-v0: the goal must be finite");
+  // No gravity, no damping: the point moves by exactly its commanded velocity over a step.
+  world_ = std::make_unique<b2World>(b2Vec2(0, 0));
+  b2BodyDef def;
+  def.type = b2_dynamicBody;
+  def.allowSleep = false;
+  point_ = world_->CreateBody(&def);
+  b2CircleShape dot;
+  dot.m_radius = 0.01f;
+  point_->CreateFixture(&dot, 1.0f);
+}
+
+PointNav::~PointNav() = default;
+
+void PointNav::StartEpisode(core::Rng& /*rng*/, Eigen::VectorXd& observation) {
+  point_->SetTransform(b2Vec2(0, 0), 0);
+  point_->SetLinearVelocity(b2Vec2(0, 0));
+  observation.setZero();
+}
+
+Environment::Transition PointNav::Advance(const Eigen::VectorXd& action, core::Rng& /*rng*/, Eigen::VectorXd& observation) {
+  point_->SetLinearVelocity(b2Vec2(static_cast<float>(action[0]), static_cast<float>(action[1])));
+  world_->Step(1.0f, 8, 3);
+  const b2Vec2 p = point_->GetPosition();
+  observation << p.x, p.y;
+  const double dx = p.x - options_.goal_x, dy = p.y - options_.goal_y;
+  return {-std::sqrt(dx * dx + dy * dy), std::abs(dx) < kGoalTolerance && std::abs(dy) < kGoalTolerance};
+}
+
+}  // namespace pmlab::envs

@@ -1,0 +1,37 @@
+#pragma once
+// Environments by name, with parameters, built from one string:
+//   "LunarLander-v3"   "LunarLander-v3(continuous=true,gravity=-8,enable_wind=true,wind_power=15)"
+// Each environment binds its parameters to its options struct once; the same binding parses a
+// spec and lists the parameters with their defaults (`pmlab envs`). Every environment also takes
+// Gymnasium's max_episode_steps, which replaces its time limit.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/environment.h"
+
+namespace pmlab::envs {
+
+struct ParameterInfo {
+  std::string name;
+  std::string default_value;  ///< as it would be written in a spec
+  std::string help;
+};
+
+struct EnvironmentInfo {
+  std::string name;
+  std::string summary;
+  std::vector<ParameterInfo> parameters;
+  Space observation_space, action_space;  ///< with the default parameters
+  int time_limit = 0;
+};
+
+/// Every registered environment, in the order `pmlab envs` lists them.
+std::vector<EnvironmentInfo> RegisteredEnvironments();
+
+/// Builds the environment a spec names. Throws std::invalid_argument naming an unknown
+/// environment, an unknown parameter or a bad value, and what is allowed.
+std::unique_ptr<Environment> MakeEnvironment(const std::string& spec, std::uint64_t instance = 0);
+
+}  // namespace pmlab::envs

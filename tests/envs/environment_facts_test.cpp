@@ -1,0 +1,132 @@
+// Facts of each environment that a wrong constant or rule would break.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "envs/cart_pole.h"
+#include "envs/lunar_lander.h"
+#include "envs/pendulum.h"
+#include "envs/point_nav.h"
+
+namespace pmlab::envs {
+namespace {
+
+Eigen::VectorXd Action(double a) { return Eigen::VectorXd::Constant(1, a); }
+
+TEST(LunarLanderTest, WithoutEnginesItCrashesWithMinusOneHundredBeforeTheTimeLimit) {
+  LunarLander env;
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    env.Reset(seed);
+    StepResult r;
+    while (!env.episode_over()) r = env.Step(Action(0));
+    EXPECT_TRUE(r.terminated) << seed;
+    EXPECT_FALSE(r.truncated) << seed;
+    EXPECT_EQ(r.reward, -100) << seed;
+    EXPECT_LT(env.steps(), 200) << seed;
+  }
+}
+
+TEST(LunarLanderTest, TheMainEngineSlowsTheDescent) {
+  LunarLander idle, firing;
+  idle.Reset(5);
+  firing.Reset(5);
+  for (int k = 0; k < 30; ++k) {
+    idle.Step(Action(0));
+    firing.Step(Action(2));
+  }
+  EXPECT_LT(idle.observation()[3], -0.3);                         // falling
+  EXPECT_GT(firing.observation()[3], idle.observation()[3] + 0.3);  // much slower, or rising
+  EXPECT_GT(firing.observation()[1], idle.observation()[1]);      // and higher
+}
+
+// Each step's reward is the change of the shaping potential minus the fuel, so over an episode
+// they add up to the last shaping minus the first, less the fuel; the ending step pays -100
+// (crash) or +100 (at rest) instead.
+TEST(LunarLanderTest, ShapingRewardsTelescope) {
+  for (const bool continuous : {false, true}) {
+    LunarLanderOptions o;
+    o.continuous = continuous;
+    LunarLander env(o);
+    core::Rng rng(11);
+    for (std::uint64_t seed = 0; seed < 5; ++seed) {
+      const double first = LunarLander::Shaping(env.Reset(seed));
+      double sum = 0, fuel = 0, last = first;
+      while (!env.episode_over()) {
+        Eigen::VectorXd a(continuous ? 2 : 1);
+        double step_fuel = 0;
+        if (continuous) {
+          a << rng.Uniform(-1, 1), rng.Uniform(-1, 1);
+          step_fuel = 0.3 * (a[0] > 0 ? (a[0] + 1) * 0.5 : 0) + 0.03 * (std::abs(a[1]) > 0.5 ? std::abs(a[1]) : 0);
+        } else {
+          a << static_cast<double>(rng.Below(4));
+          step_fuel = a[0] == 2 ? 0.3 : (a[0] == 1 || a[0] == 3) ? 0.03 : 0;
+        }
+        const StepResult r = env.Step(a);
+        if (r.terminated) {
+          EXPECT_TRUE(r.reward == -100 || r.reward == 100) << r.reward;
+          break;
+        }
+        sum += r.reward;
+        fuel += step_fuel;
+        last = LunarLander::Shaping(env.observation());
+      }
+      EXPECT_NEAR(sum + fuel, last - first, 1e-6 * (1 + std::abs(last - first))) << "seed " << seed << (continuous ? " continuous" : "");
+    }
+  }
+}
+
+TEST(CartPoleTest, EndsExactlyWhenThePoleLeans12DegreesOrTheCartLeaves) {
+  CartPole env;
+  for (const double push : {0.0, 1.0}) {
+    for (std::uint64_t seed = 0; seed < 5; ++seed) {
+      env.Reset(seed);
+      Eigen::VectorXd before = env.observation();
+      StepResult r;
+      while (!env.episode_over()) {
+        before = env.observation();
+        r = env.Step(Action(push));
+        EXPECT_EQ(r.reward, 1.0);
+      }
+      ASSERT_TRUE(r.terminated);
+      const Eigen::VectorXd& s = env.observation();
+      const auto outside = [](const Eigen::VectorXd& x) {
+        return std::abs(x[0]) > CartPole::kXThreshold || std::abs(x[2]) > CartPole::kThetaThreshold;
+      };
+      EXPECT_TRUE(outside(s)) << s.transpose();
+      EXPECT_FALSE(outside(before)) << before.transpose();
+      EXPECT_NEAR(CartPole::kThetaThreshold, 12 * M_PI / 180, 1e-15);
+    }
+  }
+}
+
+TEST(PendulumTest, RewardIsTheCostOfTheStateBeforeTheStep) {
+  Pendulum env;
+  env.Reset(3);
+  core::Rng rng(2);
+  for (int k = 0; k < 50; ++k) {
+    const Eigen::VectorXd s = env.observation();
+    const double u = rng.Uniform(-3, 3);  // clipped to [-2, 2] by the environment
+    const StepResult r = env.Step(Action(u));
+    const double theta = std::atan2(s[1], s[0]), clipped = std::clamp(u, -2.0, 2.0);
+    EXPECT_NEAR(r.reward, -(theta * theta + 0.1 * s[2] * s[2] + 0.001 * clipped * clipped), 1e-12);
+    EXPECT_FALSE(r.terminated);
+  }
+}
+
+TEST(PointNavTest, MovesByItsActionAndStopsAtTheGoal) {
+  PointNav env({0.25, 0.25});
+  EXPECT_EQ(env.Reset(0), Eigen::Vector2d(0, 0));
+  StepResult r = env.Step(Eigen::Vector2d(0.1, 0.1));
+  EXPECT_NEAR(env.observation()[0], 0.1, 1e-6);
+  EXPECT_NEAR(r.reward, -std::sqrt(2 * 0.15 * 0.15), 1e-6);
+  r = env.Step(Eigen::Vector2d(0.5, 0.1));  // clipped to the 0.1 speed limit
+  EXPECT_NEAR(env.observation()[0], 0.2, 1e-6);
+  EXPECT_FALSE(r.terminated);
+  r = env.Step(Eigen::Vector2d(0.05, 0.05));
+  EXPECT_TRUE(r.terminated);
+  EXPECT_NEAR(r.reward, 0.0, 1e-6);
+}
+
+}  // namespace
+}  // namespace pmlab::envs
