@@ -41,7 +41,9 @@ Space ObservationSpace() {
   Eigen::VectorXd low(8), high(8);
   low << -2.5, -2.5, -10, -10, -two_pi, -10, 0, 0;
   high << 2.5, 2.5, 10, 10, two_pi, 10, 1, 1;
-  return Space::Box(low, high);
+  Space box = Space::Box(low, high);
+  box.nominal = true;
+  return box;
 }
 
 Space ActionSpace(bool continuous) {

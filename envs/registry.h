@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
 #include "envs/environment.h"
 
 namespace pmlab::envs {
@@ -26,6 +27,27 @@ struct EnvironmentInfo {
   Space observation_space, action_space;  ///< with the default parameters
   int time_limit = 0;
 };
+
+/// A distribution over tasks for meta-RL: each draw is a spec of one environment with its
+/// task parameters (a goal, a gravity), so a task is printable and rebuilt exactly.
+class EnvFamily {
+ public:
+  virtual ~EnvFamily() = default;
+  /// Draws a task from `rng` (the family's own stream) as an environment spec.
+  virtual std::string SampleTask(core::Rng& rng) const = 0;
+};
+
+struct EnvFamilyInfo {
+  std::string name;
+  std::string summary;
+  std::vector<ParameterInfo> parameters;
+};
+
+/// Builds a family from "Name" or "Name(key=value,...)", as MakeEnvironment does.
+std::unique_ptr<EnvFamily> MakeEnvFamily(const std::string& spec);
+
+/// Every registered family, in the order `pmlab envs --families` lists them.
+std::vector<EnvFamilyInfo> RegisteredEnvFamilies();
 
 /// Every registered environment, in the order `pmlab envs` lists them.
 std::vector<EnvironmentInfo> RegisteredEnvironments();

@@ -12,6 +12,10 @@ struct Space {
   int discrete = 0;        ///< number of actions of a discrete space; 0 for a box
   Eigen::VectorXd low;     ///< box: lower bounds; discrete: {0}
   Eigen::VectorXd high;    ///< box: upper bounds; discrete: {n - 1}
+  /// The bounds are typical ranges rather than guarantees: Gymnasium declares LunarLander's
+  /// observation box so, yet its angle accumulates over full turns and a light lander rises
+  /// above y = 2.5. Kept as declared, so that policies see what they see in Gymnasium.
+  bool nominal = false;
 
   static Space Box(Eigen::VectorXd low, Eigen::VectorXd high);
   static Space Discrete(int n);

@@ -26,8 +26,11 @@ std::string MetaConfigToml(const metalearn::MetaConfig& config);
 metalearn::MetaConfig ParseMetaConfig(const std::string& toml);
 
 /// `pmlab envs`: the registered environments, their spaces, parameters and defaults.
-CLI::App* AddEnvsCommand(CLI::App& app);
-int RunEnvsCommand();
+struct EnvsConfig {
+  bool families = false;  ///< list the task families instead
+};
+CLI::App* AddEnvsCommand(CLI::App& app, EnvsConfig& config);
+int RunEnvsCommand(const EnvsConfig& config);
 
 /// `pmlab compare RUN_DIR...`: rounds to reach a train-loss level, final test figures.
 struct CompareConfig {

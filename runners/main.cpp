@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   CLI::App* eval = pmlab::runners::AddEvalCommand(app, eval_config);
   pmlab::runners::InspectConfig inspect_config;
   CLI::App* inspect = pmlab::runners::AddInspectCommand(app, inspect_config);
-  CLI::App* envs = pmlab::runners::AddEnvsCommand(app);
+  pmlab::runners::EnvsConfig envs_config;
+  CLI::App* envs = pmlab::runners::AddEnvsCommand(app, envs_config);
   pmlab::runners::CompareConfig compare_config;
   CLI::App* compare = pmlab::runners::AddCompareCommand(app, compare_config);
 
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
     if (train->parsed()) return pmlab::runners::RunTrainCommand(train_config);
     if (meta->parsed()) return pmlab::runners::RunMetaCommand(meta_config);
     if (compare->parsed()) return pmlab::runners::RunCompareCommand(compare_config);
-    if (envs->parsed()) return pmlab::runners::RunEnvsCommand();
+    if (envs->parsed()) return pmlab::runners::RunEnvsCommand(envs_config);
   } catch (const std::invalid_argument& e) {
     std::cerr << command << ": error: " << e.what() << "\n";
     return 2;

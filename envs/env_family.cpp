@@ -1,0 +1,117 @@
+// Task families for meta-RL: each samples task parameters from its own stream and returns the
+// spec of the environment for that task, with numbers in their shortest exact form so that the
+// spec rebuilds the very same task.
+#include <functional>
+#include <stdexcept>
+
+#include "core/metrics_writer.h"
+#include "envs/registry.h"
+#include "envs/spec_binder.h"
+
+namespace pmlab::envs {
+namespace {
+
+using detail::Binder;
+
+std::string Number(double v) { return core::MetricsWriter::Format(v); }
+
+double Uniform(core::Rng& rng, double low, double high) { return low == high ? low : rng.Uniform(low, high); }
+
+void RequireRange(const std::string& family, const std::string& what, double low, double high) {
+  if (!(low <= high)) throw std::invalid_argument(family + ": " + what + " needs low <= high");
+}
+
+// A family whose draws are made by a function of the stream.
+class FunctionFamily final : public EnvFamily {
+ public:
+  explicit FunctionFamily(std::function<std::string(core::Rng&)> sample) : sample_(std::move(sample)) {}
+  std::string SampleTask(core::Rng& rng) const override { return sample_(rng); }
+
+ private:
+  std::function<std::string(core::Rng&)> sample_;
+};
+
+struct FamilyEntry {
+  std::string name;
+  std::string summary;
+  std::function<std::unique_ptr<EnvFamily>(Binder&)> make;
+};
+
+const std::vector<FamilyEntry>& FamilyEntries() {
+  static const std::vector<FamilyEntry> entries = {
+      {"PointNav", "PointNav-v0 with a goal uniform in [-r, r]^2 (MAML's 2-D navigation tasks)",
+       [](Binder& b) {
+         double range = 0.5;
+         b.Number("goal_range", &range, "r: goals uniform in [-r, r]^2");
+         b.RefuseLeftovers();
+         if (!(range >= 0)) throw std::invalid_argument("PointNav: goal_range must be >= 0");
+         return std::make_unique<FunctionFamily>([range](core::Rng& rng) {
+           const double x = Uniform(rng, -range, range), y = Uniform(rng, -range, range);
+           return "PointNav-v0(goal_x=" + Number(x) + ",goal_y=" + Number(y) + ")";
+         });
+       }},
+      {"LunarLander", "LunarLander-v3 with gravity uniform in [low, high], optionally wind power uniform in [0, max]",
+       [](Binder& b) {
+         double low = -11.99, high = -5, wind_max = 20;
+         bool wind = false, continuous = false;
+         b.Number("gravity_low", &low, "lowest gravity (most negative)");
+         b.Number("gravity_high", &high, "highest gravity");
+         b.Flag("enable_wind", &wind, "tasks with wind, its power uniform in [0, wind_power_max]");
+         b.Number("wind_power_max", &wind_max, "largest wind power");
+         b.Flag("continuous", &continuous, "continuous actions");
+         b.RefuseLeftovers();
+         RequireRange("LunarLander", "gravity", low, high);
+         if (!(low > -12 && high < 0)) throw std::invalid_argument("LunarLander: gravity must stay between -12 and 0");
+         if (!(wind_max >= 0)) throw std::invalid_argument("LunarLander: wind_power_max must be >= 0");
+         return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
+           std::string spec = "LunarLander-v3(continuous=" + std::string(continuous ? "true" : "false") +
+                              ",gravity=" + Number(Uniform(rng, low, high));
+           if (wind) spec += ",enable_wind=true,wind_power=" + Number(Uniform(rng, 0, wind_max));
+           return spec + ")";
+         });
+       }},
+      {"CartPole", "CartPole-v1 with pole half-length and mass uniform in ranges",
+       [](Binder& b) {
+         double length_low = 0.25, length_high = 1.0, mass_low = 0.05, mass_high = 0.5;
+         b.Number("length_low", &length_low, "shortest pole half-length (m)");
+         b.Number("length_high", &length_high, "longest pole half-length (m)");
+         b.Number("mass_low", &mass_low, "lightest pole (kg)");
+         b.Number("mass_high", &mass_high, "heaviest pole (kg)");
+         b.RefuseLeftovers();
+         RequireRange("CartPole", "pole length", length_low, length_high);
+         RequireRange("CartPole", "pole mass", mass_low, mass_high);
+         if (!(length_low > 0 && mass_low > 0)) throw std::invalid_argument("CartPole: pole lengths and masses must be > 0");
+         return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
+           const double length = Uniform(rng, length_low, length_high), mass = Uniform(rng, mass_low, mass_high);
+           return "CartPole-v1(pole_length=" + Number(length) + ",pole_mass=" + Number(mass) + ")";
+         });
+       }},
+  };
+  return entries;
+}
+
+}  // namespace
+
+std::unique_ptr<EnvFamily> MakeEnvFamily(const std::string& spec) {
+  auto [name, values] = detail::ParseSpec(spec);
+  for (const FamilyEntry& e : FamilyEntries()) {
+    if (e.name != name) continue;
+    Binder binder(e.name, std::move(values));
+    return e.make(binder);
+  }
+  std::string known;
+  for (const FamilyEntry& e : FamilyEntries()) known += (known.empty() ? "" : ", ") + e.name;
+  throw std::invalid_argument("unknown task family '" + name + "' (registered: " + known + ")");
+}
+
+std::vector<EnvFamilyInfo> RegisteredEnvFamilies() {
+  std::vector<EnvFamilyInfo> out;
+  for (const FamilyEntry& e : FamilyEntries()) {
+    Binder binder(e.name, {});
+    e.make(binder);
+    out.push_back({e.name, e.summary, binder.infos()});
+  }
+  return out;
+}
+
+}  // namespace pmlab::envs
