@@ -48,4 +48,16 @@ Environment::Transition CartPole::Advance(const Eigen::VectorXd& action, core::R
   return {1.0, fallen};
 }
 
+void CartPole::Draw(Canvas& canvas) const {
+  // Gymnasium's picture: 4.8 m of track across 600 pixels, a black cart, the pole in brown.
+  const double scale = canvas.width() / (2 * kXThreshold), cart_x = x_ * scale + canvas.width() / 2.0, cart_y = 100;
+  const double pole_length = scale * 2 * options_.pole_length, axle_y = cart_y + 30 / 4.0;
+  canvas.Line({0, cart_y}, {static_cast<double>(canvas.width()), cart_y}, 1, {0, 0, 0});
+  const Eigen::Vector2d cart[4] = {{cart_x - 25, cart_y - 15}, {cart_x + 25, cart_y - 15}, {cart_x + 25, cart_y + 15}, {cart_x - 25, cart_y + 15}};
+  canvas.FillPolygon(cart, {0, 0, 0});
+  const Eigen::Vector2d tip(cart_x + pole_length * std::sin(theta_), axle_y + pole_length * std::cos(theta_));
+  canvas.Line({cart_x, axle_y}, tip, 10, {202, 152, 101});
+  canvas.FillCircle({cart_x, axle_y}, 5, {129, 132, 203});
+}
+
 }  // namespace pmlab::envs

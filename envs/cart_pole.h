@@ -20,9 +20,12 @@ class CartPole final : public Environment {
   static constexpr double kGravity = 9.8, kForce = 10.0, kTau = 0.02, kXThreshold = 2.4;
   static constexpr double kThetaThreshold = 12 * 2 * 3.14159265358979323846 / 360;
 
+  Eigen::Vector2i RenderSize() const override { return {600, 400}; }
+
  private:
   void StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) override;
   Transition Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) override;
+  void Draw(Canvas& canvas) const override;
 
   CartPoleOptions options_;
   double x_ = 0, x_dot_ = 0, theta_ = 0, theta_dot_ = 0;

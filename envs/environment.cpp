@@ -29,6 +29,14 @@ const Eigen::VectorXd& Environment::Reset(std::uint64_t seed) {
   return observation_;
 }
 
+Canvas Environment::Render() const {
+  if (!started_) throw std::logic_error(name_ + ": Render before Reset");
+  const Eigen::Vector2i size = RenderSize();
+  Canvas canvas(size.x(), size.y());
+  Draw(canvas);
+  return canvas;
+}
+
 StepResult Environment::Step(const Eigen::VectorXd& action) {
   if (!started_) throw std::logic_error(name_ + ": Step before Reset");
   if (over_) throw std::logic_error(name_ + ": Step after the episode ended; call Reset");

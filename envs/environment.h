@@ -13,6 +13,7 @@
 #include <Eigen/Dense>
 
 #include "core/rng.h"
+#include "envs/canvas.h"
 #include "envs/space.h"
 
 namespace pmlab::envs {
@@ -49,6 +50,11 @@ class Environment {
   int steps() const { return steps_; }
   bool episode_over() const { return over_; }
 
+  /// Size in pixels of the images Render draws.
+  virtual Eigen::Vector2i RenderSize() const = 0;
+  /// The current state as an image: bodies as filled polygons, terrain, goal.
+  Canvas Render() const;
+
  protected:
   struct Transition {
     double reward = 0;
@@ -59,6 +65,8 @@ class Environment {
   virtual void StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) = 0;
   /// Advances by `action` (already clipped or checked) and writes the new observation.
   virtual Transition Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) = 0;
+  /// Draws the current state on a canvas of RenderSize(); called only after a Reset.
+  virtual void Draw(Canvas& canvas) const = 0;
 
  private:
   std::string name_;

@@ -91,7 +91,10 @@ void LunarLander::StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) {
   for (int i = 0; i < kChunks; ++i) chunk_x[i] = kW / (kChunks - 1) * i;
   helipad_y_ = kH / 4;
   for (int i = kChunks / 2 - 2; i <= kChunks / 2 + 2; ++i) height[i] = helipad_y_;
-  for (int i = 0; i < kChunks; ++i) smooth_y[i] = 0.33 * (height[(i + kChunks) % (kChunks + 1)] + height[i] + height[i + 1]);
+  for (int i = 0; i < kChunks; ++i) {
+    smooth_y[i] = 0.33 * (height[(i + kChunks) % (kChunks + 1)] + height[i] + height[i + 1]);
+    terrain_[i] = {chunk_x[i], smooth_y[i]};
+  }
 
   b2BodyDef moon_def;
   b2Body* moon = world_->CreateBody(&moon_def);
@@ -232,6 +235,35 @@ Environment::Transition LunarLander::Physics(double main_power, double side_powe
   if (contacts_->game_over || std::abs(observation[0]) >= 1.0) t = {-100, true};
   if (!lander_->IsAwake()) t = {+100, true};  // checked last: it wins, as in Gymnasium
   return t;
+}
+
+void LunarLander::Draw(Canvas& canvas) const {
+  // Gymnasium's picture: white ground, black sky above the terrain, the lander in violet with
+  // a dark outline, white flag poles with yellow flags.
+  const Rgb sky{0, 0, 0}, body{128, 102, 230}, outline{77, 77, 128}, pole{255, 255, 255}, flag{204, 204, 0};
+  for (int i = 0; i + 1 < kChunks; ++i) {
+    const Eigen::Vector2d a = terrain_[i] * kScale, b = terrain_[i + 1] * kScale;
+    const Eigen::Vector2d sky_poly[4] = {a, b, {b.x(), kViewportH}, {a.x(), kViewportH}};
+    canvas.FillPolygon(sky_poly, sky);
+  }
+  for (const b2Body* part : {static_cast<const b2Body*>(lander_), static_cast<const b2Body*>(legs_[0]), static_cast<const b2Body*>(legs_[1])}) {
+    for (const b2Fixture* f = part->GetFixtureList(); f; f = f->GetNext()) {
+      const auto* polygon = static_cast<const b2PolygonShape*>(f->GetShape());
+      std::vector<Eigen::Vector2d> corners;
+      for (int k = 0; k < polygon->m_count; ++k) {
+        const b2Vec2 p = part->GetWorldPoint(polygon->m_vertices[k]);
+        corners.emplace_back(p.x * kScale, p.y * kScale);
+      }
+      canvas.FillPolygon(corners, body);
+      for (std::size_t k = 0; k < corners.size(); ++k) canvas.Line(corners[k], corners[(k + 1) % corners.size()], 1.5, outline);
+    }
+  }
+  for (const double x : {terrain_[kChunks / 2 - 1].x() * kScale, terrain_[kChunks / 2 + 1].x() * kScale}) {
+    const double base = helipad_y_ * kScale, top = base + 50;
+    canvas.Line({x, base}, {x, top}, 1.5, pole);
+    const Eigen::Vector2d triangle[3] = {{x, top}, {x, top - 10}, {x + 25, top - 5}};
+    canvas.FillPolygon(triangle, flag);
+  }
 }
 
 }  // namespace pmlab::envs

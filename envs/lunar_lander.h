@@ -36,8 +36,7 @@ class LunarLander final : public Environment {
   /// The shaping term of an observation: the potential whose change each step's reward is.
   static double Shaping(const Eigen::VectorXd& observation);
 
-  /// The Box2D world of the current episode (for rendering and the bare-physics benchmark).
-  const b2World* world() const { return world_.get(); }
+  Eigen::Vector2i RenderSize() const override { return {600, 400}; }
 
   static constexpr double kFps = 50, kScale = 30, kMainEnginePower = 13, kSideEnginePower = 0.6, kInitialRandom = 1000;
   static constexpr double kViewportW = 600, kViewportH = 400, kLegAway = 20, kLegDown = 18, kLegW = 2, kLegH = 8;
@@ -49,6 +48,7 @@ class LunarLander final : public Environment {
 
   void StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) override;
   Transition Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) override;
+  void Draw(Canvas& canvas) const override;
   // Fires the engines (powers in [0, 1]) and steps the world; writes the observation.
   Transition Physics(double main_power, double side_power, double direction, core::Rng& rng, Eigen::VectorXd& observation);
 
@@ -58,6 +58,7 @@ class LunarLander final : public Environment {
   b2Body* lander_ = nullptr;
   std::array<b2Body*, 2> legs_{};
   double helipad_y_ = 0;
+  std::array<Eigen::Vector2d, kChunks> terrain_{};  // the surface's corners (m), for drawing
   double previous_shaping_ = 0;
   bool has_previous_shaping_ = false;
   std::int64_t wind_index_ = 0, torque_index_ = 0;

@@ -36,4 +36,16 @@ Environment::Transition Pendulum::Advance(const Eigen::VectorXd& action, core::R
   return {-cost, false};
 }
 
+void Pendulum::Draw(Canvas& canvas) const {
+  // Gymnasium's picture: 4.4 m across, a red rod of 1 m from the centre, a black axle.
+  const double scale = canvas.width() / 4.4, width = 0.2 * scale;
+  const Eigen::Vector2d axle(canvas.width() / 2.0, canvas.height() / 2.0);
+  const Eigen::Vector2d end = axle + kLength * scale * Eigen::Vector2d(-std::sin(theta_), std::cos(theta_));
+  const Rgb rod{204, 77, 77};
+  canvas.Line(axle, end, width, rod);
+  canvas.FillCircle(axle, width / 2, rod);
+  canvas.FillCircle(end, width / 2, rod);
+  canvas.FillCircle(axle, 0.05 * scale, {0, 0, 0});
+}
+
 }  // namespace pmlab::envs

@@ -17,9 +17,12 @@ class Pendulum final : public Environment {
 
   static constexpr double kMaxSpeed = 8, kMaxTorque = 2, kDt = 0.05, kMass = 1, kLength = 1;
 
+  Eigen::Vector2i RenderSize() const override { return {500, 500}; }
+
  private:
   void StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) override;
   Transition Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) override;
+  void Draw(Canvas& canvas) const override;
   void Observe(Eigen::VectorXd& observation) const;
 
   PendulumOptions options_;

@@ -43,4 +43,15 @@ Environment::Transition PointNav::Advance(const Eigen::VectorXd& action, core::R
   return {-std::sqrt(dx * dx + dy * dy), std::abs(dx) < kGoalTolerance && std::abs(dy) < kGoalTolerance};
 }
 
+void PointNav::Draw(Canvas& canvas) const {
+  // [-1, 1]^2 across the canvas: grey axes, the goal in green, the point in blue.
+  const double scale = canvas.width() / 2.0;
+  const Eigen::Vector2d centre(canvas.width() / 2.0, canvas.height() / 2.0);
+  canvas.Line({0, centre.y()}, {static_cast<double>(canvas.width()), centre.y()}, 1, {200, 200, 200});
+  canvas.Line({centre.x(), 0}, {centre.x(), static_cast<double>(canvas.height())}, 1, {200, 200, 200});
+  canvas.FillCircle(centre + scale * Eigen::Vector2d(options_.goal_x, options_.goal_y), 6, {0, 170, 0});
+  const b2Vec2 p = point_->GetPosition();
+  canvas.FillCircle(centre + scale * Eigen::Vector2d(p.x, p.y), 5, {50, 50, 200});
+}
+
 }  // namespace pmlab::envs

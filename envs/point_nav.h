@@ -25,9 +25,12 @@ class PointNav final : public Environment {
 
   static constexpr double kMaxSpeed = 0.1, kGoalTolerance = 0.01;
 
+  Eigen::Vector2i RenderSize() const override { return {400, 400}; }
+
  private:
   void StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) override;
   Transition Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) override;
+  void Draw(Canvas& canvas) const override;
 
   PointNavOptions options_;
   std::unique_ptr<b2World> world_;

@@ -28,6 +28,10 @@ metalearn::MetaConfig ParseMetaConfig(const std::string& toml);
 /// `pmlab envs`: the registered environments, their spaces, parameters and defaults.
 struct EnvsConfig {
   bool families = false;  ///< list the task families instead
+  std::string render;     ///< an environment spec to draw instead of listing
+  std::string out;        ///< PNG of the first frame, or GIF of the episode (by extension)
+  int steps = 200;        ///< steps of random actions in a GIF
+  unsigned long long seed = 1;
 };
 CLI::App* AddEnvsCommand(CLI::App& app, EnvsConfig& config);
 int RunEnvsCommand(const EnvsConfig& config);
