@@ -136,6 +136,8 @@ void EnvironmentSteps(benchmark::State& state, const char* spec) {
 }
 BENCHMARK_CAPTURE(EnvironmentSteps, LunarLander, "LunarLander-v3");
 BENCHMARK_CAPTURE(EnvironmentSteps, LunarLanderContinuous, "LunarLander-v3(continuous=true)");
+BENCHMARK_CAPTURE(EnvironmentSteps, BipedalWalker, "BipedalWalker-v3");
+BENCHMARK_CAPTURE(EnvironmentSteps, BipedalWalkerHardcore, "BipedalWalker-v3(hardcore=true)");
 BENCHMARK_CAPTURE(EnvironmentSteps, CartPole, "CartPole-v1");
 BENCHMARK_CAPTURE(EnvironmentSteps, Pendulum, "Pendulum-v1");
 BENCHMARK_CAPTURE(EnvironmentSteps, PointNav, "PointNav-v0");

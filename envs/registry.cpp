@@ -4,6 +4,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "envs/bipedal_walker.h"
 #include "envs/cart_pole.h"
 #include "envs/lunar_lander.h"
 #include "envs/pendulum.h"
@@ -34,6 +35,13 @@ const std::vector<Entry>& Entries() {
          b.Number("turbulence_power", &o.turbulence_power, "peak wind torque, recommended 0 to 2");
          b.RefuseLeftovers();
          return std::make_unique<LunarLander>(o, instance);
+       }},
+      {"BipedalWalker-v3", "Walk to the end of the terrain (Gymnasium 1.0 rules on Box2D); solved at 300",
+       [](Binder& b, std::uint64_t instance) {
+         BipedalWalkerOptions o;
+         b.Flag("hardcore", &o.hardcore, "stumps, stairs and pits; time limit 2000");
+         b.RefuseLeftovers();
+         return std::make_unique<BipedalWalker>(o, instance);
        }},
       {"PointNav-v0", "MAML's 2-D navigation to a goal, a Box2D point mass",
        [](Binder& b, std::uint64_t instance) {

@@ -53,6 +53,7 @@ std::vector<std::string> Specs() {
   std::vector<std::string> specs;
   for (const auto& info : RegisteredEnvironments()) specs.push_back(info.name);
   specs.push_back("LunarLander-v3(continuous=true)");
+  specs.push_back("BipedalWalker-v3(hardcore=true)");
   specs.push_back("LunarLander-v3(enable_wind=true,wind_power=20,turbulence_power=2,gravity=-11.99)");
   specs.push_back("LunarLander-v3(continuous=true,enable_wind=true,gravity=-5)");
   specs.push_back("CartPole-v1(pole_length=1,pole_mass=0.3)");

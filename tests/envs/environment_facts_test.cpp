@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "envs/bipedal_walker.h"
 #include "envs/cart_pole.h"
 #include "envs/lunar_lander.h"
 #include "envs/pendulum.h"
@@ -72,6 +73,32 @@ TEST(LunarLanderTest, ShapingRewardsTelescope) {
         last = LunarLander::Shaping(env.observation());
       }
       EXPECT_NEAR(sum + fuel, last - first, 1e-6 * (1 + std::abs(last - first))) << "seed " << seed << (continuous ? " continuous" : "");
+    }
+  }
+}
+
+// With no torque the legs fold, the hull touches the ground, and that ends the episode at -100.
+TEST(BipedalWalkerTest, HullContactEndsTheEpisodeWithMinusOneHundred) {
+  for (const bool hardcore : {false, true}) {
+    BipedalWalker env({hardcore});
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      const Eigen::VectorXd first = env.Reset(seed);
+      EXPECT_EQ(first.size(), 24);
+      // The straight-down lidar finds the start pad about 2.3 m below (of a 5.3 m range); the
+      // slanted ones find it further away.
+      EXPECT_NEAR(first[14], 0.43, 0.03);
+      EXPECT_LT(first[14], first[20]);
+      StepResult r;
+      double before_end = 0;
+      while (!env.episode_over()) {
+        r = env.Step(Eigen::VectorXd::Zero(4));
+        if (!r.terminated) before_end += r.reward;
+      }
+      EXPECT_TRUE(r.terminated) << seed;
+      EXPECT_FALSE(r.truncated) << seed;
+      EXPECT_EQ(r.reward, -100) << seed;
+      EXPECT_LT(env.steps(), 200) << seed;
+      EXPECT_LT(std::abs(before_end), 10) << seed;  // no progress and no motor cost before the fall
     }
   }
 }
