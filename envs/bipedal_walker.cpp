@@ -6,6 +6,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "envs/body_drawing.h"
+
 namespace pmlab::envs {
 
 // Gymnasium's ContactDetector: the hull touching the ground ends the game; the lower legs
@@ -280,26 +282,14 @@ void BipedalWalker::Draw(Canvas& canvas) const {
                                         screen(o[3].x(), o[3].y())};
     canvas.FillPolygon(corners, {255, 255, 255});
   }
-  const auto draw = [&](const b2Body* body, Rgb fill, Rgb outline) {
-    for (const b2Fixture* f = body->GetFixtureList(); f; f = f->GetNext()) {
-      const auto* polygon = static_cast<const b2PolygonShape*>(f->GetShape());
-      std::vector<Eigen::Vector2d> corners;
-      for (int k = 0; k < polygon->m_count; ++k) {
-        const b2Vec2 p = body->GetWorldPoint(polygon->m_vertices[k]);
-        corners.push_back(screen(p.x, p.y));
-      }
-      canvas.FillPolygon(corners, fill);
-      for (std::size_t k = 0; k < corners.size(); ++k) canvas.Line(corners[k], corners[(k + 1) % corners.size()], 1.5, outline);
-    }
-  };
   for (int side = 0; side < 2; ++side) {
     const int i = side == 0 ? -1 : 1;
     const Rgb fill{static_cast<std::uint8_t>(153 - i * 25), static_cast<std::uint8_t>(76 - i * 25), static_cast<std::uint8_t>(127 - i * 25)};
     const Rgb outline{static_cast<std::uint8_t>(102 - i * 25), static_cast<std::uint8_t>(51 - i * 25), static_cast<std::uint8_t>(76 - i * 25)};
-    draw(legs_[2 * side], fill, outline);
-    draw(legs_[2 * side + 1], fill, outline);
+    DrawBody(canvas, *legs_[2 * side], screen, fill, outline);
+    DrawBody(canvas, *legs_[2 * side + 1], screen, fill, outline);
   }
-  draw(hull_, {127, 51, 229}, {76, 76, 127});
+  DrawBody(canvas, *hull_, screen, {127, 51, 229}, {76, 76, 127});
 }
 
 }  // namespace pmlab::envs

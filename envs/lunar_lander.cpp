@@ -7,6 +7,8 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "envs/body_drawing.h"
+
 namespace pmlab::envs {
 
 // Gymnasium's ContactDetector: the hull touching anything ends the game; legs report ground
@@ -246,18 +248,8 @@ void LunarLander::Draw(Canvas& canvas) const {
     const Eigen::Vector2d sky_poly[4] = {a, b, {b.x(), kViewportH}, {a.x(), kViewportH}};
     canvas.FillPolygon(sky_poly, sky);
   }
-  for (const b2Body* part : {static_cast<const b2Body*>(lander_), static_cast<const b2Body*>(legs_[0]), static_cast<const b2Body*>(legs_[1])}) {
-    for (const b2Fixture* f = part->GetFixtureList(); f; f = f->GetNext()) {
-      const auto* polygon = static_cast<const b2PolygonShape*>(f->GetShape());
-      std::vector<Eigen::Vector2d> corners;
-      for (int k = 0; k < polygon->m_count; ++k) {
-        const b2Vec2 p = part->GetWorldPoint(polygon->m_vertices[k]);
-        corners.emplace_back(p.x * kScale, p.y * kScale);
-      }
-      canvas.FillPolygon(corners, body);
-      for (std::size_t k = 0; k < corners.size(); ++k) canvas.Line(corners[k], corners[(k + 1) % corners.size()], 1.5, outline);
-    }
-  }
+  const auto to_pixels = [](double x, double y) { return Eigen::Vector2d(x * kScale, y * kScale); };
+  for (const b2Body* part : {lander_, legs_[0], legs_[1]}) DrawBody(canvas, *part, to_pixels, body, outline);
   for (const double x : {terrain_[kChunks / 2 - 1].x() * kScale, terrain_[kChunks / 2 + 1].x() * kScale}) {
     const double base = helipad_y_ * kScale, top = base + 50;
     canvas.Line({x, base}, {x, top}, 1.5, pole);
