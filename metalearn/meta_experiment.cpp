@@ -107,43 +107,47 @@ Setup Build(const MetaConfig& c) {
   return s;
 }
 
+// The run's problem over families already built.
+core::RunProblem ProblemOf(const MetaConfig& c, const Setup& s, core::WorkerPool& pool) {
+  core::RunProblem p;
+  p.oracle = std::make_unique<MetaOracle>(s.train, s.model.shape, s.model.inner, s.model.algorithm, c.meta_batch / c.workers);
+  core::Rng init(c.seed, core::StreamKind::kInit);
+  p.x0 = MetaGradient<float>::Initial(s.model.shape, s.model.algorithm, c.inner_lr, init);
+  // The held-out figure during training: query loss after the configured inner steps.
+  p.evaluate = [held_out = s.held_out, model = s.model, c, &pool](const core::Vector& x) {
+    const HeldOutCurve curve = EvaluateHeldOut(*held_out, model, x, c.eval_tasks, c.inner_steps, c.seed, pool);
+    core::Evaluation e{curve.loss.back(), std::nullopt};
+    if (!curve.accuracy.empty()) e.accuracy = curve.accuracy.back();
+    return e;
+  };
+  if (c.measure_bias_every > 0) {
+    p.extra_columns = {"bias", "bias_mc_error"};
+    p.extra_cells = [train = s.train, model = s.model, c, &pool](std::int64_t k, const core::Vector& x,
+                                                                  std::vector<core::MetricsWriter::Cell>& cells) {
+      if (k % c.measure_bias_every != 0) return;
+      const BiasEstimate b = MeasureBias(*train, model, x, c.bias_reference_tasks, c.bias_reference_points, c.seed, k, pool);
+      cells.push_back(b.relative_bias);
+      cells.push_back(b.monte_carlo);
+    };
+  }
+  p.name = c.task;
+  p.description = s.description;
+  p.data = s.data;
+  return p;
+}
+
 }  // namespace
 
 core::MakeProblem MetaProblem(const MetaConfig& c) {
   Validate(c);  // usage errors before any data is read
-  return [c](core::WorkerPool& pool) {
-    Setup s = Build(c);
-    core::RunProblem p;
-    p.oracle = std::make_unique<MetaOracle>(s.train, s.model.shape, s.model.inner, s.model.algorithm, c.meta_batch / c.workers);
-    core::Rng init(c.seed, core::StreamKind::kInit);
-    p.x0 = MetaGradient<float>::Initial(s.model.shape, s.model.algorithm, c.inner_lr, init);
-    // The held-out figure during training: query loss after the configured inner steps.
-    p.evaluate = [held_out = s.held_out, model = s.model, c, &pool](const core::Vector& x) {
-      const HeldOutCurve curve = EvaluateHeldOut(*held_out, model, x, c.eval_tasks, c.inner_steps, c.seed, pool);
-      core::Evaluation e{curve.loss.back(), std::nullopt};
-      if (!curve.accuracy.empty()) e.accuracy = curve.accuracy.back();
-      return e;
-    };
-    if (c.measure_bias_every > 0) {
-      p.extra_columns = {"bias", "bias_mc_error"};
-      p.extra_cells = [train = s.train, model = s.model, c, &pool](std::int64_t k, const core::Vector& x,
-                                                                    std::vector<core::MetricsWriter::Cell>& cells) {
-        if (k % c.measure_bias_every != 0) return;
-        const BiasEstimate b = MeasureBias(*train, model, x, c.bias_reference_tasks, c.bias_reference_points, c.seed, k, pool);
-        cells.push_back(b.relative_bias);
-        cells.push_back(b.monte_carlo);
-      };
-    }
-    p.name = c.task;
-    p.description = s.description;
-    p.data = s.data;
-    return p;
-  };
+  return [c](core::WorkerPool& pool) { return ProblemOf(c, Build(c), pool); };
 }
 
-HeldOutCurve EvaluateMetaParameters(const MetaConfig& c, const core::Vector& x, int tasks, int steps, core::WorkerPool& pool) {
+MetaTestResult MetaTestCheckpoint(const MetaConfig& c, const core::RunCheckpoint& checkpoint, int tasks, int steps) {
+  // One build of the families (and one read of the data) serves the checkpoint's check and the test.
   const Setup s = Build(c);
-  return EvaluateHeldOut(*s.held_out, s.model, x, tasks, steps, c.seed, pool);
+  const core::RestoredRun run = core::RestoreRun(c, checkpoint, [&](core::WorkerPool& pool) { return ProblemOf(c, s, pool); });
+  return {run.iteration, EvaluateHeldOut(*s.held_out, s.model, run.x, tasks, steps, c.seed, *run.pool)};
 }
 
 }  // namespace pmlab::metalearn

@@ -47,7 +47,13 @@ inline const core::RunKindInfo kMetaRun{core::RunKind::kMeta, "meta"};
 /// The problem of `config` (throws std::invalid_argument for bad options).
 core::MakeProblem MetaProblem(const MetaConfig& config);
 
-/// Meta-testing of the parameters x of a run with `config`: the held-out curve over 0..steps.
-HeldOutCurve EvaluateMetaParameters(const MetaConfig& config, const core::Vector& x, int tasks, int steps, core::WorkerPool& pool);
+struct MetaTestResult {
+  std::int64_t iteration = 0;  ///< of the checkpoint tested
+  HeldOutCurve curve;
+};
+
+/// Meta-testing of a checkpoint of a run with `config` (checked against the config and the data
+/// found now): the held-out curve over 0..steps adaptation steps on `tasks` tasks.
+MetaTestResult MetaTestCheckpoint(const MetaConfig& config, const core::RunCheckpoint& checkpoint, int tasks, int steps);
 
 }  // namespace pmlab::metalearn

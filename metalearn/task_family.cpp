@@ -17,10 +17,6 @@ void TaskFamily::DrawReferencePoints(const Eigen::VectorXd& task, int count, cor
 
 void TaskFamily::Sample(core::Rng& rng, TaskBatch<float>& batch) const {
   DrawTask(rng, batch.task);
-  DrawSets(rng, batch);
-}
-
-void TaskFamily::DrawSets(core::Rng& rng, TaskBatch<float>& batch) const {
   DrawPoints(batch.task, sizes_.support, rng, batch.support_inputs, batch.support_targets);
   DrawPoints(batch.task, sizes_.query, rng, batch.query_inputs, batch.query_targets);
   if (sizes_.hessian > 0) {

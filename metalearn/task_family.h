@@ -41,10 +41,6 @@ class TaskFamily {
 
   /// Draws a task (kept in batch.task) and its support, query and optional Hessian sets.
   void Sample(core::Rng& rng, TaskBatch<float>& batch) const;
-  /// Draws the sets of `batch.task` at the family's sizes.
-  void DrawSets(core::Rng& rng, TaskBatch<float>& batch) const;
-
-  const TaskSizes& sizes() const { return sizes_; }
 
  private:
   TaskSizes sizes_;

@@ -38,8 +38,8 @@ int EvalMeta(const EvalConfig& e, const std::filesystem::path& checkpoint, const
   metalearn::MetaConfig config = ParseMetaConfig(ck.config_toml);
   if (!e.data_dir.empty()) config.data_dir = e.data_dir;
   const int steps = e.steps >= 0 ? e.steps : config.inner_steps;
-  core::RestoredRun run = core::RestoreRun(config, ck, metalearn::MetaProblem(config));
-  const metalearn::HeldOutCurve c = metalearn::EvaluateMetaParameters(config, run.x, e.tasks, steps, *run.pool);
+  const metalearn::MetaTestResult run = metalearn::MetaTestCheckpoint(config, ck, e.tasks, steps);
+  const metalearn::HeldOutCurve& c = run.curve;
   if (e.json) {
     {
       cereal::JSONOutputArchive ar(std::cout);
