@@ -5,14 +5,14 @@
 
 #include <memory>
 
-#include "core/compressor.h"
-#include "core/mlp.h"
-#include "core/parallel_momentum.h"
+#include "core/opt/compressor.h"
+#include "core/nn/mlp.h"
+#include "core/opt/parallel_momentum.h"
 #include "envs/registry.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
 #include "supervised/classification_oracle.h"
-#include "core/run_checkpoint.h"
+#include "core/run/run_checkpoint.h"
 
 namespace pmlab {
 namespace {
@@ -73,7 +73,7 @@ void PaperRound(benchmark::State& state) {
   o.workers = 100;
   o.momentum.lr = 0.5;
   o.momentum.beta = 0.1;
-  o.transform.compress = state.range(1) ? "topk:0.02" : "none";
+  o.transform.compress = core::CompressorSpec::Parse(state.range(1) ? "topk:0.02" : "none");
   core::Vector x(kPaperShape.ParameterCount());
   core::Rng rng(1);
   core::Mlp<float>::Initialize(kPaperShape, rng, x);

@@ -4,7 +4,7 @@
 #include <functional>
 #include <stdexcept>
 
-#include "core/metrics_writer.h"
+#include "core/opt/exact_number.h"
 #include "envs/registry.h"
 #include "envs/spec_binder.h"
 
@@ -13,7 +13,7 @@ namespace {
 
 using detail::Binder;
 
-std::string Number(double v) { return core::MetricsWriter::Format(v); }
+std::string Number(double v) { return core::FormatNumber(v); }
 
 double Uniform(core::Rng& rng, double low, double high) { return low == high ? low : rng.Uniform(low, high); }
 

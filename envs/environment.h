@@ -12,7 +12,7 @@
 
 #include <Eigen/Dense>
 
-#include "core/rng.h"
+#include "core/opt/rng.h"
 #include "envs/canvas.h"
 #include "envs/space.h"
 

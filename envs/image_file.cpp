@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/atomic_file.h"
+#include "core/io/atomic_file.h"
 
 namespace pmlab::envs {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
+#include "core/opt/rng.h"
 #include "envs/environment.h"
 
 namespace pmlab::envs {

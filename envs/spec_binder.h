@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/opt/exact_number.h"
 #include "envs/registry.h"
 
 namespace pmlab::envs::detail {
@@ -65,11 +66,7 @@ class Binder {
   const std::vector<ParameterInfo>& infos() const { return infos_; }
 
  private:
-  static std::string Format(double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-  }
+  static std::string Format(double v) { return core::FormatNumber(v); }
   std::string env_;
   std::map<std::string, std::string> given_;
   std::vector<ParameterInfo> infos_;

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "core/checkpoint_file.h"
-#include "core/run_checkpoint.h"
+#include "core/io/checkpoint_file.h"
+#include "core/run/run_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

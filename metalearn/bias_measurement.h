@@ -8,7 +8,7 @@
 // the tasks themselves; its Monte-Carlo standard error is reported beside it.
 #include <cstdint>
 
-#include "core/worker_pool.h"
+#include "core/opt/worker_pool.h"
 #include "metalearn/meta_evaluation.h"
 
 namespace pmlab::metalearn {

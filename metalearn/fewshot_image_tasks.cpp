@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/sampling.h"
+#include "core/opt/sampling.h"
 #include "supervised/image_batch.h"
 
 namespace pmlab::metalearn {

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/image_dataset.h"
+#include "core/nn/image_dataset.h"
 #include "metalearn/task_family.h"
 
 namespace pmlab::metalearn {

@@ -5,7 +5,7 @@
 // run sees the same tasks whatever the thread count, and curves of two checkpoints compare.
 #include <vector>
 
-#include "core/worker_pool.h"
+#include "core/opt/worker_pool.h"
 #include "metalearn/task_family.h"
 
 namespace pmlab::metalearn {

@@ -1,12 +1,14 @@
 #include "metalearn/meta_experiment.h"
 
+#include "supervised/data_fingerprint.h"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 
-#include "core/flag_context.h"
+#include "core/opt/flag_context.h"
 #include "metalearn/bias_measurement.h"
 #include "metalearn/fewshot_image_tasks.h"
 #include "metalearn/linear_regression_tasks.h"
@@ -86,7 +88,7 @@ Setup Build(const MetaConfig& c) {
                                     std::to_string(train->classes - 1) + ")");
     s.train = core::Within("meta-training classes", [&] { return std::make_shared<FewShotImageTasks>(train, train_classes, c.ways, train_sizes); });
     s.held_out = core::Within("meta-test classes", [&] { return std::make_shared<FewShotImageTasks>(test, test_classes, c.ways, test_sizes); });
-    s.data = core::DataFingerprint::Of(*train);
+    s.data = supervised::FingerprintOf(*train);
     what << "Fashion-MNIST " << c.ways << "-way " << c.shots << "-shot (" << train_classes.size() << " training classes, "
          << test_classes.size() << " test classes)";
   }

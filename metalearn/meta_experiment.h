@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/image_dataset.h"
-#include "core/run_session.h"
+#include "core/nn/image_dataset.h"
+#include "core/run/run_session.h"
 #include "metalearn/meta_evaluation.h"
 
 namespace pmlab::metalearn {
@@ -17,7 +17,7 @@ struct MetaConfig : core::RunOptions {
   MetaConfig() {
     workers = 5;
     iters = 20000;
-    lr = 0.03;  // measured on sine (K = 10, MAML, one step): 0.445 after 20,000 iterations
+    momentum.lr = 0.03;  // measured on sine (K = 10, MAML, one step): 0.445 after 20,000 iterations
     eval_every = 1000;
     checkpoint_every = 1000;
   }
@@ -42,7 +42,6 @@ struct MetaConfig : core::RunOptions {
   int bias_reference_points = 1000;   ///< points per reference set (sine, fmnist-fewshot; linreg is exact)
 };
 
-inline const core::RunKindInfo kMetaRun{core::RunKind::kMeta, "meta"};
 
 /// The problem of `config` (throws std::invalid_argument for bad options).
 core::MakeProblem MetaProblem(const MetaConfig& config);

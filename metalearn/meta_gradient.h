@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/mlp.h"
+#include "core/nn/mlp.h"
 
 namespace pmlab::metalearn {
 

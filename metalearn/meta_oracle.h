@@ -6,7 +6,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
-#include "core/gradient_oracle.h"
+#include "core/opt/gradient_oracle.h"
 #include "metalearn/meta_gradient.h"
 #include "metalearn/task_family.h"
 

@@ -6,8 +6,8 @@
 // caller's stream (a worker's), so sampling is deterministic whatever thread runs it.
 #include <Eigen/Dense>
 
-#include "core/mlp.h"
-#include "core/rng.h"
+#include "core/nn/mlp.h"
+#include "core/opt/rng.h"
 #include "metalearn/meta_gradient.h"
 
 namespace pmlab::metalearn {

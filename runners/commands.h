@@ -1,29 +1,17 @@
 #pragma once
-// The pmlab subcommands. Each Add* registers its flags on the top-level app and each Run*
-// executes a parsed subcommand, returning the process exit code. Errors are thrown:
-// std::invalid_argument for usage (exit 2), other std::exception for runtime failures (exit 1).
+// The pmlab subcommands besides the run kinds (run_kind.h). Each Add* registers its flags on
+// the top-level app and each Run* executes a parsed subcommand, returning the process exit code.
+// Errors are thrown: std::invalid_argument for usage (exit 2), other std::exception for runtime
+// failures (exit 1).
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "metalearn/meta_experiment.h"
-#include "supervised/train_experiment.h"
+#include "runners/run_kind.h"
 
 namespace pmlab::runners {
-
-/// `pmlab train`: the paper's distributed supervised experiment.
-CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& config);
-int RunTrainCommand(supervised::TrainConfig& config);
-/// config.toml text holding every option of `config`; ParseTrainConfig reads it back.
-std::string TrainConfigToml(const supervised::TrainConfig& config);
-supervised::TrainConfig ParseTrainConfig(const std::string& toml);
-
-/// `pmlab meta`: meta-learning with biased meta-gradients.
-CLI::App* AddMetaCommand(CLI::App& app, metalearn::MetaConfig& config);
-int RunMetaCommand(metalearn::MetaConfig& config);
-std::string MetaConfigToml(const metalearn::MetaConfig& config);
-metalearn::MetaConfig ParseMetaConfig(const std::string& toml);
 
 /// `pmlab envs`: the registered environments, their spaces, parameters and defaults.
 struct EnvsConfig {
@@ -44,27 +32,18 @@ struct CompareConfig {
 CLI::App* AddCompareCommand(CLI::App& app, CompareConfig& config);
 int RunCompareCommand(const CompareConfig& config);
 
-/// `pmlab resume RUN_DIR|CHECKPOINT`: continue a run bit for bit.
-struct ResumeConfig {
-  std::string target;  ///< run folder (newest checkpoint) or checkpoint file
-  long long iters = 0; ///< new total rounds; 0 keeps the run's
-  int threads = -1;    ///< threads; -1 keeps the run's (never changes results)
-  bool quiet = false;
-};
-CLI::App* AddResumeCommand(CLI::App& app, ResumeConfig& config);
-int RunResumeCommand(const ResumeConfig& config);
+/// `pmlab resume RUN_DIR|CHECKPOINT`: continue a run of any registered kind bit for bit.
+CLI::App* AddResumeCommand(CLI::App& app, ResumeRequest& request);
+int RunResumeCommand(const ResumeRequest& request);
 
-/// `pmlab eval RUN_DIR|CHECKPOINT`: test loss and accuracy of a train checkpoint; for a meta
-/// checkpoint, the held-out loss after 0..steps adaptation steps with 95% confidence intervals.
-struct EvalConfig {
-  std::string target;
-  std::string data_dir;  ///< overrides the run's data folder when given
-  int tasks = 600;       ///< meta: held-out tasks
-  int steps = -1;        ///< meta: adaptation steps; -1 = the run's --inner-steps
-  bool json = false;
+/// `pmlab eval RUN_DIR|CHECKPOINT`: the evaluation of the checkpoint's run kind (train: test
+/// loss and accuracy; meta: held-out loss after 0..steps adaptation steps with 95% intervals).
+struct EvalCommand {
+  EvalRequest request;
+  std::unique_ptr<EvalFlags> flags;  ///< the kinds' own flags, bound while the app lives
 };
-CLI::App* AddEvalCommand(CLI::App& app, EvalConfig& config);
-int RunEvalCommand(const EvalConfig& config);
+CLI::App* AddEvalCommand(CLI::App& app, EvalCommand& command);
+int RunEvalCommand(const EvalCommand& command);
 
 /// `pmlab inspect CHECKPOINT|RUN_DIR`: header, checksum, sizes and config of a checkpoint.
 struct InspectConfig {
@@ -73,5 +52,12 @@ struct InspectConfig {
 };
 CLI::App* AddInspectCommand(CLI::App& app, InspectConfig& config);
 int RunInspectCommand(const InspectConfig& config);
+
+}  // namespace pmlab::runners
+
+namespace pmlab::runners {
+
+/// The whole command line: parses `argc`/`argv`, runs the command, returns the exit code.
+int RunPmlab(int argc, char** argv);
 
 }  // namespace pmlab::runners

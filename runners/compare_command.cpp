@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/metrics_table.h"
+#include "core/run/metrics_table.h"
 
 namespace pmlab::runners {
 

@@ -3,10 +3,10 @@
 #include <iostream>
 #include <optional>
 
-#include "core/checkpoint_file.h"
-#include "core/run_directory.h"
+#include "core/io/checkpoint_file.h"
+#include "core/run/run_directory.h"
+#include "core/run/run_checkpoint.h"
 #include "runners/commands.h"
-#include "core/run_checkpoint.h"
 
 namespace pmlab::runners {
 namespace {
@@ -17,6 +17,7 @@ struct Report {
   std::uint64_t file_bytes = 0;
   std::uint32_t format = 0;
   std::string run_kind;
+  std::uint32_t run_kind_id = 0;
   std::uint64_t payload_bytes = 0;
   std::uint32_t payload_crc = 0;
   bool checksum_ok = false;
@@ -25,7 +26,7 @@ struct Report {
 
   template <class Archive>
   void save(Archive& ar) const {
-    ar(CEREAL_NVP(file), CEREAL_NVP(file_bytes), CEREAL_NVP(format), CEREAL_NVP(run_kind), CEREAL_NVP(payload_bytes),
+    ar(CEREAL_NVP(file), CEREAL_NVP(file_bytes), CEREAL_NVP(format), CEREAL_NVP(run_kind), CEREAL_NVP(run_kind_id), CEREAL_NVP(payload_bytes),
        CEREAL_NVP(payload_crc), CEREAL_NVP(checksum_ok));
     if (!problem.empty()) ar(CEREAL_NVP(problem));
     if (run) {
@@ -33,6 +34,8 @@ struct Report {
          cereal::make_nvp("workers", run->workers.size()),
          cereal::make_nvp("error_feedback_memory", !run->workers.empty() && run->workers[0].feedback.size() > 0),
          cereal::make_nvp("worker_momentum", !run->workers.empty() && run->workers[0].momentum.size() > 0),
+         cereal::make_nvp("problem_state_bytes", run->problem_state.bytes.size()),
+         cereal::make_nvp("problem_state_version", run->problem_state.version),
          cereal::make_nvp("config", run->config_toml));
     }
   }
@@ -51,9 +54,9 @@ CLI::App* AddInspectCommand(CLI::App& app, InspectConfig& c) {
 int RunInspectCommand(const InspectConfig& c) {
   const std::filesystem::path path = core::ResolveCheckpoint(c.target);
   const core::CheckpointFile::Status status = core::CheckpointFile::Check(path);  // throws if the header is bad
-  Report report{path.string(), status.file_bytes, status.header.format, core::ToString(status.header.kind),
+  Report report{path.string(), status.file_bytes, status.header.format, RunKindName(status.header.kind), status.header.kind,
                 status.header.payload_bytes, status.header.payload_crc, status.payload_intact, status.problem, std::nullopt};
-  if (status.payload_intact && status.header.kind != core::RunKind::kRl) {
+  if (status.payload_intact) {
     try {
       report.run = core::LoadRunCheckpoint(path);
     } catch (const core::CheckpointError& e) {
@@ -69,7 +72,7 @@ int RunInspectCommand(const InspectConfig& c) {
   } else {
     std::cout << "file        " << report.file << " (" << report.file_bytes << " bytes)\n"
               << "format      " << report.format << " (this build reads up to " << core::kCheckpointFormat << ")\n"
-              << "run kind    " << report.run_kind << "\n"
+              << "run kind    " << report.run_kind << " (id " << report.run_kind_id << ")\n"
               << "payload     " << report.payload_bytes << " bytes, crc32 " << std::hex << report.payload_crc << std::dec
               << ", checksum " << (report.checksum_ok ? "OK" : "MISMATCH") << "\n";
     if (!report.problem.empty()) std::cout << "problem     " << report.problem << "\n";
@@ -80,6 +83,9 @@ int RunInspectCommand(const InspectConfig& c) {
                 << "workers     " << t.workers.size() << " (error-feedback memory: "
                 << (!t.workers.empty() && t.workers[0].feedback.size() ? "yes" : "no")
                 << ", worker momentum: " << (!t.workers.empty() && t.workers[0].momentum.size() ? "yes" : "no") << ")\n"
+                << "state       " << t.problem_state.bytes.size() << " bytes of problem-owned state";
+      if (!t.problem_state.bytes.empty()) std::cout << " (version " << t.problem_state.version << ")";
+      std::cout << "\n"
                 << "config\n" << t.config_toml;
     }
   }

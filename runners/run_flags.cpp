@@ -3,6 +3,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/opt/exact_number.h"
+
 namespace pmlab::runners {
 namespace {
 
@@ -23,10 +25,21 @@ CLI::Validator NumberWhere(bool (*ok)(double), const std::string& allowed, const
 
 }  // namespace
 
-const CLI::Validator kOpenClosedUnit = NumberWhere(
-    [](double v) { return v > 0.0 && v <= 1.0; }, "not in (0, 1] (1 = biased gradient descent, 0.1 = momentum 0.9)", "in (0, 1]");
 const CLI::Validator kPositive =
     NumberWhere([](double v) { return v > 0.0 && std::isfinite(v); }, "must be a finite number > 0", "> 0");
+
+void UsePmlabOptionDefaults(CLI::App& app) {
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+}
+
+CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, const std::string& help) {
+  const auto parse = [](const std::string& text) {
+    const auto v = core::ParseNumber(text);
+    if (!v) throw std::invalid_argument("'" + text + "' is not a number");
+    return *v;
+  };
+  return AddParsed(cmd, name, target, parse, &core::FormatNumber, help)->type_name("FLOAT");
+}
 
 std::string DefaultOut(const std::string& command) {
   const std::time_t now = std::time(nullptr);
@@ -37,23 +50,29 @@ std::string DefaultOut(const std::string& command) {
 
 void AddRunFlags(CLI::App* t, core::RunOptions& c, const std::string& eval_help) {
   t->add_option("--iters", c.iters, "Iterations (rounds) to run")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->group("Method");
-  t->add_option("--lr", c.lr, "Step size gamma")->check(kPositive)->group("Method");
-  t->add_option("--beta", c.beta, "Weight of the new gradient in v = (1-beta) v + beta g; 1 = biased GD")
-      ->check(kOpenClosedUnit)->group("Method");
+  AddNumber(t, "--lr", c.momentum.lr, "Step size gamma > 0")->group("Method");
+  AddNumber(t, "--beta", c.momentum.beta, "Weight of the new gradient in v = (1-beta) v + beta g, in (0, 1]; 1 = biased GD, 0.1 = momentum 0.9")
+      ->group("Method");
   // CLI11 does not capture a flag's default; config files need the current value.
-  t->add_flag("--nesterov", c.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")
-      ->default_str(c.nesterov ? "true" : "false")->group("Method");
-  t->add_option("--momentum-at", c.momentum_at, "server (the paper) or worker (each worker keeps v before its transform)")
-      ->check(CLI::IsMember({"server", "worker"}))->group("Method");
-  t->add_option("--schedule", c.schedule, "Step size schedule: constant, cosine, step:EVERY:FACTOR")->group("Method");
-  t->add_option("--compress", c.compress,
-                "Worker compressor: none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, qsgd:S. "
-                "F with a '.' is a fraction of d, K a count")
+  t->add_flag("--nesterov", c.momentum.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")
+      ->default_str(c.momentum.nesterov ? "true" : "false")->group("Method");
+  AddParsed(t, "--momentum-at", c.momentum.placement, &core::ParseMomentumPlacement,
+            [](core::MomentumPlacement p) { return core::ToString(p); },
+            "server (the paper) or worker (each worker keeps v before its transform)")
+      ->group("Method");
+  AddParsed(t, "--schedule", c.momentum.schedule, &core::StepSchedule::Parse, [](const core::StepSchedule& s) { return s.Spec(); },
+            "Step size schedule: constant, cosine (over --iters; such a run cannot be extended), step:EVERY:FACTOR")
+      ->group("Method");
+  AddParsed(t, "--compress", c.transform.compress, &core::CompressorSpec::Parse, [](const core::CompressorSpec& s) { return s.Spec(); },
+            "Worker compressor: none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, qsgd:S. "
+            "F with a '.' is a fraction of d, K a count")
       ->group("Biased operators");
-  t->add_option("--clip", c.clip, "Worker clipping before compression: none, norm:TAU (the paper), value:TAU")
+  AddParsed(t, "--clip", c.transform.clip, &core::Clipping::Parse, [](const core::Clipping& s) { return s.Spec(); },
+            "Worker clipping before compression: none, norm:TAU (the paper), value:TAU")
       ->group("Biased operators");
-  t->add_option("--error-feedback", c.error_feedback, "none, ef (classic), ef21")
-      ->check(CLI::IsMember({"none", "ef", "ef21"}))->group("Biased operators");
+  AddParsed(t, "--error-feedback", c.transform.error_feedback, &core::ParseErrorFeedback,
+            [](core::ErrorFeedback e) { return core::ToString(e); }, "none, ef (classic), ef21")
+      ->group("Biased operators");
 
   t->add_option("--seed", c.seed, "Run seed (data, initialisation, worker streams)")->group("Run");
   t->add_option("--threads", c.threads, "Threads (0 = all cores); never changes results")->check(CLI::Range(0, 1024))->group("Run");

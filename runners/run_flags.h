@@ -1,6 +1,8 @@
 #pragma once
-// The flags every run command shares (method, biased operators, bookkeeping), and config.toml:
-// a command's flags written out with their resolved values, and read back for resume and eval.
+// The flags every run command shares (method, biased operators, bookkeeping), typed options
+// bound to flags, and config.toml: a command's flags written out with their resolved values in
+// their exact form, and read back for --config, resume and eval.
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -8,13 +10,38 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/run_options.h"
+#include "core/run/run_options.h"
 
 namespace pmlab::runners {
 
-/// A validator for a number in (0, 1] and one for a finite number > 0.
-extern const CLI::Validator kOpenClosedUnit;
+/// A validator for a finite number > 0 (for options core does not validate itself).
 extern const CLI::Validator kPositive;
+
+/// Makes every option of `app` (and of subcommands added later) take the last of repeated
+/// values, so scripts can append overrides; the shared defaults of every pmlab app.
+void UsePmlabOptionDefaults(CLI::App& app);
+
+/// An option whose text `parse` turns into `target` (throwing std::invalid_argument to refuse
+/// it) and `print` turns back; --help and config.toml show print(target).
+template <typename T, typename Parse, typename Print>
+CLI::Option* AddParsed(CLI::App* cmd, const std::string& name, T& target, Parse parse, Print print, const std::string& help) {
+  return cmd
+      ->add_option_function<std::string>(
+          name,
+          [&target, parse, name](const std::string& text) {
+            try {
+              target = parse(text);
+            } catch (const std::invalid_argument& e) {
+              throw CLI::ValidationError(name, e.what());
+            }
+          },
+          help)
+      ->default_str(print(target));
+}
+
+/// A floating-point option read with correct rounding and written in its shortest exact form,
+/// so that config.toml replays any value a user typed bit for bit.
+CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, const std::string& help);
 
 /// Registers --iters, --lr, --beta, --nesterov, --momentum-at, --schedule, --compress, --clip,
 /// --error-feedback (groups "Method", "Biased operators") and --seed, --threads, --eval-every,
@@ -25,12 +52,16 @@ void AddRunFlags(CLI::App* cmd, core::RunOptions& c, const std::string& eval_hel
 /// runs/COMMAND-YYYYmmdd-HHMMSS
 std::string DefaultOut(const std::string& command);
 
+/// Adds a command with its flags bound to a config.
+template <typename Config>
+using AddFlagsFn = std::function<CLI::App*(CLI::App&, Config&)>;
+
 /// config.toml text for `config`: `add` registers the command `section` with `config` as the
 /// defaults, and every value is written back out.
 template <typename Config>
-std::string ConfigToml(const Config& config, CLI::App* (*add)(CLI::App&, Config&), const std::string& section) {
+std::string ConfigToml(const Config& config, const AddFlagsFn<Config>& add, const std::string& section) {
   CLI::App app;
-  app.option_defaults()->always_capture_default();
+  UsePmlabOptionDefaults(app);
   Config copy = config;
   CLI::App* cmd = add(app, copy);
   std::vector<std::string> args{section};
@@ -41,8 +72,9 @@ std::string ConfigToml(const Config& config, CLI::App* (*add)(CLI::App&, Config&
 
 /// Reads a config.toml written by ConfigToml; std::runtime_error if it cannot.
 template <typename Config>
-Config ParseConfigToml(const std::string& toml, CLI::App* (*add)(CLI::App&, Config&)) {
+Config ParseConfigToml(const std::string& toml, const AddFlagsFn<Config>& add) {
   CLI::App app;
+  UsePmlabOptionDefaults(app);
   app.allow_config_extras(CLI::config_extras_mode::error);
   Config config;
   add(app, config);

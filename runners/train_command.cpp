@@ -1,43 +1,77 @@
+// `pmlab train`: the paper's distributed supervised experiment, as a run kind.
+#include <cereal/archives/json.hpp>
+
+#include <iomanip>
 #include <iostream>
 
-#include "runners/commands.h"
-#include "runners/run_flags.h"
+#include "runners/typed_run_kind.h"
+#include "supervised/train_experiment.h"
 
 namespace pmlab::runners {
+namespace {
 
-CLI::App* AddTrainCommand(CLI::App& app, supervised::TrainConfig& c) {
-  CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
-  t->footer(
-      "--config FILE reads these options from a TOML file with a [train] section, such as a run's\n"
-      "RUN_DIR/config.toml; flags on the command line override it.\n"
-      "Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n"
-      "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).");
-  t->configurable();
+class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
+ public:
+  TrainKind() : TypedRunKind({1, "train"}) {}
 
-  t->add_option("--problem", c.problem, "fmnist (Fashion-MNIST MLP) or quadratic (strongly convex least squares)")
-      ->check(CLI::IsMember({"fmnist", "quadratic"}))->group("Problem");
-  t->add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files")->group("Problem");
-  t->add_option("--workers", c.workers, "Logical workers n; each owns a fixed shard")->check(CLI::Range(1, 1 << 24))->group("Problem");
-  t->add_option("--shard", c.shard, "How the training set is split: contiguous (the paper), iid, label-sorted")
-      ->check(CLI::IsMember({"contiguous", "iid", "label-sorted"}))->group("Problem");
-  t->add_option("--batch", c.batch, "full (whole shard per round, the paper) or B examples drawn per round")->group("Problem");
-  t->add_option("--hidden", c.hidden, "Hidden layer widths, e.g. 512,512 (the paper's 784-512-512-10), or none")->group("Problem");
-  t->add_option("--quadratic-dim", c.quadratic_dim, "Parameters of the quadratic problem")->check(CLI::Range(1, 100000))->group("Problem");
-  t->add_option("--quadratic-rows", c.quadratic_rows, "Rows of A per worker in the quadratic problem")
-      ->check(CLI::Range(1, 1000000))->group("Problem");
-  AddRunFlags(t, c, "Test loss/accuracy every N rounds (and at the end, in summary.json); 0 = never");
-  return t;
-}
+  void AddEvalFlags(EvalFlags& flags) override {
+    flags.Add("--data-dir", data_dir_, "Read the data from here instead of the run's --data-dir", "Runs that read data (train, meta)");
+  }
 
-supervised::TrainConfig ParseTrainConfig(const std::string& toml) { return ParseConfigToml(toml, &AddTrainCommand); }
+  int Evaluate(const EvalRequest& e, const core::RunCheckpoint& ck, const std::filesystem::path& checkpoint) override {
+    supervised::TrainConfig config = Parse(ck.config_toml);
+    if (!data_dir_.empty()) config.data_dir = data_dir_;
+    const core::RestoredRun run = core::RestoreRun(config, ck, supervised::TrainProblem(config));
+    const core::Evaluation r = run.problem.evaluate(run.x);
+    if (e.json) {
+      {
+        cereal::JSONOutputArchive ar(std::cout);
+        ar(cereal::make_nvp("checkpoint", checkpoint.string()), cereal::make_nvp("iteration", run.iteration),
+           cereal::make_nvp("problem", config.problem), cereal::make_nvp("test_loss", r.loss));
+        if (r.accuracy) ar(cereal::make_nvp("test_accuracy", *r.accuracy));
+      }
+      std::cout << "\n";
+      return 0;
+    }
+    std::cout << "round " << run.iteration << ": test_loss " << std::setprecision(6) << r.loss;
+    if (r.accuracy) std::cout << "  test_accuracy " << std::fixed << std::setprecision(2) << 100 * *r.accuracy << "%";
+    if (config.problem == "quadratic") std::cout << " (suboptimality f(x) - f*)";
+    std::cout << "  [" << checkpoint.string() << "]\n";
+    return 0;
+  }
 
-std::string TrainConfigToml(const supervised::TrainConfig& config) { return ConfigToml(config, &AddTrainCommand, "train"); }
+ protected:
+  CLI::App* AddFlags(CLI::App& app, supervised::TrainConfig& c) const override {
+    CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
+    t->footer(
+        "--config FILE reads these options from a TOML file with a [train] section, such as a run's\n"
+        "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes\n"
+        "the last value. Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n"
+        "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).");
+    t->configurable();
+    t->add_option("--problem", c.problem, "fmnist (Fashion-MNIST MLP) or quadratic (strongly convex least squares)")
+        ->check(CLI::IsMember({"fmnist", "quadratic"}))->group("Problem");
+    t->add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files")->group("Problem");
+    t->add_option("--workers", c.workers, "Logical workers n; each owns a fixed shard")->check(CLI::Range(1, 1 << 24))->group("Problem");
+    t->add_option("--shard", c.shard, "How the training set is split: contiguous (the paper), iid, label-sorted")
+        ->check(CLI::IsMember({"contiguous", "iid", "label-sorted"}))->group("Problem");
+    t->add_option("--batch", c.batch, "full (whole shard per round, the paper) or B examples drawn per round")->group("Problem");
+    t->add_option("--hidden", c.hidden, "Hidden layer widths, e.g. 512,512 (the paper's 784-512-512-10), or none")->group("Problem");
+    t->add_option("--quadratic-dim", c.quadratic_dim, "Parameters of the quadratic problem")->check(CLI::Range(1, 100000))->group("Problem");
+    t->add_option("--quadratic-rows", c.quadratic_rows, "Rows of A per worker in the quadratic problem")
+        ->check(CLI::Range(1, 1000000))->group("Problem");
+    AddRunFlags(t, c, "Test loss/accuracy every N rounds (and at the end, in summary.json); 0 = never");
+    return t;
+  }
 
-int RunTrainCommand(supervised::TrainConfig& c) {
-  if (c.out.empty()) c.out = DefaultOut("train");
-  // Every resolved value, so the file repeats the run exactly (the output folder included:
-  // override it with --out when re-running).
-  return core::StartRun(c, supervised::kTrainRun, TrainConfigToml(c), supervised::TrainProblem(c), std::cerr);
-}
+  core::MakeProblem Problem(const supervised::TrainConfig& config) const override { return supervised::TrainProblem(config); }
+
+ private:
+  std::string data_dir_;
+};
+
+}  // namespace
+
+PMLAB_REGISTER_RUN_KIND(TrainKind);
 
 }  // namespace pmlab::runners

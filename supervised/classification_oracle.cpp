@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "core/sampling.h"
+#include "core/opt/sampling.h"
 #include "supervised/image_batch.h"
 
 namespace pmlab::supervised {

@@ -8,9 +8,9 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
-#include "core/gradient_oracle.h"
-#include "core/image_dataset.h"
-#include "core/mlp.h"
+#include "core/opt/gradient_oracle.h"
+#include "core/nn/image_dataset.h"
+#include "core/nn/mlp.h"
 #include "supervised/shards.h"
 
 namespace pmlab::supervised {

@@ -2,9 +2,9 @@
 // Test loss and accuracy of an MLP classifier over a whole dataset. The set is cut into fixed
 // chunks evaluated in parallel and summed in chunk order, so the figures do not depend on the
 // thread count.
-#include "core/image_dataset.h"
-#include "core/mlp.h"
-#include "core/worker_pool.h"
+#include "core/nn/image_dataset.h"
+#include "core/nn/mlp.h"
+#include "core/opt/worker_pool.h"
 
 namespace pmlab::supervised {
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <span>
 
-#include "core/image_dataset.h"
-#include "core/types.h"
+#include "core/nn/image_dataset.h"
+#include "core/opt/types.h"
 
 namespace pmlab::supervised {
 

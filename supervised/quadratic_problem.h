@@ -7,7 +7,7 @@
 
 #include <Eigen/Dense>
 
-#include "core/gradient_oracle.h"
+#include "core/opt/gradient_oracle.h"
 
 namespace pmlab::supervised {
 

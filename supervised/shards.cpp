@@ -4,7 +4,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "core/rng.h"
+#include "core/opt/rng.h"
 
 namespace pmlab::supervised {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/types.h"
+#include "core/opt/types.h"
 
 namespace pmlab::supervised {
 

@@ -5,9 +5,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/flag_context.h"
-#include "core/mlp.h"
+#include "core/opt/flag_context.h"
+#include "core/nn/mlp.h"
 #include "supervised/classification_oracle.h"
+#include "supervised/data_fingerprint.h"
 #include "supervised/classifier_evaluation.h"
 #include "supervised/quadratic_problem.h"
 
@@ -60,7 +61,7 @@ core::RunProblem MakeFmnist(const TrainConfig& c, core::WorkerPool& pool) {
   p.description = "Fashion-MNIST, MLP " + shape.ToString() + " (" + std::to_string(shape.ParameterCount()) +
                   " parameters), " + std::to_string(c.workers) + " workers x " +
                   std::to_string(train->size() / c.workers) + " images (" + ToString(mode) + "), batch " + c.batch;
-  p.data = core::DataFingerprint::Of(*train);
+  p.data = FingerprintOf(*train);
   return p;
 }
 

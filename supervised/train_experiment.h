@@ -5,8 +5,8 @@
 // problem from a plain config; core/run_session runs it and writes the run folder.
 #include <string>
 
-#include "core/image_dataset.h"
-#include "core/run_session.h"
+#include "core/nn/image_dataset.h"
+#include "core/run/run_session.h"
 
 namespace pmlab::supervised {
 
@@ -16,7 +16,7 @@ struct TrainConfig : core::RunOptions {
   TrainConfig() {
     workers = 100;
     iters = 200;
-    lr = 0.5;
+    momentum.lr = 0.5;
   }
   std::string problem = "fmnist";                ///< fmnist | quadratic
   std::string data_dir = core::kFashionMnistDir;  ///< folder with the IDX files (fmnist)
@@ -27,7 +27,6 @@ struct TrainConfig : core::RunOptions {
   int quadratic_rows = 50;                       ///< rows of A per worker (quadratic)
 };
 
-inline const core::RunKindInfo kTrainRun{core::RunKind::kTrain, "train"};
 
 /// The problem of `config`, built when the run starts (throws std::invalid_argument for bad
 /// options, std::runtime_error for missing or damaged data).

@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <memory>
 
-#include "core/parallel_momentum.h"
+#include "core/opt/parallel_momentum.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
-#include "core/image_dataset.h"
+#include "core/nn/image_dataset.h"
 #include "supervised/classification_oracle.h"
 #include "supervised/quadratic_problem.h"
 
@@ -79,7 +79,7 @@ core::ParallelMomentumOptions WithBiasedWorkers(int workers) {
   core::ParallelMomentumOptions o;
   o.workers = workers;
   o.momentum.lr = 0.001;
-  o.transform.compress = "topk:0.1";
+  o.transform.compress = core::CompressorSpec::Parse("topk:0.1");
   o.transform.error_feedback = core::ErrorFeedback::kClassic;
   return o;
 }

@@ -1,11 +1,14 @@
-#include "core/checkpoint_file.h"
+#include "core/io/checkpoint_file.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
-#include "core/run_checkpoint.h"
+#include <sys/stat.h>
+
+#include "core/run/run_checkpoint.h"
 
 namespace pmlab::core {
 namespace {
@@ -28,6 +31,8 @@ class CheckpointFileTest : public ::testing::Test {
     ck_.workers[1].feedback = Vector::Ones(50);
     ck_.first_below = {3, 0, 0, 0, 0, 0};
     ck_.data = {60000, 784, 10, 12345};
+    ck_.kind = 1;
+    ck_.problem_state = {3, std::string("running\0mean", 12)};
     core::SaveRunCheckpoint(Path(), ck_);
     std::ifstream in(Path(), std::ios::binary);
     bytes_.assign(std::istreambuf_iterator<char>(in), {});
@@ -39,9 +44,9 @@ class CheckpointFileTest : public ::testing::Test {
     return Path(name);
   }
   // The error message of loading `path`, or "" if it loaded.
-  static std::string LoadError(const fs::path& path, std::optional<RunKind> expected = std::nullopt) {
+  static std::string LoadError(const fs::path& path) {
     try {
-      core::LoadRunCheckpoint(path, expected);
+      core::LoadRunCheckpoint(path);
       return "";
     } catch (const CheckpointError& e) {
       return e.what();
@@ -65,9 +70,12 @@ TEST_F(CheckpointFileTest, RoundTripsEveryField) {
   EXPECT_EQ(back.workers[0].feedback.size(), 0);
   EXPECT_EQ(back.first_below, ck_.first_below);
   EXPECT_EQ(back.data, ck_.data);
+  EXPECT_EQ(back.problem_state, ck_.problem_state);
+  EXPECT_EQ(back.kind, 1u);
+  EXPECT_EQ(back.format, kCheckpointFormat);
   const auto status = CheckpointFile::Check(Path());
   EXPECT_TRUE(status.payload_intact);
-  EXPECT_EQ(status.header.kind, RunKind::kTrain);
+  EXPECT_EQ(status.header.kind, 1u);
   EXPECT_EQ(status.file_bytes, bytes_.size());
 }
 
@@ -108,15 +116,54 @@ TEST_F(CheckpointFileTest, ForeignNewerAndMisplacedFilesAreNamed) {
   const std::string newer = std::string(encoded.begin(), encoded.end()) + bytes_.substr(kCheckpointHeaderBytes);
   EXPECT_NE(LoadError(Write(newer)).find("newer pmlab"), std::string::npos);
 
-  WriteCheckpoint(Path("meta.pmlab"), RunKind::kMeta, [](std::ostream& out) { out << "payload"; });
-  EXPECT_NE(LoadError(Path("meta.pmlab"), RunKind::kTrain).find("belongs to a meta run, not a train run"), std::string::npos);
-  WriteCheckpoint(Path("rl.pmlab"), RunKind::kRl, [](std::ostream& out) { out << "payload"; });
-  EXPECT_NE(LoadError(Path("rl.pmlab")).find("belongs to an rl run"), std::string::npos);
+  // Run kind 0 is never registered: a header naming it is damaged.
+  header.format = kCheckpointFormat;
+  header.kind = 0;
+  const auto kindless = EncodeCheckpointHeader(header);
+  EXPECT_NE(LoadError(Write(std::string(kindless.begin(), kindless.end()) + bytes_.substr(kCheckpointHeaderBytes))).find("damaged header"),
+            std::string::npos);
+}
+
+// The reader takes the file's bytes once and parses the bytes it verified: a pipe, which can be
+// read only once, loads like a file (a reader that opened the file twice would hang or fail).
+TEST_F(CheckpointFileTest, ReadsTheFileOnceAndParsesWhatItVerified) {
+  const fs::path fifo = Path("pipe.pmlab");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << bytes_; });
+  const core::RunCheckpoint back = core::LoadRunCheckpoint(fifo);
+  writer.join();
+  EXPECT_EQ(back.state.x, ck_.state.x);
+  EXPECT_EQ(back.problem_state, ck_.problem_state);
+
+  // Replacing the file after it was opened does not change what is parsed.
+  CheckpointFile opened = CheckpointFile::Open(Path());
+  core::RunCheckpoint other = ck_;
+  other.state.iteration = 99;
+  core::SaveRunCheckpoint(Path(), other);
+  core::RunCheckpoint parsed;
+  PayloadBounds bounds(opened.payload(), opened.end());
+  CheckpointInputArchive ar(opened.payload());
+  ar(parsed);
+  EXPECT_EQ(parsed.state.iteration, 7);
+}
+
+// Checkpoints of pmlab 0.1 (container format 1, no problem state) still load.
+TEST_F(CheckpointFileTest, FormatOneCheckpointsStillLoad) {
+  const fs::path old = fs::path(PMLAB_TEST_DATA) / "format1-run" / "checkpoints" / "ckpt-000003.pmlab";
+  const core::RunCheckpoint back = core::LoadRunCheckpoint(old);
+  EXPECT_EQ(back.format, 1u);
+  EXPECT_EQ(back.kind, 1u);
+  EXPECT_EQ(back.state.iteration, 3);
+  EXPECT_EQ(back.state.x.size(), 6);
+  EXPECT_EQ(back.workers.size(), 2u);
+  EXPECT_EQ(back.workers[1].feedback.size(), 6);
+  EXPECT_TRUE(back.problem_state.bytes.empty());
+  EXPECT_NE(back.config_toml.find("compress=\"topk:3\""), std::string::npos);
 }
 
 TEST_F(CheckpointFileTest, HugeStoredSizesAreRefusedWithoutAllocating) {
   // A payload with a valid checksum whose config length claims 2^62 bytes.
-  WriteCheckpoint(Path("huge.pmlab"), RunKind::kTrain, [](std::ostream& out) {
+  WriteCheckpoint(Path("huge.pmlab"), 1, [](std::ostream& out) {
     CheckpointOutputArchive ar(out);
     ar(std::uint32_t{1}, std::uint64_t{1} << 62);
   });

@@ -1,4 +1,4 @@
-#include "core/clipping.h"
+#include "core/opt/clipping.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/compressor.h"
+#include "core/opt/compressor.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <numeric>
 #include <vector>
 
-#include "core/top_k.h"
+#include "core/opt/top_k.h"
 
 namespace pmlab::core {
 namespace {

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/atomic_file.h"
-#include "core/metrics_table.h"
-#include "core/metrics_writer.h"
+#include "core/io/atomic_file.h"
+#include "core/run/metrics_table.h"
+#include "core/run/metrics_writer.h"
 
 namespace pmlab::core {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/mlp.h"
+#include "core/nn/mlp.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/momentum_server.h"
+#include "core/opt/momentum_server.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/parallel_momentum.h"
+#include "core/opt/parallel_momentum.h"
 
 #include <gtest/gtest.h>
 
@@ -31,7 +31,7 @@ RunResult RunQuadratic(int threads, std::uint64_t seed, const std::string& compr
   o.momentum.lr = 0.05;
   o.momentum.beta = 0.2;
   o.momentum.placement = placement;
-  o.transform.compress = compress;
+  o.transform.compress = CompressorSpec::Parse(compress);
   o.transform.error_feedback = ef;
   ParallelMomentum method(o, problem, pool, Vector::Zero(30), 40);
   RunResult r;

@@ -1,11 +1,11 @@
-#include "core/rng.h"
+#include "core/opt/rng.h"
 
 #include <gtest/gtest.h>
 
 #include <numeric>
 #include <vector>
 
-#include "core/sampling.h"
+#include "core/opt/sampling.h"
 
 namespace pmlab::core {
 namespace {

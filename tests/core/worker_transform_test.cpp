@@ -1,6 +1,6 @@
-#include "core/worker_transform.h"
+#include "core/opt/worker_transform.h"
 
-#include "core/top_k.h"
+#include "core/opt/top_k.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@ Vector RandomVector(Index d, Rng& rng) {
 
 TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
   const Index d = 64;
-  WorkerTransform t({Clipping{}, "topk:4", ErrorFeedback::kClassic}, d);
+  WorkerTransform t({Clipping{}, CompressorSpec::Parse("topk:4"), ErrorFeedback::kClassic}, d);
   WorkerMemory memory;
   t.InitMemory(memory);
   Rng data(3);
@@ -36,7 +36,7 @@ TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
 
 TEST(WorkerTransformTest, Ef21TracksTheGradient) {
   const Index d = 32;
-  WorkerTransform t({Clipping{}, "topk:8", ErrorFeedback::kEf21}, d);
+  WorkerTransform t({Clipping{}, CompressorSpec::Parse("topk:8"), ErrorFeedback::kEf21}, d);
   WorkerMemory memory;
   t.InitMemory(memory);
   Rng data(4);
@@ -59,7 +59,7 @@ TEST(WorkerTransformTest, Ef21TracksTheGradient) {
 
 TEST(WorkerTransformTest, ClipsBeforeCompressingAndReportsError) {
   const Index d = 4;
-  WorkerTransform t({Clipping::Parse("norm:1"), "topk:1", ErrorFeedback::kNone}, d);
+  WorkerTransform t({Clipping::Parse("norm:1"), CompressorSpec::Parse("topk:1"), ErrorFeedback::kNone}, d);
   WorkerMemory memory;
   t.InitMemory(memory);
   Vector g(4), out(4), work;

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "core/parallel_momentum.h"
+#include "core/opt/parallel_momentum.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "core/parallel_momentum.h"
+#include "core/opt/parallel_momentum.h"
 #include "metalearn/linear_regression_tasks.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/checkpoint_file.h"
+#include "core/io/checkpoint_file.h"
 #include "runners/pmlab_process.h"
 
 namespace {
@@ -227,7 +227,7 @@ TEST_F(CheckpointCliTest, DamagedOrForeignCheckpointsGetOneLineErrors) {
   };
   std::string flipped = bytes;
   flipped[bytes.size() / 2] = static_cast<char>(flipped[bytes.size() / 2] ^ 1);
-  pmlab::core::WriteCheckpoint(dir_ / "rl.pmlab", pmlab::core::RunKind::kRl, [](std::ostream& out) { out << "x"; });
+  pmlab::core::WriteCheckpoint(dir_ / "rl.pmlab", 77, [](std::ostream& out) { out << "x"; });
   fs::create_directories(dir_ / "empty-run");
   struct Case {
     std::string args;
@@ -239,7 +239,7 @@ TEST_F(CheckpointCliTest, DamagedOrForeignCheckpointsGetOneLineErrors) {
       {"resume " + write("flip.pmlab", flipped), "checksum mismatch"},
       {"inspect " + write("flip.pmlab", flipped), "MISMATCH"},
       {"eval " + write("text.pmlab", "hello, world, this is not a checkpoint"), "not a pmlab checkpoint"},
-      {"resume " + (dir_ / "rl.pmlab").string(), "belongs to an rl run"},
+      {"resume " + (dir_ / "rl.pmlab").string(), "written by run kind 77, which this build of pmlab does not have"},
       {"resume " + (dir_ / "empty-run").string(), "holds no checkpoints"},
       {"eval " + (dir_ / "nothing-here").string(), "does not exist"},
   };

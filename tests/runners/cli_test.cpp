@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "core/metrics_table.h"
+#include "core/run/metrics_table.h"
 #include "runners/pmlab_process.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "core/metrics_table.h"
+#include "core/run/metrics_table.h"
 #include "runners/pmlab_process.h"
 
 namespace {

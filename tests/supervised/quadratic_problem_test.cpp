@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/parallel_momentum.h"
+#include "core/opt/parallel_momentum.h"
 
 namespace pmlab::supervised {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "core/metrics_table.h"
+#include "core/run/metrics_table.h"
 
 namespace pmlab::supervised {
 namespace {
@@ -28,10 +28,10 @@ TrainConfig Small() {
   c.hidden = "64";
   c.batch = "200";
   c.iters = 12;
-  c.lr = 0.5;
-  c.beta = 0.3;
-  c.compress = "randk:0.1";
-  c.error_feedback = "ef";
+  c.momentum.lr = 0.5;
+  c.momentum.beta = 0.3;
+  c.transform.compress = core::CompressorSpec::Parse("randk:0.1");
+  c.transform.error_feedback = core::ErrorFeedback::kClassic;
   c.shard = "iid";
   c.eval_every = 4;
   c.quiet = true;
@@ -58,7 +58,7 @@ std::vector<std::vector<double>> Deterministic(const fs::path& dir) {
   return table.rows;
 }
 
-int StartTrain(const TrainConfig& c, std::ostream& log) { return core::StartRun(c, kTrainRun, "", TrainProblem(c), log); }
+int StartTrain(const TrainConfig& c, std::ostream& log) { return core::StartRun(c, {1, "train"}, "", TrainProblem(c), log); }
 
 bool SameBits(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
   if (a.size() != b.size()) return false;
@@ -101,9 +101,9 @@ TEST(TrainExperimentTest, PaperStyleRunLearns) {
   c.workers = 20;
   c.hidden = "128";
   c.iters = 25;
-  c.lr = 0.5;
-  c.beta = 0.1;
-  c.compress = "topk:0.05";
+  c.momentum.lr = 0.5;
+  c.momentum.beta = 0.1;
+  c.transform.compress = core::CompressorSpec::Parse("topk:0.05");
   c.eval_every = 25;
   c.quiet = true;
   c.out = RunDir("learns").string();

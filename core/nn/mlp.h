@@ -1,0 +1,92 @@
+#pragma once
+// Multi-layer perceptron over one flat parameter vector: ReLU hidden layers and a linear output
+// read by a softmax cross-entropy or mean-squared-error head. Layers are views into the flat
+// vector (weights column-major, then bias, layer by layer), so optimisers, compressors and
+// checkpoints see a single contiguous Eigen vector. Samples are the columns of a batch matrix.
+//
+// An Mlp object is the scratch space of one thread: it owns the activations of the last batch,
+// so a call allocates only when the batch shape changes. Parameters are passed to each call.
+#include <string>
+#include <vector>
+
+#include "core/opt/rng.h"
+#include "core/opt/types.h"
+
+namespace pmlab::core {
+
+enum class LossHead {
+  kSoftmaxCrossEntropy,  ///< targets are class-probability columns (one-hot for labels)
+  kMeanSquaredError,     ///< mean over all output entries of (output - target)^2
+};
+
+/// Layer widths from input to output, e.g. {784, 512, 512, 10}.
+struct MlpShape {
+  std::vector<int> widths;
+
+  int Layers() const { return static_cast<int>(widths.size()) - 1; }
+  int Inputs() const { return widths.front(); }
+  int Outputs() const { return widths.back(); }
+  Index ParameterCount() const;
+  /// "784-512-512-10"
+  std::string ToString() const;
+};
+
+/// Hidden widths written "512,512" (or "none" for no hidden layer); throws
+/// std::invalid_argument naming the format.
+std::vector<int> ParseHiddenWidths(const std::string& spec);
+
+template <typename T>
+class Mlp {
+ public:
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+  Mlp(MlpShape shape, LossHead head);
+
+  const MlpShape& shape() const { return shape_; }
+  LossHead head() const { return head_; }
+  Index ParameterCount() const { return shape_.ParameterCount(); }
+
+  /// Network outputs (logits for cross-entropy) for the columns of `inputs`; the reference
+  /// stays valid until the next call on this object.
+  const Mat& Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs);
+
+  /// Mean loss over the batch (forward only).
+  T Loss(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets);
+
+  /// Mean loss over the batch, and its gradient with respect to `params` written to `gradient`.
+  T LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                    Eigen::Ref<Vec> gradient);
+
+  /// Loss, gradient, and the Hessian-vector product H(params) * direction, exactly, by
+  /// Pearlmutter's R-operator (forward-over-reverse; Pearlmutter 1994): one forward and one
+  /// backward pass, each carrying its directional derivative. ReLU's second derivative is zero
+  /// almost everywhere, so the product is exact wherever the gradient is defined.
+  T LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                                  const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
+                                  Eigen::Ref<Vec> hessian_product);
+
+  /// Columns of `outputs` whose largest entry is at the same row as the largest of `targets`.
+  static Index CountCorrect(const Mat& outputs, const Mat& targets);
+
+  /// PyTorch's default nn.Linear initialisation: weights and biases U(-1/sqrt(fan_in), +).
+  static void Initialize(const MlpShape& shape, Rng& rng, Eigen::Ref<Vec> params);
+
+ private:
+  /// Loss of the last forward pass; when `output_grad` is given, also d loss / d output.
+  T HeadLoss(const Mat& targets, Mat* output_grad);
+
+  MlpShape shape_;
+  LossHead head_;
+  std::vector<Index> offsets_;  // start of layer l's weights in the flat vector
+  std::vector<Mat> act_;        // act_[l]: output of layer l (post-ReLU for hidden layers)
+  std::vector<Mat> delta_;      // delta_[l]: d loss / d pre-activation of layer l
+  std::vector<Mat> r_act_;      // R-operator (directional derivative) of act_
+  std::vector<Mat> r_delta_;    // R-operator of delta_
+  Vec probs_;                   // softmax of one output column
+};
+
+extern template class Mlp<float>;
+extern template class Mlp<double>;
+
+}  // namespace pmlab::core

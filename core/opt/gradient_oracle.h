@@ -1,0 +1,40 @@
+#pragma once
+// The one interface between a problem and the parallel momentum machinery: each logical
+// worker asks the oracle for its (possibly biased) gradient estimate at the current point.
+// One oracle object serves all workers and is called concurrently from the worker pool:
+// - Estimate may write only to per-thread scratch and to state indexed by its `worker` (one slot
+//   per logical worker: a running statistic, an episode counter); everything else it reads.
+//   Which thread runs a worker then never changes a result.
+// - After the server's update, MergeWorkers runs serially, once per iteration: the place to fold
+//   the workers' slots into shared statistics, in worker order, so the sum is the same for any
+//   thread count.
+// State that must survive a checkpoint is saved through core/run/problem_state.h.
+#include <cstdint>
+
+#include "core/opt/rng.h"
+#include "core/opt/types.h"
+
+namespace pmlab::core {
+
+struct OracleResult {
+  double loss = 0.0;  ///< the worker's loss estimate at x (before any transform)
+};
+
+class GradientOracle {
+ public:
+  virtual ~GradientOracle() = default;
+
+  /// Length of the parameter vector.
+  virtual Index Dimension() const = 0;
+
+  /// Worker `worker`'s gradient estimate at `x`, written to `gradient` (size Dimension()).
+  /// All randomness comes from `rng`, the worker's own stream, so the result does not
+  /// depend on which thread runs the call.
+  virtual OracleResult Estimate(int worker, const Vector& x, Rng& rng, Eigen::Ref<Vector> gradient) = 0;
+
+  /// Called serially after the server's step of iteration `iteration` (1-based) moved x to
+  /// `x`; merges the workers' slots in worker order. Not called when the iteration diverged.
+  virtual void MergeWorkers(std::int64_t /*iteration*/, const Vector& /*x*/) {}
+};
+
+}  // namespace pmlab::core

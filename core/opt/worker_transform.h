@@ -1,0 +1,55 @@
+#pragma once
+// What a worker does to its gradient before sending it: clip, then compress, optionally with
+// error feedback (see clipping.h, compressor.h, error_feedback.h). The order clip -> compress
+// follows the paper's operators T_i. Each worker's memory persists across rounds.
+#include <memory>
+#include <string>
+
+#include "core/opt/clipping.h"
+#include "core/opt/compressor.h"
+#include "core/opt/error_feedback.h"
+#include "core/opt/rng.h"
+#include "core/opt/types.h"
+
+namespace pmlab::core {
+
+struct TransformOptions {
+  Clipping clip;                                      ///< clipping before compression; default none
+  CompressorSpec compress;                            ///< compressor (compressor.h); default none
+  ErrorFeedback error_feedback = ErrorFeedback::kNone;  ///< none | ef | ef21; default none
+};
+
+/// A worker's state carried between rounds.
+struct WorkerMemory {
+  Rng rng;          ///< the worker's own random stream (oracle sampling and compression)
+  Vector feedback;  ///< EF residual e, or EF21's tracked estimate s (empty without feedback)
+  Vector momentum;  ///< the worker's momentum buffer (empty unless momentum is at the workers)
+};
+
+/// Squared norms and bits of one message, summed over workers to give the round's metrics.
+struct TransformStats {
+  double input_sq_norm = 0;  ///< ||g||^2 of the vector handed to the transform
+  double error_sq_norm = 0;  ///< ||T(g) - g||^2: how far the contribution is from the input
+  double bits = 0;           ///< bits sent
+};
+
+class WorkerTransform {
+ public:
+  WorkerTransform(const TransformOptions& options, Index dimension);
+
+  const Compressor& compressor() const { return *compressor_; }
+
+  /// Sizes a fresh worker memory for this transform.
+  void InitMemory(WorkerMemory& memory) const;
+
+  /// Writes the worker's contribution T(g) to `out`; `work` is scratch of any size.
+  TransformStats Apply(const Vector& g, WorkerMemory& memory, Eigen::Ref<Vector> out, Vector& work) const;
+
+ private:
+  Clipping clip_;
+  ErrorFeedback feedback_;
+  Index dimension_;
+  std::unique_ptr<Compressor> compressor_;
+};
+
+}  // namespace pmlab::core

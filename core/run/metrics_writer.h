@@ -1,0 +1,44 @@
+#pragma once
+// metrics.csv: one row per iteration, columns fixed at construction, every row flushed so that
+// a killed run keeps what it measured. Numbers are written in their shortest exact form, so
+// two runs can be compared bit for bit from their CSV files (core/opt/exact_number.h); an absent value is an empty cell.
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pmlab::core {
+
+class MetricsWriter {
+ public:
+  using Cell = std::optional<double>;
+
+  /// Creates (truncates) `path` and writes the header.
+  MetricsWriter(const std::filesystem::path& path, std::vector<std::string> columns);
+  /// Continues `path` after a resume: keeps the header and the rows of iterations up to
+  /// `through` (rows a killed process wrote after its last checkpoint are dropped, so every
+  /// iteration appears once), then appends. Throws std::runtime_error if the header differs.
+  static MetricsWriter Resume(const std::filesystem::path& path, std::vector<std::string> columns, std::int64_t through);
+  MetricsWriter(MetricsWriter&& other) noexcept;
+  ~MetricsWriter();
+  MetricsWriter(const MetricsWriter&) = delete;
+  MetricsWriter& operator=(const MetricsWriter&) = delete;
+
+  const std::vector<std::string>& columns() const { return columns_; }
+
+  /// One row, cells in column order; throws std::runtime_error if the disk refuses it.
+  void Write(const std::vector<Cell>& cells);
+
+ private:
+  MetricsWriter() = default;
+  static std::string Header(const std::vector<std::string>& columns);
+
+  std::filesystem::path path_;
+  std::vector<std::string> columns_;
+  std::FILE* file_ = nullptr;
+  std::string line_;
+};
+
+}  // namespace pmlab::core

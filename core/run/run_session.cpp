@@ -1,0 +1,301 @@
+#include "core/run/run_session.h"
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/opt/flag_context.h"
+#include "core/opt/parallel_momentum.h"
+#include "core/run/run_directory.h"
+#include "core/opt/exact_number.h"
+#include "core/run/crash_point.h"
+#include "core/run/stop_request.h"
+
+namespace pmlab::core {
+namespace {
+
+std::uint64_t Fnv1a(const Vector& x) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(x.data());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(x.size()) * sizeof(float); ++i) h = (h ^ bytes[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+std::string Duration(double seconds) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  std::ostringstream out;
+  if (s >= 3600) out << s / 3600 << 'h' << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << 'm';
+  else if (s >= 60) out << s / 60 << 'm' << std::setw(2) << std::setfill('0') << s % 60 << 's';
+  else out << s << 's';
+  return out.str();
+}
+
+const std::vector<double> kSummaryLevels = {2.0, 1.0, 0.7, 0.5, 0.4, 0.3};
+const std::vector<std::string> kColumns = {"iteration", "train_loss", "grad_norm", "transform_error", "bits", "bits_total",
+                                           "test_loss", "test_accuracy", "lr"};  // then a problem's own, then wall_seconds
+
+// Checks that a checkpoint fits the problem built from its config and the data found now.
+void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoint& ck, const std::string& source) {
+  const auto refuse = [&](const std::string& why) {
+    throw std::runtime_error("checkpoint '" + source + "' does not match " + why);
+  };
+  if (!(ck.data == problem.data))
+    refuse("the training data found now (" + std::to_string(problem.data.examples) + " examples; the run started with " +
+           std::to_string(ck.data.examples) + " and other labels or sizes); check the run's --data-dir");
+  const Index d = problem.oracle->Dimension();
+  const bool started = ck.state.iteration > 0;
+  if (ck.state.iteration < 0 || ck.state.x.size() != d || ck.state.v.size() != (started ? d : 0))
+    refuse("the model of its config (" + std::to_string(d) + " parameters)");
+  if (static_cast<int>(ck.workers.size()) != c.workers) refuse("its config's " + std::to_string(c.workers) + " workers");
+  const bool feedback = c.transform.error_feedback != ErrorFeedback::kNone;
+  const bool worker_momentum = c.momentum.placement == MomentumPlacement::kWorker;
+  for (const auto& w : ck.workers)
+    if (w.feedback.size() != (feedback ? d : 0) || w.momentum.size() != (worker_momentum && started ? d : 0))
+      refuse("its config's error feedback and momentum placement");
+  if (ck.first_below.size() != kSummaryLevels.size()) refuse("this version's summary levels");
+  // Format 1 predates problem state; every later checkpoint of a problem with state holds some.
+  if (problem.state ? ck.problem_state.bytes.empty() && ck.format >= 2 : !ck.problem_state.bytes.empty())
+    refuse(std::string("the problem of its config, which ") + (problem.state ? "keeps" : "keeps no") + " state of its own");
+}
+
+// Puts the problem's own state where the checkpoint left it.
+void RestoreProblemState(const RunProblem& problem, const RunCheckpoint& ck, const std::string& source) {
+  if (problem.state && !ck.problem_state.bytes.empty()) ck.problem_state.RestoreInto(*problem.state, source);
+}
+
+// One run in memory: the objects built from the config, and the running figures that the
+// summary reports. Snapshot/Restore move all of it to and from a checkpoint.
+class RunSession {
+ public:
+  RunSession(const RunOptions& c, RunKindInfo info, const MakeProblem& make) : config_(c), info_(std::move(info)), pool_(c.threads) {
+    c.Validate();
+    const ParallelMomentumOptions options = c.Method();
+    problem_ = make(pool_);
+    // Building the method checks the compressor against the dimension.
+    method_ = Within("--compress", [&] { return std::make_unique<ParallelMomentum>(options, *problem_.oracle, pool_, problem_.x0, c.iters); });
+    first_below_.assign(kSummaryLevels.size(), 0);
+    columns_ = kColumns;
+    columns_.insert(columns_.end(), problem_.extra_columns.begin(), problem_.extra_columns.end());
+    columns_.push_back("wall_seconds");
+  }
+
+  const RunProblem& problem() const { return problem_; }
+  const std::vector<std::string>& columns() const { return columns_; }
+  std::int64_t iteration() const { return method_->state().iteration; }
+
+  RunCheckpoint Snapshot(std::string_view toml) const {
+    RunCheckpoint ck;
+    ck.kind = info_.id;
+    ck.config_toml = toml;
+    ck.state = method_->state();
+    ck.workers = method_->workers();
+    ck.data = problem_.data;
+    ck.bits_total = bits_total_;
+    ck.wall_seconds = Wall();
+    ck.last_train_loss = last_train_loss_;
+    ck.first_below = first_below_;
+    ck.evaluated = last_eval_.has_value();
+    if (last_eval_) {
+      ck.eval_loss = last_eval_->loss;
+      ck.eval_accuracy = last_eval_->accuracy.value_or(std::numeric_limits<double>::quiet_NaN());
+    }
+    if (problem_.state) ck.problem_state = ProblemStateBlob::Of(*problem_.state);
+    return ck;
+  }
+
+  // Puts the run where the checkpoint left it; restarts the wall clock and the progress rate.
+  void Restore(const RunCheckpoint& ck, const std::string& source) {
+    CheckFits(config_, problem_, ck, source);
+    RestoreProblemState(problem_, ck, source);
+    method_->mutable_state() = ck.state;
+    method_->workers() = ck.workers;
+    bits_total_ = ck.bits_total;
+    wall_before_ = ck.wall_seconds;
+    last_train_loss_ = ck.last_train_loss;
+    first_below_ = ck.first_below;
+    last_eval_.reset();
+    if (ck.evaluated)
+      last_eval_ = Evaluation{ck.eval_loss, std::isnan(ck.eval_accuracy) ? std::nullopt : std::optional(ck.eval_accuracy)};
+    resumed_at_ = iteration();
+    start_ = std::chrono::steady_clock::now();
+  }
+
+  // Runs iterations up to config.iters, writing metrics and checkpoints; returns the exit code.
+  int Run(const RunDirectory& dir, MetricsWriter& metrics, std::string_view toml, std::ostream& log) {
+    const RunOptions& c = config_;
+    const std::string who = "pmlab " + info_.command;
+    const std::int64_t report_every = std::max<std::int64_t>(1, c.iters / 20);
+    const auto checkpoint = [&] {
+      SaveRunCheckpoint(dir.CheckpointFor(iteration()), Snapshot(toml));
+      dir.PruneCheckpoints(c.keep_checkpoints);
+    };
+    std::string status = "completed";
+    int code = kExitOk;
+    std::vector<MetricsWriter::Cell> row;
+    for (std::int64_t k = iteration() + 1; k <= c.iters; ++k) {
+      const RoundStats r = method_->Step();
+      bits_total_ += r.bits;
+      last_train_loss_ = r.train_loss;
+      // Rows carry evaluations at multiples of --eval-every only, so that a run cut in two and
+      // resumed writes the same rows as one that never stopped; the end of a run is evaluated
+      // for summary.json below.
+      std::optional<Evaluation> eval;
+      if (r.finite && c.eval_every > 0 && k % c.eval_every == 0) last_eval_ = eval = Evaluate();
+      row = {double(k), r.train_loss, r.grad_norm, r.transform_error, r.bits, bits_total_,
+             eval ? std::optional(eval->loss) : std::nullopt, eval ? eval->accuracy : std::nullopt,
+             r.finite ? std::optional(r.lr) : std::nullopt};
+      if (problem_.extra_cells && r.finite) problem_.extra_cells(k, method_->state().x, row);
+      row.resize(columns_.size() - 1);
+      row.push_back(Wall());
+      metrics.Write(row);
+      CrashPoint("iteration-row");
+      for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
+        if (first_below_[i] == 0 && r.train_loss <= kSummaryLevels[i]) first_below_[i] = k;
+      if (!r.finite) {
+        // The last good checkpoint stays as it is: resuming from it would diverge again, but it
+        // holds the parameters from before the blow-up.
+        status = "diverged";
+        code = kExitDiverged;
+        log << who << ": diverged at iteration " << k << " (train loss " << r.train_loss << ", |g| " << r.grad_norm
+            << "); stopped, keeping the last good checkpoint. Try a smaller --lr or a clipping operator." << std::endl;
+        break;
+      }
+      const bool last = k == c.iters;
+      if (last || (c.checkpoint_every > 0 && k % c.checkpoint_every == 0) || StopSignal() != 0) checkpoint();
+      if (!c.quiet && (k % report_every == 0 || k == 1 || last)) Progress(k, r, eval, log);
+      if (const int signal = StopSignal(); signal != 0 && !last) {
+        log << who << ": stopped by signal " << signal << " after iteration " << k
+            << "; checkpoint written. Continue with: pmlab resume " << dir.path().string() << std::endl;
+        return 128 + signal;
+      }
+    }
+    if (status == "completed" && c.eval_every > 0 && c.iters % c.eval_every != 0) last_eval_ = Evaluate();
+    dir.WriteSummary(SummaryJson(status));
+    if (!c.quiet && status == "completed") {
+      log << who << ": done in " << Duration(Wall()) << "; results in " << dir.path().string() << "/";
+      if (last_eval_) {
+        log << "  (test loss " << std::setprecision(4) << last_eval_->loss;
+        if (last_eval_->accuracy)
+          log << ", test accuracy " << std::fixed << std::setprecision(2) << 100 * *last_eval_->accuracy << "%" << std::defaultfloat;
+        log << ")";
+      }
+      log << std::endl;
+    }
+    return code;
+  }
+
+ private:
+  Evaluation Evaluate() const { return problem_.evaluate(method_->state().x); }
+
+  double Wall() const { return wall_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+  void Progress(std::int64_t k, const RoundStats& r, const std::optional<Evaluation>& eval, std::ostream& log) const {
+    const double per_iteration = (Wall() - wall_before_) / static_cast<double>(k - resumed_at_);
+    log << "  iteration " << k << "/" << config_.iters << "  train_loss " << std::setprecision(4) << r.train_loss;
+    if (eval) {
+      log << "  test_loss " << eval->loss;
+      if (eval->accuracy) log << "  test_acc " << std::fixed << std::setprecision(2) << 100 * *eval->accuracy << "%" << std::defaultfloat;
+    }
+    log << "  " << std::setprecision(3) << per_iteration << " s/it  eta "
+        << Duration(per_iteration * static_cast<double>(config_.iters - k)) << std::endl;
+  }
+
+  std::string SummaryJson(const std::string& status) const {
+    const auto number = [](std::optional<double> v) {
+      return v && std::isfinite(*v) ? FormatNumber(*v) : std::string("null");
+    };
+    std::ostringstream json;
+    json << "{\n  \"status\": " << JsonString(status) << ",\n  \"command\": " << JsonString(info_.command)
+         << ",\n  \"problem\": " << JsonString(problem_.name) << ",\n  \"iterations\": " << iteration()
+         << ",\n  \"parameters\": " << method_->state().x.size() << ",\n  \"workers\": " << config_.workers
+         << ",\n  \"threads\": " << pool_.threads() << ",\n  \"final_train_loss\": " << number(last_train_loss_)
+         << ",\n  \"final_test_loss\": " << number(last_eval_ ? std::optional(last_eval_->loss) : std::nullopt)
+         << ",\n  \"final_test_accuracy\": " << number(last_eval_ ? last_eval_->accuracy : std::nullopt)
+         << ",\n  \"first_iteration_train_loss_below\": {";
+    for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
+      json << (i ? ", " : "") << '"' << FormatNumber(kSummaryLevels[i])
+           << "\": " << (first_below_[i] ? std::to_string(first_below_[i]) : "null");
+    json << "},\n  \"bits_total\": " << FormatNumber(bits_total_) << ",\n  \"wall_seconds\": " << FormatNumber(Wall())
+         << ",\n  \"parameter_hash\": \"" << std::hex << std::setw(16) << std::setfill('0') << Fnv1a(method_->state().x) << std::dec
+         << "\"\n}\n";
+    return json.str();
+  }
+
+  RunOptions config_;
+  RunKindInfo info_;
+  WorkerPool pool_;
+  RunProblem problem_;
+  std::unique_ptr<ParallelMomentum> method_;
+  std::vector<std::string> columns_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  double wall_before_ = 0;
+  std::int64_t resumed_at_ = 0;
+  double bits_total_ = 0;
+  double last_train_loss_ = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::int64_t> first_below_;
+  std::optional<Evaluation> last_eval_;
+};
+
+}  // namespace
+
+int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const MakeProblem& make, std::ostream& log) {
+  Require(!c.out.empty(), "--out: a run folder is required");
+  RunSession session(c, info, make);
+  // The folder appears with a checkpoint before the first iteration already in it, so a run
+  // killed at any moment either left no folder or can be resumed.
+  const RunDirectory dir = RunDirectory::Create(c.out, [&](const RunDirectory& staging) {
+    staging.WriteConfig(config_toml);
+    MetricsWriter(staging.Metrics(), session.columns());
+    std::filesystem::create_directories(staging.Checkpoints());
+    SaveRunCheckpoint(staging.CheckpointFor(0), session.Snapshot(config_toml));
+    CrashPoint("run-staged");
+  });
+  CrashPoint("run-created");
+  MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), 0);
+  if (!c.quiet)
+    log << "pmlab " << info.command << ": " << session.problem().description << "\n  " << c.iters << " iterations, lr "
+        << c.momentum.lr << ", beta " << c.momentum.beta << ", compress " << c.transform.compress.Spec() << ", clip "
+        << c.transform.clip.Spec() << " -> " << dir.path().string() << std::endl;
+  return session.Run(dir, metrics, config_toml, log);
+}
+
+int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const RunCheckpoint& from,
+              const std::filesystem::path& checkpoint, const MakeProblem& make, std::ostream& log) {
+  RunSession session(c, info, make);
+  session.Restore(from, checkpoint.string());
+  const std::int64_t k = session.iteration();
+  const RunDirectory dir = RunDirectory::Open(c.out);
+  // A checkpoint at the last iteration without summary.json is a run killed while finishing:
+  // resuming it runs no iteration and writes what the end of a run writes.
+  if (k > c.iters || (k == c.iters && std::filesystem::exists(dir.Summary())))
+    throw std::invalid_argument("--iters: the run has already completed " + std::to_string(k) +
+                                " iterations; pass a larger --iters to extend it");
+  const auto dropped = dir.DropCheckpointsAfter(k);
+  if (!dropped.empty())
+    log << "pmlab resume: resuming from iteration " << k << " discards " << dropped.size() << " later checkpoint(s)" << std::endl;
+  std::error_code ec;
+  std::filesystem::remove(dir.Summary(), ec);  // the run is not finished any more
+  dir.WriteConfig(config_toml);
+  MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), k);
+  if (!c.quiet)
+    log << "pmlab resume: " << dir.path().string() << " from iteration " << k << " to " << c.iters << " ("
+        << session.problem().description << ")" << std::endl;
+  return session.Run(dir, metrics, config_toml, log);
+}
+
+RestoredRun RestoreRun(const RunOptions& c, const RunCheckpoint& checkpoint, const MakeProblem& make) {
+  c.Validate();
+  RestoredRun run;
+  run.pool = std::make_unique<WorkerPool>(c.threads);
+  run.problem = make(*run.pool);
+  CheckFits(c, run.problem, checkpoint, "being evaluated");
+  RestoreProblemState(run.problem, checkpoint, "being evaluated");
+  run.iteration = checkpoint.state.iteration;
+  run.x = checkpoint.state.x;
+  return run;
+}
+
+}  // namespace pmlab::core

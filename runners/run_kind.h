@@ -1,0 +1,91 @@
+#pragma once
+// A kind of run (train, meta, and the next ones): the subcommand that starts it, and what
+// `resume`, `eval` and `inspect` need to continue, evaluate and name its checkpoints. Each
+// kind lives in a file of its own and registers itself once with PMLAB_REGISTER_RUN_KIND; the
+// command line and the checkpoint commands only ever see the registry, so adding a kind edits
+// no list. The id a kind registers is written into its checkpoints' headers: it never changes.
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/run/run_checkpoint.h"
+#include "core/run/run_session.h"
+
+namespace pmlab::runners {
+
+/// What `pmlab resume` may change about a run: its length, threads and verbosity.
+struct ResumeRequest {
+  std::string target;   ///< run folder (newest checkpoint) or checkpoint file
+  long long iters = 0;  ///< new total iterations; 0 keeps the run's
+  int threads = -1;     ///< threads; -1 keeps the run's (never changes results)
+  bool quiet = false;
+};
+
+/// The flags of `pmlab eval` that every kind shares.
+struct EvalRequest {
+  std::string target;  ///< run folder (newest checkpoint) or checkpoint file
+  bool json = false;   ///< one JSON object instead of text
+};
+
+/// How a kind adds its own flags to `pmlab eval`. Two kinds may ask for the same flag (both
+/// read data from a --data-dir): it is added once and sets both kinds' fields.
+class EvalFlags {
+ public:
+  explicit EvalFlags(CLI::App* eval) : eval_(eval) {}
+
+  /// Adds (or joins) the option `name`; `group` is the kind's, e.g. "Meta runs".
+  template <typename T>
+  void Add(const std::string& name, T& target, const std::string& help, const std::string& group) {
+    std::vector<std::function<void(const std::string&)>>& setters = setters_[name];
+    setters.push_back([&target, name](const std::string& text) {
+      if (!CLI::detail::lexical_cast(text, target)) throw CLI::ConversionError(name, text);
+    });
+    if (setters.size() > 1) return;
+    eval_->add_option_function<std::string>(name, [this, name](const std::string& text) {
+      for (const auto& set : setters_[name]) set(text);
+    }, help)->group(group)->type_name(CLI::detail::type_name<T>());
+  }
+  /// Adds (or joins) the flag `name`.
+  void AddFlag(const std::string& name, bool& target, const std::string& help, const std::string& group);
+
+ private:
+  CLI::App* eval_;
+  std::map<std::string, std::vector<std::function<void(const std::string&)>>> setters_;
+};
+
+class RunKind {
+ public:
+  virtual ~RunKind() = default;
+
+  virtual const core::RunKindInfo& info() const = 0;
+  /// Adds the subcommand with its flags, bound to this object's config.
+  virtual CLI::App* AddCommand(CLI::App& app) = 0;
+  /// Runs the parsed subcommand; returns the exit code.
+  virtual int Start() = 0;
+  /// Continues `from`, read from `checkpoint`, with the changes `request` allows.
+  virtual int Resume(const ResumeRequest& request, const core::RunCheckpoint& from, const std::filesystem::path& checkpoint) = 0;
+  /// Adds the `pmlab eval` flags of this kind's checkpoints.
+  virtual void AddEvalFlags(EvalFlags& flags) = 0;
+  /// Evaluates `from` and prints the result (text, or JSON with request.json).
+  virtual int Evaluate(const EvalRequest& request, const core::RunCheckpoint& from, const std::filesystem::path& checkpoint) = 0;
+};
+
+/// Adds a kind to the registry; throws std::logic_error if its id or name is taken.
+bool RegisterRunKind(std::unique_ptr<RunKind> kind);
+/// Every registered kind, by id.
+std::vector<RunKind*> RunKinds();
+/// The kind that wrote a checkpoint; std::runtime_error naming `checkpoint` and the known kinds.
+RunKind& RunKindOf(core::RunKindId id, const std::filesystem::path& checkpoint);
+/// The name of a kind, or "unknown (id N)".
+std::string RunKindName(core::RunKindId id);
+
+}  // namespace pmlab::runners
+
+/// Registers a default-constructed `Kind` when the program starts.
+#define PMLAB_REGISTER_RUN_KIND(Kind) \
+  [[maybe_unused]] static const bool pmlab_registered_##Kind = ::pmlab::runners::RegisterRunKind(std::make_unique<Kind>())

@@ -1,0 +1,59 @@
+#pragma once
+// The part of a run kind that is the same for every kind whose config is a struct of flags:
+// starting a run, writing its config.toml exactly, and resuming from the stored config. A kind
+// derives from TypedRunKind<ItsConfig> and supplies its flags, its problem and its evaluation.
+#include <iostream>
+#include <string>
+
+#include "core/run/run_directory.h"
+#include "runners/run_flags.h"
+#include "runners/run_kind.h"
+
+namespace pmlab::runners {
+
+template <typename Config>
+class TypedRunKind : public RunKind {
+ public:
+  explicit TypedRunKind(core::RunKindInfo info) : info_(std::move(info)) {}
+
+  const core::RunKindInfo& info() const override { return info_; }
+
+  CLI::App* AddCommand(CLI::App& app) override { return AddFlags(app, config_); }
+
+  int Start() override {
+    if (config_.out.empty()) config_.out = DefaultOut(info_.command);
+    // Every resolved value, so the file repeats the run exactly (the output folder included:
+    // override it with --out when re-running).
+    return core::StartRun(config_, info_, Toml(config_), Problem(config_), std::cerr);
+  }
+
+  int Resume(const ResumeRequest& r, const core::RunCheckpoint& from, const std::filesystem::path& checkpoint) override {
+    Config config = Parse(from.config_toml);
+    if (r.iters > 0) config.ExtendTo(r.iters);
+    if (r.threads >= 0) config.threads = r.threads;
+    config.quiet = config.quiet || r.quiet;
+    config.out = core::RunDirectoryOf(checkpoint).string();
+    // config.toml and later checkpoints record the new length and thread count.
+    return core::ResumeRun(config, info_, Toml(config), from, checkpoint, Problem(config), std::cerr);
+  }
+
+  /// config.toml text of `config`, and back.
+  std::string Toml(const Config& config) const { return ConfigToml<Config>(config, Adder(), info_.command); }
+  Config Parse(const std::string& toml) const { return ParseConfigToml<Config>(toml, Adder()); }
+
+ protected:
+  /// Adds the subcommand with its flags bound to `config`.
+  virtual CLI::App* AddFlags(CLI::App& app, Config& config) const = 0;
+  /// The problem of a config, built when the run starts.
+  virtual core::MakeProblem Problem(const Config& config) const = 0;
+
+ private:
+  AddFlagsFn<Config> Adder() const {
+    return [this](CLI::App& app, Config& config) { return AddFlags(app, config); };
+  }
+
+  core::RunKindInfo info_;
+  Config config_;
+};
+
+}  // namespace pmlab::runners
