@@ -17,6 +17,9 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   MetaKind() : TypedRunKind({2, "meta"}) {}
 
   void AddEvalFlags(EvalFlags& flags) override {
+    data_dir_.clear();
+    tasks_ = 600;
+    steps_ = -1;
     flags.Add("--data-dir", data_dir_, "Read the data from here instead of the run's --data-dir", "Runs that read data (train, meta)");
     flags.Add("--tasks", tasks_, "Held-out tasks to adapt to (default 600)", "Meta runs");
     flags.Add("--steps", steps_, "Report the query loss after 0..STEPS adaptation steps (default: the run's --inner-steps)", "Meta runs");

@@ -15,6 +15,7 @@ class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
   TrainKind() : TypedRunKind({1, "train"}) {}
 
   void AddEvalFlags(EvalFlags& flags) override {
+    data_dir_.clear();
     flags.Add("--data-dir", data_dir_, "Read the data from here instead of the run's --data-dir", "Runs that read data (train, meta)");
   }
 

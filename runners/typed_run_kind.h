@@ -18,7 +18,10 @@ class TypedRunKind : public RunKind {
 
   const core::RunKindInfo& info() const override { return info_; }
 
-  CLI::App* AddCommand(CLI::App& app) override { return AddFlags(app, config_); }
+  CLI::App* AddCommand(CLI::App& app) override {
+    config_ = Config{};  // a fresh command line starts from the defaults
+    return AddFlags(app, config_);
+  }
 
   int Start() override {
     if (config_.out.empty()) config_.out = DefaultOut(info_.command);

@@ -20,7 +20,8 @@ namespace {
 // than 1.
 constexpr Index kBlasProduct = Index{1} << 18;
 
-// Where BLAS finds an operand: a plain column-major matrix or map, or the transpose of one.
+// Where a product kernel (OpenBLAS or Eigen's) finds an operand: a plain column-major matrix or
+// map, or the transpose of one.
 template <typename M>
 struct BlasOperand {
   static constexpr bool kTransposed = false;
@@ -52,6 +53,47 @@ void Gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, Index m, Index n, Index k, con
 }
 #endif
 
+// Eigen's own matrix-product kernel with its packing buffers in per-thread scratch. Eigen
+// packs blocks of both operands before multiplying; above its stack limit (128 KB: the paper's
+// 512 x 784 by 784 x 600 product packs 2.2 MB) it takes them from the heap on every product,
+// which would break the no-allocation-per-iteration rule. This calls the same kernel with the
+// same block sizes, on buffers that grow once per thread.
+template <typename T>
+class ScratchBlocking final : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  ScratchBlocking(Index rows, Index cols, Index depth) {
+    this->m_mc = rows;
+    this->m_nc = cols;
+    this->m_kc = depth;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1, Index>(this->m_kc, this->m_mc, this->m_nc, Index{1});
+  }
+  // Packed blocks as Eigen sizes them; block B starts on a 64-byte boundary.
+  Index SizeA() const { return (this->m_kc * this->m_mc + 15) / 16 * 16; }
+  Index SizeB() const { return this->m_kc * this->m_nc; }
+  bool FitsOnStack() const { return static_cast<std::size_t>(SizeA() + SizeB()) * sizeof(T) <= EIGEN_STACK_ALLOCATION_LIMIT; }
+  void Use(Eigen::Matrix<T, Eigen::Dynamic, 1>& scratch) {
+    if (scratch.size() < SizeA() + SizeB()) scratch.resize(SizeA() + SizeB());
+    this->m_blockA = scratch.data();
+    this->m_blockB = scratch.data() + SizeA();
+  }
+};
+
+// dst (+)= op(a) op(b) with Eigen's kernel; op transposes operands given as Transpose<...>.
+template <typename Dst, typename A, typename B>
+void EigenGemm(Dst& dst, const A& a, const B& b, bool add, ScratchBlocking<typename Dst::Scalar>& blocking) {
+  using T = typename Dst::Scalar;
+  using OpA = BlasOperand<std::decay_t<A>>;
+  using OpB = BlasOperand<std::decay_t<B>>;
+  constexpr int kOrderA = OpA::kTransposed ? Eigen::RowMajor : Eigen::ColMajor;
+  constexpr int kOrderB = OpB::kTransposed ? Eigen::RowMajor : Eigen::ColMajor;
+  using Kernel = Eigen::internal::general_matrix_matrix_product<Index, T, kOrderA, false, T, kOrderB, false, Eigen::ColMajor, 1>;
+  thread_local Eigen::Matrix<T, Eigen::Dynamic, 1> scratch;
+  blocking.Use(scratch);
+  if (!add) dst.setZero();
+  Kernel::run(a.rows(), b.cols(), a.cols(), OpA::Data(a), OpA::Stride(a), OpB::Data(b), OpB::Stride(b), dst.data(), 1,
+              dst.outerStride(), T(1), blocking, nullptr);
+}
+
 // dst = a b, or dst += a b with `add`; dst has its final shape.
 template <typename Dst, typename A, typename B>
 void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
@@ -64,6 +106,10 @@ void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
     return;
   }
 #endif
+  if (b.cols() > 1 && a.rows() > 1) {
+    ScratchBlocking<typename std::decay_t<Dst>::Scalar> blocking(a.rows(), b.cols(), a.cols());
+    if (!blocking.FitsOnStack()) return EigenGemm(dst, a, b, add, blocking);
+  }
   if (add) dst.noalias() += a * b;
   else dst.noalias() = a * b;
 }

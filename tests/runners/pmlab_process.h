@@ -18,9 +18,11 @@ struct Outcome {
   std::string output;  ///< stdout and stderr together
 };
 
-/// Runs `pmlab ARGS` through the shell and waits for it.
-inline Outcome Pmlab(const std::string& args) {
-  FILE* pipe = popen((std::string(PMLAB_BINARY) + " " + args + " 2>&1").c_str(), "r");
+#ifdef PMLAB_BINARY
+/// Runs `pmlab ARGS` through the shell and waits for it; `env` (e.g. "PMLAB_CRASH_AT=x")
+/// goes before the command.
+inline Outcome Pmlab(const std::string& args, const std::string& env = "") {
+  FILE* pipe = popen((env + " " + std::string(PMLAB_BINARY) + " " + args + " 2>&1").c_str(), "r");
   Outcome o;
   std::array<char, 4096> buffer{};
   while (std::fgets(buffer.data(), buffer.size(), pipe)) o.output += buffer.data();
@@ -28,6 +30,7 @@ inline Outcome Pmlab(const std::string& args) {
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return o;
 }
+#endif
 
 inline std::string ReadFile(const std::filesystem::path& file) {
   std::ifstream in(file);

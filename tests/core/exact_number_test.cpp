@@ -1,0 +1,59 @@
+#include "core/opt/exact_number.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/opt/clipping.h"
+#include "core/opt/compressor.h"
+#include "core/opt/rng.h"
+#include "core/opt/step_schedule.h"
+
+namespace pmlab::core {
+namespace {
+
+TEST(ExactNumberTest, EveryDoubleReadsBackBitForBit) {
+  Rng rng(5);
+  for (int i = 0; i < 200000; ++i) {
+    // Random bit patterns cover subnormals, huge exponents and every mantissa.
+    const std::uint64_t bits = rng.NextU64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v)) continue;
+    const auto back = ParseNumber(FormatNumber(v));
+    ASSERT_TRUE(back) << FormatNumber(v);
+    ASSERT_EQ(std::memcmp(&*back, &v, sizeof v), 0) << FormatNumber(v);
+  }
+  EXPECT_EQ(FormatNumber(0.1), "0.1");
+  EXPECT_EQ(FormatNumber(0.123456789), "0.123456789");
+  EXPECT_EQ(FormatNumber(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(FormatNumber(-0.0), "-0");
+}
+
+TEST(ExactNumberTest, ParsingIsCorrectlyRoundedAndWhole) {
+  EXPECT_EQ(*ParseNumber("0.123456789"), 0.123456789);
+  EXPECT_EQ(*ParseNumber("+2.5"), 2.5);
+  EXPECT_EQ(*ParseNumber("1e-3"), 1e-3);
+  EXPECT_TRUE(std::isinf(*ParseNumber("inf")));
+  for (const char* bad : {"", "abc", "1.5x", " 1", "1 ", "+-1", "0x", "1e999"}) EXPECT_FALSE(ParseNumber(bad)) << bad;
+}
+
+TEST(ExactNumberTest, OperatorSpecsReadBackToTheSameOperator) {
+  for (const char* spec : {"none", "sign", "topk:0.02", "topk:1.0", "topk:5", "randk:0.123456789", "randk-biased:17", "qsgd:4",
+                           "topk:0.30000000000000004"}) {
+    const CompressorSpec c = CompressorSpec::Parse(spec);
+    const CompressorSpec back = CompressorSpec::Parse(c.Spec());
+    EXPECT_EQ(back.kind, c.kind) << spec;
+    EXPECT_EQ(back.fraction, c.fraction) << spec;
+    EXPECT_EQ(back.count, c.count) << spec;
+  }
+  EXPECT_EQ(CompressorSpec::Parse("topk:1.0").Spec(), "topk:1.0");  // not "topk:1", a count
+  EXPECT_EQ(Clipping::Parse("norm:0.123456789012345678").tau, Clipping::Parse(Clipping::Parse("norm:0.123456789012345678").Spec()).tau);
+  EXPECT_EQ(StepSchedule::Parse("step:7:0.333333333").Spec(), "step:7:0.333333333");
+  EXPECT_TRUE(StepSchedule::Parse("cosine").DependsOnLength());
+  EXPECT_FALSE(StepSchedule::Parse("step:7:0.5").DependsOnLength());
+}
+
+}  // namespace
+}  // namespace pmlab::core
