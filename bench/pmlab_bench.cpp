@@ -169,6 +169,7 @@ BENCHMARK(ParallelLunarLanders)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchm
 // 669,706 floats (about 273 MB), written with fsync and read back with verification.
 core::RunCheckpoint PaperCheckpoint() {
   core::RunCheckpoint ck;
+  ck.kind = 1;  // train
   ck.config_toml = "[train]\nworkers=100\nerror-feedback=\"ef\"\n";
   ck.state.iteration = 10;
   ck.state.x = Gaussian(kPaperDimension);

@@ -20,9 +20,14 @@ CLI::App* AddResumeCommand(CLI::App& app, ResumeRequest& c) {
 
 int RunResumeCommand(const ResumeRequest& r) {
   const std::filesystem::path checkpoint = core::ResolveCheckpoint(r.target);
-  core::CheckpointFile file = core::CheckpointFile::Open(checkpoint);
-  RunKind& kind = RunKindOf(file.kind(), checkpoint);
-  return kind.Resume(r, core::LoadRunCheckpoint(file), checkpoint);
+  RunKind* kind = nullptr;
+  core::RunCheckpoint from;
+  {  // the file's bytes are dropped once parsed, before the run starts
+    core::CheckpointFile file = core::CheckpointFile::Open(checkpoint);
+    kind = &RunKindOf(file.kind(), checkpoint);
+    from = core::LoadRunCheckpoint(file);
+  }
+  return kind->Resume(r, std::move(from), checkpoint);
 }
 
 }  // namespace pmlab::runners

@@ -67,8 +67,9 @@ class RunKind {
   virtual CLI::App* AddCommand(CLI::App& app) = 0;
   /// Runs the parsed subcommand; returns the exit code.
   virtual int Start() = 0;
-  /// Continues `from`, read from `checkpoint`, with the changes `request` allows.
-  virtual int Resume(const ResumeRequest& request, const core::RunCheckpoint& from, const std::filesystem::path& checkpoint) = 0;
+  /// Continues `from`, read from `checkpoint`, with the changes `request` allows. Takes the
+  /// record by value: its vectors move into the run instead of staying beside it.
+  virtual int Resume(const ResumeRequest& request, core::RunCheckpoint from, const std::filesystem::path& checkpoint) = 0;
   /// Adds the `pmlab eval` flags of this kind's checkpoints.
   virtual void AddEvalFlags(EvalFlags& flags) = 0;
   /// Evaluates `from` and prints the result (text, or JSON with request.json).

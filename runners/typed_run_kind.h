@@ -30,14 +30,14 @@ class TypedRunKind : public RunKind {
     return core::StartRun(config_, info_, Toml(config_), Problem(config_), std::cerr);
   }
 
-  int Resume(const ResumeRequest& r, const core::RunCheckpoint& from, const std::filesystem::path& checkpoint) override {
+  int Resume(const ResumeRequest& r, core::RunCheckpoint from, const std::filesystem::path& checkpoint) override {
     Config config = Parse(from.config_toml);
     if (r.iters > 0) config.ExtendTo(r.iters);
     if (r.threads >= 0) config.threads = r.threads;
     config.quiet = config.quiet || r.quiet;
     config.out = core::RunDirectoryOf(checkpoint).string();
     // config.toml and later checkpoints record the new length and thread count.
-    return core::ResumeRun(config, info_, Toml(config), from, checkpoint, Problem(config), std::cerr);
+    return core::ResumeRun(config, info_, Toml(config), std::move(from), checkpoint, Problem(config), std::cerr);
   }
 
   /// config.toml text of `config`, and back.

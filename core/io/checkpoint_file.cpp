@@ -149,6 +149,7 @@ RawCheckpoint ReadOnce(const std::filesystem::path& path) {
 }  // namespace
 
 void WriteCheckpoint(const std::filesystem::path& path, RunKindId kind, const std::function<void(std::ostream&)>& write_payload) {
+  if (kind == 0) throw std::logic_error("checkpoint '" + path.string() + "': run kind 0 is reserved; the run record names no kind");
   AtomicFile file(path);
   CheckpointHeader header;
   header.kind = kind;

@@ -107,11 +107,11 @@ class RunSession {
   }
 
   // Puts the run where the checkpoint left it; restarts the wall clock and the progress rate.
-  void Restore(const RunCheckpoint& ck, const std::string& source) {
+  void Restore(RunCheckpoint&& ck, const std::string& source) {
     CheckFits(config_, problem_, ck, source);
     RestoreProblemState(problem_, ck, source);
-    method_->mutable_state() = ck.state;
-    method_->workers() = ck.workers;
+    method_->mutable_state() = std::move(ck.state);
+    method_->workers() = std::move(ck.workers);
     bits_total_ = ck.bits_total;
     wall_before_ = ck.wall_seconds;
     last_train_loss_ = ck.last_train_loss;
@@ -262,10 +262,10 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
   return session.Run(dir, metrics, config_toml, log);
 }
 
-int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const RunCheckpoint& from,
+int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, RunCheckpoint from,
               const std::filesystem::path& checkpoint, const MakeProblem& make, std::ostream& log) {
   RunSession session(c, info, make);
-  session.Restore(from, checkpoint.string());
+  session.Restore(std::move(from), checkpoint.string());
   const std::int64_t k = session.iteration();
   const RunDirectory dir = RunDirectory::Open(c.out);
   // A checkpoint at the last iteration without summary.json is a run killed while finishing:

@@ -67,7 +67,7 @@ int StartRun(const RunOptions& options, const RunKindInfo& info, std::string_vie
 /// Continues the run in options.out from `from` (read from the file `checkpoint`) up to
 /// options.iters, bit for bit as if it had never stopped. `options` are the checkpoint's, with
 /// only iters and threads changed.
-int ResumeRun(const RunOptions& options, const RunKindInfo& info, std::string_view config_toml, const RunCheckpoint& from,
+int ResumeRun(const RunOptions& options, const RunKindInfo& info, std::string_view config_toml, RunCheckpoint from,
               const std::filesystem::path& checkpoint, const MakeProblem& make, std::ostream& log);
 
 /// The problem as it stood at a checkpoint: its parameters and its own state restored and
