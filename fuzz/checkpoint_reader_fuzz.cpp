@@ -24,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
     if (data[0] % 2 == 1) {
       pmlab::core::CheckpointHeader header;
+      header.kind = 1;  // any registered kind: the record is the same for all
       header.payload_bytes = body_size;
       header.payload_crc = pmlab::core::Crc32(body, body_size);
       const auto bytes = pmlab::core::EncodeCheckpointHeader(header);
