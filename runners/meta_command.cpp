@@ -61,13 +61,10 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
  protected:
   CLI::App* AddFlags(CLI::App& app, metalearn::MetaConfig& c) const override {
     CLI::App* t = app.add_subcommand("meta", "Meta-learning (MAML, FOMAML, Reptile, Meta-SGD) with parallel momentum");
-    t->footer(
-        "--config FILE reads these options from a TOML file with a [meta] section, such as a run's\n"
-        "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes the last value.\n"
-        "Writes RUN_DIR/config.toml, metrics.csv (one row per meta-iteration; test_loss is the held-out\n"
-        "query loss after --inner-steps steps on --eval-tasks tasks) and summary.json.\n"
-        "Meta-testing of a finished run: pmlab eval RUN_DIR --tasks 600 --steps 10.\n"
-        "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).");
+    t->footer(RunFooter("meta",
+                        "Writes RUN_DIR/config.toml, metrics.csv (one row per meta-iteration; test_loss is the held-out\n"
+                        "query loss after --inner-steps steps on --eval-tasks tasks) and summary.json.\n"
+                        "Meta-testing of a finished run: pmlab eval RUN_DIR --tasks 600 --steps 10.\n"));
     t->configurable();
 
     t->add_option("--task", c.task, "Task family: sine (Finn et al.), linreg (closed-form MAML), fmnist-fewshot (N-way K-shot)")

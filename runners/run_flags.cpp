@@ -41,6 +41,13 @@ CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, c
   return AddParsed(cmd, name, target, parse, &core::FormatNumber, help)->type_name("FLOAT");
 }
 
+std::string RunFooter(const std::string& command, const std::string& writes) {
+  return "--config FILE reads these options from a TOML file with a [" + command + "] section, such as a run's\n"
+         "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes\n"
+         "the last value.\n" + writes +
+         "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).";
+}
+
 std::string DefaultOut(const std::string& command) {
   const std::time_t now = std::time(nullptr);
   char stamp[32];

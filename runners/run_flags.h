@@ -49,6 +49,10 @@ CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, c
 /// each command's own, since its meaning differs.
 void AddRunFlags(CLI::App* cmd, core::RunOptions& c, const std::string& eval_help);
 
+/// The --help footer of a run command: --config and repeated flags, what the run writes
+/// (`writes`, full lines), and the exit codes.
+std::string RunFooter(const std::string& command, const std::string& writes);
+
 /// runs/COMMAND-YYYYmmdd-HHMMSS
 std::string DefaultOut(const std::string& command);
 

@@ -44,11 +44,7 @@ class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
  protected:
   CLI::App* AddFlags(CLI::App& app, supervised::TrainConfig& c) const override {
     CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
-    t->footer(
-        "--config FILE reads these options from a TOML file with a [train] section, such as a run's\n"
-        "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes\n"
-        "the last value. Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n"
-        "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).");
+    t->footer(RunFooter("train", "Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n"));
     t->configurable();
     t->add_option("--problem", c.problem, "fmnist (Fashion-MNIST MLP) or quadratic (strongly convex least squares)")
         ->check(CLI::IsMember({"fmnist", "quadratic"}))->group("Problem");
