@@ -201,6 +201,9 @@ void BipedalWalker::StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) {
     hip.enableMotor = hip.enableLimit = true;
     hip.maxMotorTorque = static_cast<float>(kMotorsTorque);
     hip.motorSpeed = static_cast<float>(i);
+    // As pybox2d's revoluteJointDef(bodyA=, bodyB=) does: the reference angle is the bodies'
+    // angle difference, so the hip reads 0 at the start and its limits sit where Gymnasium's do.
+    hip.referenceAngle = upper->GetAngle() - hull_->GetAngle();
     hip.lowerAngle = -0.8f;
     hip.upperAngle = 1.1f;
     legs_[2 * side] = upper;
@@ -218,12 +221,17 @@ void BipedalWalker::StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) {
     knee.enableMotor = knee.enableLimit = true;
     knee.maxMotorTorque = static_cast<float>(kMotorsTorque);
     knee.motorSpeed = 1;
+    knee.referenceAngle = lower->GetAngle() - upper->GetAngle();
     knee.lowerAngle = -1.6f;
     knee.upperAngle = -0.1f;
     legs_[2 * side + 1] = lower;
     joints_[2 * side + 1] = static_cast<b2RevoluteJoint*>(world_->CreateJoint(&knee));
   }
   Advance(Eigen::VectorXd::Zero(4), rng, observation);  // Gymnasium's reset returns the observation after one idle step
+}
+
+std::array<double, 2> BipedalWalker::HipTilts() const {
+  return {legs_[0]->GetAngle() - hull_->GetAngle(), legs_[2]->GetAngle() - hull_->GetAngle()};
 }
 
 Environment::Transition BipedalWalker::Advance(const Eigen::VectorXd& action, core::Rng& /*rng*/, Eigen::VectorXd& observation) {

@@ -29,6 +29,10 @@ class BipedalWalker final : public Environment {
   explicit BipedalWalker(BipedalWalkerOptions options = {}, std::uint64_t instance = 0);
   ~BipedalWalker() override;
 
+  /// Each upper leg's tilt against the hull (rad), left leg first; valid after a Reset. The
+  /// hip limits count from the tilt a leg was built with (+-0.05), as in Gymnasium.
+  std::array<double, 2> HipTilts() const;
+
   Eigen::Vector2i RenderSize() const override { return {600, 400}; }
 
   static constexpr double kFps = 50, kScale = 30, kMotorsTorque = 80, kSpeedHip = 4, kSpeedKnee = 6;

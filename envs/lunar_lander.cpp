@@ -160,6 +160,9 @@ void LunarLander::StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) {
     joint.enableLimit = true;
     joint.maxMotorTorque = static_cast<float>(kLegSpringTorque);
     joint.motorSpeed = static_cast<float>(0.3 * i);  // low enough not to jump back into the sky
+    // pybox2d's revoluteJointDef(bodyA=, bodyB=) sets the reference angle to the bodies' angle
+    // difference when none is given, so Gymnasium's limits count from the leg's starting tilt.
+    joint.referenceAngle = legs_[k]->GetAngle() - lander_->GetAngle();
     joint.lowerAngle = static_cast<float>(i == -1 ? 0.9 - 0.5 : -0.9);
     joint.upperAngle = static_cast<float>(i == -1 ? 0.9 : -0.9 + 0.5);
     world_->CreateJoint(&joint);
@@ -170,6 +173,10 @@ void LunarLander::StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) {
     torque_index_ = static_cast<std::int64_t>(rng.Below(19998)) - 9999;
   }
   Physics(0, 0, 0, rng, observation);  // Gymnasium's reset returns the observation after one idle step
+}
+
+std::array<double, 2> LunarLander::LegTilts() const {
+  return {legs_[0]->GetAngle() - lander_->GetAngle(), legs_[1]->GetAngle() - lander_->GetAngle()};
 }
 
 Environment::Transition LunarLander::Advance(const Eigen::VectorXd& action, core::Rng& rng, Eigen::VectorXd& observation) {

@@ -36,6 +36,10 @@ class LunarLander final : public Environment {
   /// The shaping term of an observation: the potential whose change each step's reward is.
   static double Shaping(const Eigen::VectorXd& observation);
 
+  /// Each leg's tilt against the body (rad), left leg first; valid after a Reset. The joint
+  /// limits count from the tilt a leg was built with (+-0.05), as in Gymnasium.
+  std::array<double, 2> LegTilts() const;
+
   Eigen::Vector2i RenderSize() const override { return {600, 400}; }
 
   static constexpr double kFps = 50, kScale = 30, kMainEnginePower = 13, kSideEnginePower = 0.6, kInitialRandom = 1000;

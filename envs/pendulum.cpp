@@ -11,7 +11,7 @@ Pendulum::Pendulum(PendulumOptions options, std::uint64_t instance)
     : Environment("Pendulum-v1", Space::Box(Eigen::Vector3d(-1, -1, -kMaxSpeed), Eigen::Vector3d(1, 1, kMaxSpeed)),
                   Space::Box(Eigen::VectorXd::Constant(1, -kMaxTorque), Eigen::VectorXd::Constant(1, kMaxTorque)), 200, instance),
       options_(options) {
-  if (!std::isfinite(options.gravity)) throw std::invalid_argument("Pendulum-v1: gravity must be finite");
+  if (!std::isfinite(options.gravity)) throw std::invalid_argument("Pendulum-v1: g must be finite");
 }
 
 void Pendulum::Observe(Eigen::VectorXd& observation) const { observation << std::cos(theta_), std::sin(theta_), theta_dot_; }

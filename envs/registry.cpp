@@ -63,13 +63,20 @@ const std::vector<Entry>& Entries() {
       {"Pendulum-v1", "Swing a torque-limited pendulum up (Gymnasium's equations)",
        [](Binder& b, std::uint64_t instance) {
          PendulumOptions o;
-         b.Number("gravity", &o.gravity, "g (m/s^2)");
+         b.Number("g", &o.gravity, "gravitational acceleration (m/s^2), Gymnasium's keyword g");
          b.RefuseLeftovers();
          return std::make_unique<Pendulum>(o, instance);
        }},
   };
   return entries;
 }
+
+// Gymnasium's registered ids for variants: the same environment with one parameter preset.
+struct Alias {
+  std::string name, target, key, value;
+};
+const Alias kAliases[] = {{"LunarLanderContinuous-v3", "LunarLander-v3", "continuous", "true"},
+                          {"BipedalWalkerHardcore-v3", "BipedalWalker-v3", "hardcore", "true"}};
 
 }  // namespace
 
@@ -80,11 +87,29 @@ std::vector<EnvironmentInfo> RegisteredEnvironments() {
     const auto env = e.make(binder, 0);
     out.push_back({e.name, e.summary, binder.infos(), env->observation_space(), env->action_space(), env->time_limit()});
   }
+  for (const Alias& a : kAliases) {
+    const auto env = MakeEnvironment(a.name);
+    std::vector<ParameterInfo> parameters;
+    for (const EnvironmentInfo& target : out)
+      if (target.name == a.target)
+        for (const ParameterInfo& p : target.parameters)
+          if (p.name != a.key) parameters.push_back(p);
+    out.push_back({a.name, "Gymnasium's id for " + a.target + "(" + a.key + "=" + a.value + ")", parameters, env->observation_space(),
+                   env->action_space(), env->time_limit()});
+  }
   return out;
 }
 
 std::unique_ptr<Environment> MakeEnvironment(const std::string& spec, std::uint64_t instance) {
   auto [name, values] = ParseSpec(spec);
+  for (const Alias& a : kAliases) {
+    if (name != a.name) continue;
+    if (const auto given = values.find(a.key); given != values.end() && given->second != a.value)
+      throw std::invalid_argument(a.name + " is " + a.target + " with " + a.key + "=" + a.value + "; for " + a.key + "=" +
+                                  given->second + " use " + a.target);
+    values[a.key] = a.value;
+    name = a.target;
+  }
   for (const Entry& e : Entries()) {
     if (e.name != name) continue;
     // Every environment takes Gymnasium's max_episode_steps.

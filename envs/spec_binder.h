@@ -32,15 +32,9 @@ class Binder {
     infos_.push_back({name, Format(*field), help});
     const auto it = given_.find(name);
     if (it == given_.end()) return;
-    std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(it->second, &used);
-    } catch (const std::exception&) {
-    }
-    if (used == 0 || used != it->second.size() || !std::isfinite(v))
-      throw std::invalid_argument(env_ + ": parameter " + name + " needs a number, not '" + it->second + "'");
-    *field = v;
+    const auto v = core::ParseNumber(it->second);
+    if (!v || !std::isfinite(*v)) throw std::invalid_argument(env_ + ": parameter " + name + " needs a number, not '" + it->second + "'");
+    *field = *v;
     given_.erase(it);
   }
 

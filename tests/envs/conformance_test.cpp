@@ -58,7 +58,7 @@ std::vector<std::string> Specs() {
   specs.push_back("LunarLander-v3(continuous=true,enable_wind=true,gravity=-5)");
   specs.push_back("CartPole-v1(pole_length=1,pole_mass=0.3)");
   specs.push_back("PointNav-v0(goal_x=-0.5,goal_y=0.4)");
-  specs.push_back("Pendulum-v1(gravity=5)");
+  specs.push_back("Pendulum-v1(g=5)");
   // Two tasks of every registered task family, and the wind variant of LunarLander's.
   core::Rng tasks(5);
   for (const auto& family : RegisteredEnvFamilies())

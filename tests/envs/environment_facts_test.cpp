@@ -9,6 +9,7 @@
 #include "envs/lunar_lander.h"
 #include "envs/pendulum.h"
 #include "envs/point_nav.h"
+#include "envs/registry.h"
 
 namespace pmlab::envs {
 namespace {
@@ -78,6 +79,62 @@ TEST(LunarLanderTest, ShapingRewardsTelescope) {
 }
 
 // With no torque the legs fold, the hull touches the ground, and that ends the episode at -100.
+// Gymnasium builds the legs through pybox2d's revoluteJointDef(bodyA=, bodyB=), which sets the
+// reference angle to the bodies' angle difference: a leg built tilted by +-0.05 rad has its
+// joint limits counted from that tilt. A leg pressed by its motor against the lower limit
+// (0.4 rad in joint terms) then sits 0.35 rad from the body, not 0.4.
+TEST(LunarLanderTest, LegsRestAgainstTheirLimitsWhereGymnasiumsDo) {
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    LunarLander lander;
+    lander.Reset(seed);
+    for (int t = 0; t < 40; ++t) lander.Step(Eigen::VectorXd::Zero(1));  // falling, legs sprung out
+    const auto tilts = lander.LegTilts();
+    EXPECT_NEAR(tilts[0], 0.4 - 0.05, 0.005) << seed;
+    EXPECT_NEAR(tilts[1], -0.4 + 0.05, 0.005) << seed;
+  }
+}
+
+// The walker's hip angles (obs[4], obs[9]) count from the tilt each upper leg was built with,
+// so they read the joint as Gymnasium's do, and the hip limits sit where Gymnasium puts them.
+TEST(BipedalWalkerTest, HipAnglesAndLimitsCountFromTheBuiltTilt) {
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    BipedalWalker walker;
+    Eigen::VectorXd o = walker.Reset(seed);
+    auto tilts = walker.HipTilts();
+    EXPECT_NEAR(o[4], tilts[0] + 0.05, 1e-5) << seed;  // left leg built at -0.05
+    EXPECT_NEAR(o[9], tilts[1] - 0.05, 1e-5) << seed;  // right leg built at +0.05
+    EXPECT_LT(std::abs(o[4]), 0.1);
+    EXPECT_LT(std::abs(o[9]), 0.1);
+    Eigen::VectorXd hips_forward(4);
+    hips_forward << 1, 0, 1, 0;
+    for (int t = 0; t < 60 && !walker.episode_over(); ++t) walker.Step(hips_forward);
+    tilts = walker.HipTilts();
+    EXPECT_NEAR(tilts[0], 1.1 - 0.05, 0.01) << seed;  // the upper limit, 1.1 in joint terms
+    EXPECT_NEAR(tilts[1], 1.1 + 0.05, 0.01) << seed;
+  }
+}
+
+TEST(RegistryTest, GymnasiumsIdsForVariants) {
+  const auto lander = MakeEnvironment("LunarLanderContinuous-v3");
+  EXPECT_EQ(lander->action_space().Dimension(), 2);
+  EXPECT_EQ(MakeEnvironment("BipedalWalkerHardcore-v3")->time_limit(), 2000);
+  EXPECT_EQ(MakeEnvironment("LunarLanderContinuous-v3(gravity=-5,continuous=true)")->action_space().Dimension(), 2);
+  try {
+    MakeEnvironment("LunarLanderContinuous-v3(continuous=false)");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("use LunarLander-v3"), std::string::npos) << e.what();
+  }
+  // Pendulum's parameter is Gymnasium's keyword g.
+  EXPECT_NO_THROW(MakeEnvironment("Pendulum-v1(g=9.81)"));
+  try {
+    MakeEnvironment("Pendulum-v1(gravity=9.81)");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("allowed: g"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BipedalWalkerTest, HullContactEndsTheEpisodeWithMinusOneHundred) {
   for (const bool hardcore : {false, true}) {
     BipedalWalker env({hardcore});
