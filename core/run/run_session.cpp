@@ -7,11 +7,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/opt/exact_number.h"
 #include "core/opt/flag_context.h"
 #include "core/opt/parallel_momentum.h"
-#include "core/run/run_directory.h"
-#include "core/opt/exact_number.h"
 #include "core/run/crash_point.h"
+#include "core/run/run_directory.h"
 #include "core/run/stop_request.h"
 
 namespace pmlab::core {

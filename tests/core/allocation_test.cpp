@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/nn/image_dataset.h"
 #include "core/opt/parallel_momentum.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
-#include "core/nn/image_dataset.h"
 #include "supervised/classification_oracle.h"
 #include "supervised/quadratic_problem.h"
 
