@@ -145,7 +145,7 @@ Index MlpShape::ParameterCount() const {
 std::string MlpShape::ToString() const {
   std::string s;
   for (std::size_t i = 0; i < widths.size(); ++i) s += (i ? "-" : "") + std::to_string(widths[i]);
-  return s;
+  return hidden == Activation::kTanh ? s + " tanh" : s;
 }
 
 template <typename T>
@@ -176,7 +176,10 @@ const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params,
     z.resize(out, prev.cols());
     Product(z, w, prev);
     z.colwise() += b;
-    if (l + 1 < layers) z = z.cwiseMax(T(0));
+    if (l + 1 < layers) {
+      if (shape_.hidden == Activation::kRelu) z = z.cwiseMax(T(0));
+      else z.array() = z.array().tanh();
+    }
   }
   return act_.back();
 }
@@ -225,12 +228,14 @@ T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs
     Product(gw, delta_[l], prev.transpose());
     gb = delta_[l].rowwise().sum();
     if (l == 0) break;
-    // Back through the weights, then through the ReLU: act > 0 exactly where z > 0.
+    // Back through the weights, then through the activation: ReLU passes where act > 0 (exactly
+    // where z > 0); tanh' = 1 - act^2.
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
     Mat& d = delta_[l - 1];
     d.resize(in, prev.cols());
     Product(d, w.transpose(), delta_[l]);
-    d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+    if (shape_.hidden == Activation::kRelu) d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+    else d.array() *= T(1) - prev.array().square();
   }
   return loss;
 }
@@ -254,7 +259,10 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
     Product(rz, weights(direction, l), l == 0 ? inputs : act_[l - 1]);
     if (l > 0) Product(rz, weights(params, l), r_act_[l - 1], true);
     rz.colwise() += biases(direction, l);
-    if (l + 1 < layers) rz.array() = (act_[l].array() > T(0)).select(rz.array(), T(0));
+    if (l + 1 < layers) {
+      if (shape_.hidden == Activation::kRelu) rz.array() = (act_[l].array() > T(0)).select(rz.array(), T(0));
+      else rz.array() *= T(1) - act_[l].array().square();
+    }
   }
   // The head: R(delta_L) = (d^2 loss / d z_L^2) R(z_L).
   const Mat& out = act_.back();
@@ -273,7 +281,9 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
       rd.col(j) = (probs_.cwiseProduct(rz.col(j)) - probs_ * probs_.dot(rz.col(j))) * (targets.col(j).sum() / batch);
     }
   }
-  // Backward: R(delta_{l-1}) = (V_l^T delta_l + W_l^T R(delta_l)) relu'(z_{l-1}), and
+  // Backward: R(delta_{l-1}) = (V_l^T delta_l + W_l^T R(delta_l)) s'(z_{l-1})
+  //                          + (W_l^T delta_l) s''(z_{l-1}) R(z_{l-1}),
+  // where for tanh s'' R(z) = -2 a s' R(z) = -2 a R(a), and for ReLU s'' = 0; and
   // R(grad W_l) = R(delta_l) a_{l-1}^T + delta_l R(a_{l-1})^T, R(grad b_l) = rowsum R(delta_l).
   for (int l = layers - 1; l >= 0; --l) {
     const int in = shape_.widths[l], out_width = shape_.widths[l + 1];
@@ -287,7 +297,14 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
     d.resize(in, inputs.cols());
     Product(d, weights(direction, l).transpose(), delta_[l]);
     Product(d, weights(params, l).transpose(), r_delta_[l], true);
-    d.array() = (act_[l - 1].array() > T(0)).select(d.array(), T(0));
+    const auto& a = act_[l - 1].array();
+    if (shape_.hidden == Activation::kRelu) {
+      d.array() = (a > T(0)).select(d.array(), T(0));
+    } else {
+      back_.resize(in, inputs.cols());
+      Product(back_, weights(params, l).transpose(), delta_[l]);
+      d.array() = d.array() * (T(1) - a.square()) - T(2) * back_.array() * a * r_act_[l - 1].array();
+    }
   }
   return loss;
 }

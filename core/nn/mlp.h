@@ -1,5 +1,5 @@
 #pragma once
-// Multi-layer perceptron over one flat parameter vector: ReLU hidden layers and a linear output
+// Multi-layer perceptron over one flat parameter vector: ReLU or tanh hidden layers and a linear output
 // read by a softmax cross-entropy or mean-squared-error head. Layers are views into the flat
 // vector (weights column-major, then bias, layer by layer), so optimisers, compressors and
 // checkpoints see a single contiguous Eigen vector. Samples are the columns of a batch matrix.
@@ -19,15 +19,20 @@ enum class LossHead {
   kMeanSquaredError,     ///< mean over all output entries of (output - target)^2
 };
 
-/// Layer widths from input to output, e.g. {784, 512, 512, 10}.
+/// The nonlinearity of the hidden layers: ReLU (the paper's networks) or tanh (the usual choice
+/// for policy-gradient policies, and smooth, so its Hessian is not piecewise constant).
+enum class Activation { kRelu, kTanh };
+
+/// Layer widths from input to output, e.g. {784, 512, 512, 10}, and the hidden activation.
 struct MlpShape {
   std::vector<int> widths;
+  Activation hidden = Activation::kRelu;  ///< default ReLU
 
   int Layers() const { return static_cast<int>(widths.size()) - 1; }
   int Inputs() const { return widths.front(); }
   int Outputs() const { return widths.back(); }
   Index ParameterCount() const;
-  /// "784-512-512-10"
+  /// "784-512-512-10", with " tanh" appended for tanh hidden layers
   std::string ToString() const;
 };
 
@@ -61,7 +66,8 @@ class Mlp {
   /// Loss, gradient, and the Hessian-vector product H(params) * direction, exactly, by
   /// Pearlmutter's R-operator (forward-over-reverse; Pearlmutter 1994): one forward and one
   /// backward pass, each carrying its directional derivative. ReLU's second derivative is zero
-  /// almost everywhere, so the product is exact wherever the gradient is defined.
+  /// almost everywhere, so the product is exact wherever the gradient is defined; tanh's,
+  /// -2 a (1 - a^2), enters the backward pass.
   T LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
                                   const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                   Eigen::Ref<Vec> hessian_product);
@@ -83,6 +89,7 @@ class Mlp {
   std::vector<Mat> delta_;      // delta_[l]: d loss / d pre-activation of layer l
   std::vector<Mat> r_act_;      // R-operator (directional derivative) of act_
   std::vector<Mat> r_delta_;    // R-operator of delta_
+  Mat back_;                    // W_l^T delta_l before the activation's derivative (tanh's R-operator)
   Vec probs_;                   // softmax of one output column
 };
 

@@ -20,6 +20,7 @@ void PrintTo(const Case& c, std::ostream* os) {
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.head == LossHead::kSoftmaxCrossEntropy ? "CrossEntropy_" : "Mse_";
+  if (info.param.shape.hidden == Activation::kTanh) name += "Tanh_";
   for (int w : info.param.shape.widths) name += std::to_string(w) + "x";
   name.pop_back();
   return name;
@@ -92,7 +93,10 @@ INSTANTIATE_TEST_SUITE_P(Heads, MlpGradientTest,
                          ::testing::Values(Case{{{5, 7, 4, 3}}, LossHead::kSoftmaxCrossEntropy},
                                            Case{{{5, 7, 4, 3}}, LossHead::kMeanSquaredError},
                                            Case{{{1, 40, 40, 1}}, LossHead::kMeanSquaredError},
-                                           Case{{{6, 4}}, LossHead::kSoftmaxCrossEntropy}),
+                                           Case{{{6, 4}}, LossHead::kSoftmaxCrossEntropy},
+                                           Case{{{5, 7, 4, 3}, Activation::kTanh}, LossHead::kSoftmaxCrossEntropy},
+                                           Case{{{5, 7, 4, 3}, Activation::kTanh}, LossHead::kMeanSquaredError},
+                                           Case{{{4, 64, 64, 2}, Activation::kTanh}, LossHead::kSoftmaxCrossEntropy}),
                          CaseName);
 
 TEST(MlpTest, PaperNetworkHas669706Parameters) {
