@@ -11,6 +11,7 @@ set(rules
   "envs|\"core/(run|nn)/|\"(supervised|metalearn|rl|runners)/|<CLI/"
   "supervised|\"(metalearn|envs|rl|runners)/|<CLI/"
   "metalearn|\"(envs|rl|runners)/|<CLI/"
+  "rl|\"(supervised|metalearn|runners)/|<CLI/"
 )
 set(violations "")
 foreach(rule IN LISTS rules)

@@ -218,8 +218,22 @@ template <typename T>
 T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
                           Eigen::Ref<Vec> gradient) {
   Forward(params, inputs);
+  const T loss = HeadLoss(targets, &delta_.back());
+  Backpropagate(params, inputs, gradient);
+  return loss;
+}
+
+template <typename T>
+void Mlp<T>::Backward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad, Eigen::Ref<Vec> gradient) {
+  if (output_grad.rows() != act_.back().rows() || output_grad.cols() != act_.back().cols())
+    throw std::invalid_argument("MLP output gradient must match the outputs of the last forward pass");
+  delta_.back() = output_grad;
+  Backpropagate(params, inputs, gradient);
+}
+
+template <typename T>
+void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient) {
   const int layers = shape_.Layers();
-  const T loss = HeadLoss(targets, &delta_[layers - 1]);
   for (int l = layers - 1; l >= 0; --l) {
     const int in = shape_.widths[l], out = shape_.widths[l + 1];
     const Mat& prev = l == 0 ? inputs : act_[l - 1];
@@ -237,7 +251,6 @@ T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs
     if (shape_.hidden == Activation::kRelu) d.array() = (prev.array() > T(0)).select(d.array(), T(0));
     else d.array() *= T(1) - prev.array().square();
   }
-  return loss;
 }
 
 template <typename T>

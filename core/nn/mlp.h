@@ -63,6 +63,11 @@ class Mlp {
   T LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
                     Eigen::Ref<Vec> gradient);
 
+  /// After Forward(params, inputs): the gradient with respect to `params` of a loss whose
+  /// derivative with respect to the network's outputs is `output_grad` (one column per input).
+  /// Lets a caller bring its own head, such as a policy's log-probability.
+  void Backward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad, Eigen::Ref<Vec> gradient);
+
   /// Loss, gradient, and the Hessian-vector product H(params) * direction, exactly, by
   /// Pearlmutter's R-operator (forward-over-reverse; Pearlmutter 1994): one forward and one
   /// backward pass, each carrying its directional derivative. ReLU's second derivative is zero
@@ -81,6 +86,8 @@ class Mlp {
  private:
   /// Loss of the last forward pass; when `output_grad` is given, also d loss / d output.
   T HeadLoss(const Mat& targets, Mat* output_grad);
+  /// Backpropagates delta_ of the output layer (set by the caller) into `gradient`.
+  void Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient);
 
   MlpShape shape_;
   LossHead head_;

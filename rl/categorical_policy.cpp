@@ -1,0 +1,89 @@
+#include "rl/categorical_policy.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace pmlab::rl {
+namespace {
+
+core::MlpShape Shape(int observations, int actions, const std::vector<int>& hidden) {
+  if (observations < 1) throw std::invalid_argument("a policy needs at least one observation entry");
+  if (actions < 2) throw std::invalid_argument("a categorical policy needs at least 2 actions");
+  core::MlpShape shape{{observations}, core::Activation::kTanh};
+  shape.widths.insert(shape.widths.end(), hidden.begin(), hidden.end());
+  shape.widths.push_back(actions);
+  return shape;
+}
+
+// log sum exp of a column, shifted by its maximum for stability.
+template <typename Col>
+auto LogSumExp(const Col& z) {
+  const auto max = z.maxCoeff();
+  return max + std::log((z.array() - max).exp().sum());
+}
+
+}  // namespace
+
+template <typename T>
+CategoricalPolicy<T>::CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden)
+    : mlp_(Shape(observations, actions, hidden), core::LossHead::kSoftmaxCrossEntropy) {}
+
+template <typename T>
+void CategoricalPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const {
+  core::Mlp<T>::Initialize(mlp_.shape(), rng, params);
+  const auto& w = mlp_.shape().widths;
+  const core::Index last = core::Index{w[w.size() - 1]} * (w[w.size() - 2] + 1);
+  params.tail(last) *= T(0.01);
+}
+
+template <typename T>
+void CategoricalPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) {
+  const Mat& logits = mlp_.Forward(params, observations);
+  actions.resize(1, logits.cols());
+  for (core::Index j = 0; j < logits.cols(); ++j) {
+    core::Index chosen = 0;
+    if (mode) {
+      logits.col(j).maxCoeff(&chosen);
+    } else {
+      // Inverse CDF of the softmax; the last action takes what rounding leaves.
+      const T lse = LogSumExp(logits.col(j));
+      double u = rng.Uniform();
+      chosen = logits.rows() - 1;
+      for (core::Index a = 0; a + 1 < logits.rows(); ++a) {
+        u -= std::exp(static_cast<double>(logits(a, j) - lse));
+        if (u < 0) {
+          chosen = a;
+          break;
+        }
+      }
+    }
+    actions(0, j) = static_cast<T>(chosen);
+  }
+}
+
+template <typename T>
+T CategoricalPolicy<T>::WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                        const Vec& weights, Eigen::Ref<Vec> gradient) {
+  const Mat& logits = mlp_.Forward(params, observations);
+  if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
+    throw std::invalid_argument("one action and one weight per observation column");
+  // d/dz log softmax(z)_a = e_a - softmax(z); the MLP's backward pass takes d(-objective)/dz.
+  output_grad_.resize(logits.rows(), logits.cols());
+  T total = 0;
+  for (core::Index j = 0; j < logits.cols(); ++j) {
+    const auto a = static_cast<core::Index>(actions(0, j));
+    if (a < 0 || a >= logits.rows()) throw std::invalid_argument("action index out of range");
+    const T lse = LogSumExp(logits.col(j));
+    total += weights[j] * (logits(a, j) - lse);
+    output_grad_.col(j) = weights[j] * (logits.col(j).array() - lse).exp();
+    output_grad_(a, j) -= weights[j];
+  }
+  mlp_.Backward(params, observations, output_grad_, gradient);
+  gradient = -gradient;
+  return total;
+}
+
+template class CategoricalPolicy<float>;
+template class CategoricalPolicy<double>;
+
+}  // namespace pmlab::rl

@@ -1,0 +1,48 @@
+#pragma once
+// A policy over a discrete action space: an MLP (tanh hidden layers; none for a linear policy)
+// maps an observation to the logits of a categorical distribution (Williams 1992; the usual
+// policy-gradient parametrisation). Its parameters are one flat vector, the x that the
+// momentum server steps. Samples are columns: observations one per column, actions a 1 x B
+// matrix holding the chosen indices, as envs::Environment::Step takes them.
+//
+// An object is one thread's scratch, like core::Mlp; parameters are passed to each call.
+#include <vector>
+
+#include "core/nn/mlp.h"
+#include "core/opt/rng.h"
+
+namespace pmlab::rl {
+
+template <typename T>
+class CategoricalPolicy {
+ public:
+  using Vec = typename core::Mlp<T>::Vec;
+  using Mat = typename core::Mlp<T>::Mat;
+
+  /// `observations` inputs, `actions` >= 2 choices, tanh hidden layers of `hidden` widths.
+  CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden);
+
+  core::Index ParameterCount() const { return mlp_.ParameterCount(); }
+  int Actions() const { return mlp_.shape().Outputs(); }
+
+  /// PyTorch's default initialisation, with the output layer scaled by 0.01 so that the first
+  /// policy is close to uniform (a common choice for policy-gradient methods).
+  void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const;
+
+  /// An action for each column of `observations`: drawn from the policy with one uniform draw
+  /// of `rng` per column, or the most probable one when `mode`.
+  void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions);
+
+  /// sum_j weights_j log pi(actions_j | observations_j), and its gradient in `gradient`.
+  T WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                    Eigen::Ref<Vec> gradient);
+
+ private:
+  core::Mlp<T> mlp_;
+  Mat output_grad_;
+};
+
+extern template class CategoricalPolicy<float>;
+extern template class CategoricalPolicy<double>;
+
+}  // namespace pmlab::rl

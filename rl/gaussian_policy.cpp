@@ -1,0 +1,77 @@
+#include "rl/gaussian_policy.h"
+
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace pmlab::rl {
+namespace {
+
+core::MlpShape Shape(int observations, int actions, const std::vector<int>& hidden) {
+  if (observations < 1) throw std::invalid_argument("a policy needs at least one observation entry");
+  if (actions < 1) throw std::invalid_argument("a Gaussian policy needs at least one action entry");
+  core::MlpShape shape{{observations}, core::Activation::kTanh};
+  shape.widths.insert(shape.widths.end(), hidden.begin(), hidden.end());
+  shape.widths.push_back(actions);
+  return shape;
+}
+
+}  // namespace
+
+template <typename T>
+GaussianPolicy<T>::GaussianPolicy(int observations, int actions, const std::vector<int>& hidden)
+    : mlp_(Shape(observations, actions, hidden), core::LossHead::kMeanSquaredError) {}
+
+template <typename T>
+void GaussianPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params, T log_std) const {
+  const core::Index net = mlp_.ParameterCount();
+  core::Mlp<T>::Initialize(mlp_.shape(), rng, params.head(net));
+  const auto& w = mlp_.shape().widths;
+  const core::Index output_layer = core::Index{w[w.size() - 1]} * (w[w.size() - 2] + 1);
+  params.segment(net - output_layer, output_layer) *= T(0.01);
+  params.tail(Actions()).setConstant(log_std);
+}
+
+template <typename T>
+void GaussianPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) {
+  const core::Index net = mlp_.ParameterCount();
+  actions = mlp_.Forward(params.head(net), observations);
+  if (mode) return;
+  const auto log_std = params.tail(Actions());
+  for (core::Index j = 0; j < actions.cols(); ++j)
+    for (core::Index k = 0; k < actions.rows(); ++k) actions(k, j) += std::exp(log_std[k]) * static_cast<T>(rng.Normal());
+}
+
+template <typename T>
+T GaussianPolicy<T>::WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                     const Vec& weights, Eigen::Ref<Vec> gradient) {
+  const core::Index net = mlp_.ParameterCount();
+  const Mat& mean = mlp_.Forward(params.head(net), observations);
+  if (actions.rows() != mean.rows() || actions.cols() != mean.cols() || weights.size() != mean.cols())
+    throw std::invalid_argument("one action column and one weight per observation column");
+  const auto log_std = params.tail(Actions());
+  const Vec inv_var = (T(-2) * log_std.array()).exp().matrix();
+  // log N(a; mu, sigma) = sum_k -(a_k - mu_k)^2 / (2 sigma_k^2) - log sigma_k - log(2 pi) / 2;
+  // d/d mu_k = (a_k - mu_k) / sigma_k^2, d/d log sigma_k = (a_k - mu_k)^2 / sigma_k^2 - 1.
+  const T half_log_2pi = static_cast<T>(0.5 * std::log(2 * std::numbers::pi));
+  output_grad_.resize(mean.rows(), mean.cols());
+  auto grad_log_std = gradient.tail(Actions());
+  grad_log_std.setZero();
+  T total = 0;
+  for (core::Index j = 0; j < mean.cols(); ++j) {
+    const auto diff = (actions.col(j) - mean.col(j)).array();
+    const auto scaled_sq = diff.square() * inv_var.array();
+    total += weights[j] * (T(-0.5) * scaled_sq.sum() - log_std.sum() - static_cast<T>(mean.rows()) * half_log_2pi);
+    output_grad_.col(j) = -weights[j] * (diff * inv_var.array()).matrix();  // the MLP takes d(-objective)/d mean
+    grad_log_std += weights[j] * (scaled_sq - T(1)).matrix();
+  }
+  auto grad_net = gradient.head(net);
+  mlp_.Backward(params.head(net), observations, output_grad_, grad_net);
+  grad_net = -grad_net;
+  return total;
+}
+
+template class GaussianPolicy<float>;
+template class GaussianPolicy<double>;
+
+}  // namespace pmlab::rl

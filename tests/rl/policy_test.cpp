@@ -1,0 +1,149 @@
+// Policies: the weighted log-probability and its gradient against closed forms and central
+// differences in double precision, and sampling against the distribution it claims.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "rl/categorical_policy.h"
+#include "rl/gaussian_policy.h"
+
+namespace pmlab::rl {
+namespace {
+
+using Vec = Eigen::VectorXd;
+using Mat = Eigen::MatrixXd;
+
+Mat RandomMatrix(Eigen::Index rows, Eigen::Index cols, core::Rng& rng) {
+  Mat m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m(i) = rng.Normal();
+  return m;
+}
+
+// Central differences of f along every coordinate of `params`.
+template <typename F>
+Vec NumericGradient(F&& f, const Vec& params) {
+  Vec numeric(params.size());
+  const double h = 1e-6;
+  for (Eigen::Index i = 0; i < params.size(); ++i) {
+    Vec p = params;
+    p[i] += h;
+    const double up = f(p);
+    p[i] -= 2 * h;
+    numeric[i] = (up - f(p)) / (2 * h);
+  }
+  return numeric;
+}
+
+// Weights of both signs, as advantages have.
+Vec Weights(Eigen::Index n, core::Rng& rng) { return RandomMatrix(n, 1, rng).col(0); }
+
+TEST(CategoricalPolicyTest, WeightedLogProbGradientMatchesCentralDifferences) {
+  for (const std::vector<int>& hidden : {std::vector<int>{}, std::vector<int>{8, 6}}) {
+    core::Rng rng(3);
+    CategoricalPolicy<double> policy(4, 3, hidden);
+    Vec params(policy.ParameterCount());
+    policy.Initialize(rng, params);
+    params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);  // away from the near-uniform start
+    const Mat obs = RandomMatrix(4, 7, rng);
+    Mat actions;
+    policy.Act(params, obs, rng, false, actions);
+    const Vec w = Weights(7, rng);
+    Vec grad(params.size());
+    policy.WeightedLogProb(params, obs, actions, w, grad);
+    Vec scratch(params.size());
+    const Vec numeric = NumericGradient([&](const Vec& p) { return policy.WeightedLogProb(p, obs, actions, w, scratch); }, params);
+    EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6) << hidden.size() << " hidden layers";
+  }
+}
+
+TEST(CategoricalPolicyTest, ZeroParametersAreUniform) {
+  CategoricalPolicy<double> policy(3, 4, {5});
+  const Vec zero = Vec::Zero(policy.ParameterCount());
+  core::Rng rng(1);
+  const Mat obs = RandomMatrix(3, 5, rng);
+  Mat actions(1, 5);
+  actions << 0, 1, 2, 3, 1;
+  Vec grad(zero.size());
+  EXPECT_NEAR(policy.WeightedLogProb(zero, obs, actions, Vec::Ones(5), grad), -5 * std::log(4.0), 1e-12);
+}
+
+TEST(CategoricalPolicyTest, SamplesFollowTheSoftmaxAndTheModeIsTheLargestLogit) {
+  // A linear policy with zero weights and biases (0, 1, 2): probabilities softmax(0, 1, 2).
+  CategoricalPolicy<double> policy(2, 3, {});
+  Vec params = Vec::Zero(policy.ParameterCount());
+  params.tail(3) << 0, 1, 2;
+  const int n = 30000;
+  const Mat obs = Mat::Ones(2, n);
+  core::Rng rng(9);
+  Mat actions;
+  policy.Act(params, obs, rng, false, actions);
+  const Eigen::Array3d p = Eigen::Array3d(1, std::exp(1.0), std::exp(2.0)) / (1 + std::exp(1.0) + std::exp(2.0));
+  for (int a = 0; a < 3; ++a) {
+    const double freq = (actions.array() == a).cast<double>().sum() / n;
+    EXPECT_NEAR(freq, p[a], 4 * std::sqrt(p[a] * (1 - p[a]) / n)) << a;
+  }
+  policy.Act(params, obs.leftCols(3), rng, true, actions);
+  EXPECT_TRUE((actions.array() == 2).all());
+  // The same stream gives the same actions.
+  core::Rng a(5), b(5);
+  Mat first, second;
+  policy.Act(params, obs.leftCols(50), a, false, first);
+  policy.Act(params, obs.leftCols(50), b, false, second);
+  EXPECT_EQ(first, second);
+}
+
+TEST(GaussianPolicyTest, WeightedLogProbGradientMatchesCentralDifferences) {
+  for (const std::vector<int>& hidden : {std::vector<int>{}, std::vector<int>{8, 6}}) {
+    core::Rng rng(4);
+    GaussianPolicy<double> policy(5, 2, hidden);
+    Vec params(policy.ParameterCount());
+    policy.Initialize(rng, params, -0.5);
+    params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
+    const Mat obs = RandomMatrix(5, 6, rng);
+    Mat actions;
+    policy.Act(params, obs, rng, false, actions);
+    const Vec w = Weights(6, rng);
+    Vec grad(params.size());
+    policy.WeightedLogProb(params, obs, actions, w, grad);
+    Vec scratch(params.size());
+    const Vec numeric = NumericGradient([&](const Vec& p) { return policy.WeightedLogProb(p, obs, actions, w, scratch); }, params);
+    EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6) << hidden.size() << " hidden layers";
+  }
+}
+
+TEST(GaussianPolicyTest, LogProbIsTheNormalDensity) {
+  // Zero network: mean 0; log-stds (log 2, log 0.5).
+  GaussianPolicy<double> policy(3, 2, {4});
+  Vec params = Vec::Zero(policy.ParameterCount());
+  params.tail(2) << std::log(2.0), std::log(0.5);
+  const Mat obs = Mat::Ones(3, 1);
+  Mat action(2, 1);
+  action << 1.0, -0.25;
+  Vec grad(params.size());
+  const double expected = -0.5 * (1.0 / 4 + 0.0625 / 0.25) - std::log(2.0) - std::log(0.5) - std::log(2 * std::numbers::pi);
+  EXPECT_NEAR(policy.WeightedLogProb(params, obs, action, Vec::Ones(1), grad), expected, 1e-12);
+}
+
+TEST(GaussianPolicyTest, SamplesHaveTheMeanAndStandardDeviation) {
+  GaussianPolicy<double> policy(1, 2, {});
+  Vec params = Vec::Zero(policy.ParameterCount());
+  params.segment(2, 2) << 1.5, -2.0;  // output biases: the mean
+  params.tail(2) << std::log(0.5), std::log(3.0);
+  const int n = 40000;
+  core::Rng rng(2);
+  Mat actions;
+  policy.Act(params, Mat::Zero(1, n), rng, false, actions);
+  const Eigen::Vector2d mean = actions.rowwise().mean();
+  const Eigen::Vector2d sd = ((actions.colwise() - mean).array().square().rowwise().sum() / (n - 1)).sqrt();
+  EXPECT_NEAR(mean[0], 1.5, 4 * 0.5 / std::sqrt(n));
+  EXPECT_NEAR(mean[1], -2.0, 4 * 3.0 / std::sqrt(n));
+  EXPECT_NEAR(sd[0], 0.5, 4 * 0.5 / std::sqrt(2.0 * n));
+  EXPECT_NEAR(sd[1], 3.0, 4 * 3.0 / std::sqrt(2.0 * n));
+  policy.Act(params, Mat::Zero(1, 2), rng, true, actions);
+  EXPECT_EQ(actions(0, 0), 1.5);
+  EXPECT_EQ(actions(1, 1), -2.0);
+}
+
+}  // namespace
+}  // namespace pmlab::rl
