@@ -3,17 +3,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "rl/policy_network.h"
+
 namespace pmlab::rl {
 namespace {
-
-core::MlpShape Shape(int observations, int actions, const std::vector<int>& hidden) {
-  if (observations < 1) throw std::invalid_argument("a policy needs at least one observation entry");
-  if (actions < 2) throw std::invalid_argument("a categorical policy needs at least 2 actions");
-  core::MlpShape shape{{observations}, core::Activation::kTanh};
-  shape.widths.insert(shape.widths.end(), hidden.begin(), hidden.end());
-  shape.widths.push_back(actions);
-  return shape;
-}
 
 // log sum exp of a column, shifted by its maximum for stability.
 template <typename Col>
@@ -26,14 +19,13 @@ auto LogSumExp(const Col& z) {
 
 template <typename T>
 CategoricalPolicy<T>::CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden)
-    : mlp_(Shape(observations, actions, hidden), core::LossHead::kSoftmaxCrossEntropy) {}
+    : mlp_(PolicyNetwork(observations, actions, hidden), core::LossHead::kSoftmaxCrossEntropy) {
+  if (actions < 2) throw std::invalid_argument("a categorical policy needs at least 2 actions");
+}
 
 template <typename T>
 void CategoricalPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const {
-  core::Mlp<T>::Initialize(mlp_.shape(), rng, params);
-  const auto& w = mlp_.shape().widths;
-  const core::Index last = core::Index{w[w.size() - 1]} * (w[w.size() - 2] + 1);
-  params.tail(last) *= T(0.01);
+  InitializePolicyNetwork<T>(mlp_.shape(), rng, params);
 }
 
 template <typename T>

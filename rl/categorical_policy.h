@@ -25,8 +25,7 @@ class CategoricalPolicy {
   core::Index ParameterCount() const { return mlp_.ParameterCount(); }
   int Actions() const { return mlp_.shape().Outputs(); }
 
-  /// PyTorch's default initialisation, with the output layer scaled by 0.01 so that the first
-  /// policy is close to uniform (a common choice for policy-gradient methods).
+  /// The policy network's initialisation (policy_network.h): a near-uniform first policy.
   void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const;
 
   /// An action for each column of `observations`: drawn from the policy with one uniform draw

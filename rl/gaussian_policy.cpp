@@ -4,31 +4,17 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "rl/policy_network.h"
+
 namespace pmlab::rl {
-namespace {
-
-core::MlpShape Shape(int observations, int actions, const std::vector<int>& hidden) {
-  if (observations < 1) throw std::invalid_argument("a policy needs at least one observation entry");
-  if (actions < 1) throw std::invalid_argument("a Gaussian policy needs at least one action entry");
-  core::MlpShape shape{{observations}, core::Activation::kTanh};
-  shape.widths.insert(shape.widths.end(), hidden.begin(), hidden.end());
-  shape.widths.push_back(actions);
-  return shape;
-}
-
-}  // namespace
 
 template <typename T>
 GaussianPolicy<T>::GaussianPolicy(int observations, int actions, const std::vector<int>& hidden)
-    : mlp_(Shape(observations, actions, hidden), core::LossHead::kMeanSquaredError) {}
+    : mlp_(PolicyNetwork(observations, actions, hidden), core::LossHead::kMeanSquaredError) {}
 
 template <typename T>
 void GaussianPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params, T log_std) const {
-  const core::Index net = mlp_.ParameterCount();
-  core::Mlp<T>::Initialize(mlp_.shape(), rng, params.head(net));
-  const auto& w = mlp_.shape().widths;
-  const core::Index output_layer = core::Index{w[w.size() - 1]} * (w[w.size() - 2] + 1);
-  params.segment(net - output_layer, output_layer) *= T(0.01);
+  InitializePolicyNetwork<T>(mlp_.shape(), rng, params.head(mlp_.ParameterCount()));
   params.tail(Actions()).setConstant(log_std);
 }
 

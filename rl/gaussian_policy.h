@@ -24,8 +24,8 @@ class GaussianPolicy {
   core::Index ParameterCount() const { return mlp_.ParameterCount() + Actions(); }
   int Actions() const { return mlp_.shape().Outputs(); }
 
-  /// PyTorch's default initialisation with the mean's output layer scaled by 0.01, and every
-  /// log-std at `log_std` (0: unit standard deviation).
+  /// The policy network's initialisation (policy_network.h) for the mean, and every log-std
+  /// at `log_std` (0: unit standard deviation).
   void Initialize(core::Rng& rng, Eigen::Ref<Vec> params, T log_std = 0) const;
 
   /// An action for each column of `observations`: mean + std * N(0, 1) with one normal draw of
