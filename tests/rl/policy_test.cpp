@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
+#include <vector>
 
 #include "rl/categorical_policy.h"
 #include "rl/gaussian_policy.h"
@@ -38,22 +40,31 @@ Vec NumericGradient(F&& f, const Vec& params) {
 // Weights of both signs, as advantages have.
 Vec Weights(Eigen::Index n, core::Rng& rng) { return RandomMatrix(n, 1, rng).col(0); }
 
+// The gradient of sum_j w_j log pi(a_j | s_j) at perturbed initial parameters (away from the
+// near-uniform start), for actions the policy drew itself and weights of both signs.
+template <typename Policy, typename Init>
+void ExpectLogProbGradientMatchesCentralDifferences(Policy& policy, int observations, Init&& initialize, core::Rng& rng) {
+  Vec params(policy.ParameterCount());
+  initialize(policy, params);
+  params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
+  const Mat obs = RandomMatrix(observations, 7, rng);
+  Mat actions;
+  policy.Act(params, obs, rng, false, actions);
+  const Vec w = Weights(7, rng);
+  Vec grad(params.size()), scratch(params.size());
+  policy.WeightedLogProb(params, obs, actions, w, grad);
+  const Vec numeric = NumericGradient([&](const Vec& p) { return policy.WeightedLogProb(p, obs, actions, w, scratch); }, params);
+  EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6);
+}
+
+const std::vector<int> kHiddenLayers[] = {{}, {8, 6}};
+
 TEST(CategoricalPolicyTest, WeightedLogProbGradientMatchesCentralDifferences) {
-  for (const std::vector<int>& hidden : {std::vector<int>{}, std::vector<int>{8, 6}}) {
+  for (const std::vector<int>& hidden : kHiddenLayers) {
+    SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");
     core::Rng rng(3);
     CategoricalPolicy<double> policy(4, 3, hidden);
-    Vec params(policy.ParameterCount());
-    policy.Initialize(rng, params);
-    params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);  // away from the near-uniform start
-    const Mat obs = RandomMatrix(4, 7, rng);
-    Mat actions;
-    policy.Act(params, obs, rng, false, actions);
-    const Vec w = Weights(7, rng);
-    Vec grad(params.size());
-    policy.WeightedLogProb(params, obs, actions, w, grad);
-    Vec scratch(params.size());
-    const Vec numeric = NumericGradient([&](const Vec& p) { return policy.WeightedLogProb(p, obs, actions, w, scratch); }, params);
-    EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6) << hidden.size() << " hidden layers";
+    ExpectLogProbGradientMatchesCentralDifferences(policy, 4, [&](auto& p, Vec& params) { p.Initialize(rng, params); }, rng);
   }
 }
 
@@ -94,21 +105,11 @@ TEST(CategoricalPolicyTest, SamplesFollowTheSoftmaxAndTheModeIsTheLargestLogit) 
 }
 
 TEST(GaussianPolicyTest, WeightedLogProbGradientMatchesCentralDifferences) {
-  for (const std::vector<int>& hidden : {std::vector<int>{}, std::vector<int>{8, 6}}) {
+  for (const std::vector<int>& hidden : kHiddenLayers) {
+    SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");
     core::Rng rng(4);
     GaussianPolicy<double> policy(5, 2, hidden);
-    Vec params(policy.ParameterCount());
-    policy.Initialize(rng, params, -0.5);
-    params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
-    const Mat obs = RandomMatrix(5, 6, rng);
-    Mat actions;
-    policy.Act(params, obs, rng, false, actions);
-    const Vec w = Weights(6, rng);
-    Vec grad(params.size());
-    policy.WeightedLogProb(params, obs, actions, w, grad);
-    Vec scratch(params.size());
-    const Vec numeric = NumericGradient([&](const Vec& p) { return policy.WeightedLogProb(p, obs, actions, w, scratch); }, params);
-    EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6) << hidden.size() << " hidden layers";
+    ExpectLogProbGradientMatchesCentralDifferences(policy, 5, [&](auto& p, Vec& params) { p.Initialize(rng, params, -0.5); }, rng);
   }
 }
 
