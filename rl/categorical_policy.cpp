@@ -54,21 +54,31 @@ void CategoricalPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& o
 }
 
 template <typename T>
-T CategoricalPolicy<T>::WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
-                                        const Vec& weights, Eigen::Ref<Vec> gradient) {
+T CategoricalPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                  const Vec& weights, T entropy_weight, Eigen::Ref<Vec> gradient) {
   const Mat& logits = mlp_.Forward(params, observations);
   if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
     throw std::invalid_argument("one action and one weight per observation column");
-  // d/dz log softmax(z)_a = e_a - softmax(z); the MLP's backward pass takes d(-objective)/dz.
+  // With log p = z - lse(z): d/dz log p_a = e_a - p, and d/dz H = -p * (log p + H). The MLP's
+  // backward pass takes d(-S)/dz.
   output_grad_.resize(logits.rows(), logits.cols());
   T total = 0;
   for (core::Index j = 0; j < logits.cols(); ++j) {
     const auto a = static_cast<core::Index>(actions(0, j));
     if (a < 0 || a >= logits.rows()) throw std::invalid_argument("action index out of range");
     const T lse = LogSumExp(logits.col(j));
+    auto g = output_grad_.col(j);
+    g = (logits.col(j).array() - lse).exp();  // p
     total += weights[j] * (logits(a, j) - lse);
-    output_grad_.col(j) = weights[j] * (logits.col(j).array() - lse).exp();
-    output_grad_(a, j) -= weights[j];
+    if (entropy_weight != 0) {
+      const auto log_p = logits.col(j).array() - lse;
+      const T entropy = -(g.array() * log_p).sum();
+      total += entropy_weight * entropy;
+      g = (weights[j] * g.array() + entropy_weight * g.array() * (log_p + entropy)).matrix();
+    } else {
+      g *= weights[j];
+    }
+    g(a) -= weights[j];
   }
   mlp_.Backward(params, observations, output_grad_, gradient);
   gradient = -gradient;

@@ -9,32 +9,33 @@
 #include <vector>
 
 #include "core/nn/mlp.h"
-#include "core/opt/rng.h"
+#include "rl/policy.h"
 
 namespace pmlab::rl {
 
 template <typename T>
-class CategoricalPolicy {
+class CategoricalPolicy final : public Policy<T> {
  public:
-  using Vec = typename core::Mlp<T>::Vec;
-  using Mat = typename core::Mlp<T>::Mat;
+  using typename Policy<T>::Vec;
+  using typename Policy<T>::Mat;
 
   /// `observations` inputs, `actions` >= 2 choices, tanh hidden layers of `hidden` widths.
   CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden);
 
-  core::Index ParameterCount() const { return mlp_.ParameterCount(); }
+  core::Index ParameterCount() const override { return mlp_.ParameterCount(); }
   int Actions() const { return mlp_.shape().Outputs(); }
+  int ActionRows() const override { return 1; }
 
   /// The policy network's initialisation (policy_network.h): a near-uniform first policy.
-  void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const;
+  void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const override;
 
   /// An action for each column of `observations`: drawn from the policy with one uniform draw
   /// of `rng` per column, or the most probable one when `mode`.
-  void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions);
+  void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
-  /// sum_j weights_j log pi(actions_j | observations_j), and its gradient in `gradient`.
-  T WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
-                    Eigen::Ref<Vec> gradient);
+  /// Entropy H = -sum_k p_k log p_k of each column's softmax.
+  T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+              T entropy_weight, Eigen::Ref<Vec> gradient) override;
 
  private:
   core::Mlp<T> mlp_;

@@ -9,13 +9,13 @@
 namespace pmlab::rl {
 
 template <typename T>
-GaussianPolicy<T>::GaussianPolicy(int observations, int actions, const std::vector<int>& hidden)
-    : mlp_(PolicyNetwork(observations, actions, hidden), core::LossHead::kMeanSquaredError) {}
+GaussianPolicy<T>::GaussianPolicy(int observations, int actions, const std::vector<int>& hidden, T initial_log_std)
+    : mlp_(PolicyNetwork(observations, actions, hidden), core::LossHead::kMeanSquaredError), initial_log_std_(initial_log_std) {}
 
 template <typename T>
-void GaussianPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params, T log_std) const {
+void GaussianPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const {
   InitializePolicyNetwork<T>(mlp_.shape(), rng, params.head(mlp_.ParameterCount()));
-  params.tail(Actions()).setConstant(log_std);
+  params.tail(Actions()).setConstant(initial_log_std_);
 }
 
 template <typename T>
@@ -29,8 +29,8 @@ void GaussianPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& obse
 }
 
 template <typename T>
-T GaussianPolicy<T>::WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
-                                     const Vec& weights, Eigen::Ref<Vec> gradient) {
+T GaussianPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                               const Vec& weights, T entropy_weight, Eigen::Ref<Vec> gradient) {
   const core::Index net = mlp_.ParameterCount();
   const Mat& mean = mlp_.Forward(params.head(net), observations);
   if (actions.rows() != mean.rows() || actions.cols() != mean.cols() || weights.size() != mean.cols())
@@ -50,6 +50,12 @@ T GaussianPolicy<T>::WeightedLogProb(const Eigen::Ref<const Vec>& params, const 
     total += weights[j] * (T(-0.5) * scaled_sq.sum() - log_std.sum() - static_cast<T>(mean.rows()) * half_log_2pi);
     output_grad_.col(j) = -weights[j] * (diff * inv_var.array()).matrix();  // the MLP takes d(-objective)/d mean
     grad_log_std += weights[j] * (scaled_sq - T(1)).matrix();
+  }
+  if (entropy_weight != 0) {
+    // Each column adds c * sum_k (log sigma_k + log(2 pi e) / 2).
+    const T columns = static_cast<T>(mean.cols());
+    total += entropy_weight * columns * (log_std.sum() + static_cast<T>(mean.rows()) * (half_log_2pi + T(0.5)));
+    grad_log_std.array() += entropy_weight * columns;
   }
   auto grad_net = gradient.head(net);
   mlp_.Backward(params.head(net), observations, output_grad_, grad_net);

@@ -8,36 +8,39 @@
 #include <vector>
 
 #include "core/nn/mlp.h"
-#include "core/opt/rng.h"
+#include "rl/policy.h"
 
 namespace pmlab::rl {
 
 template <typename T>
-class GaussianPolicy {
+class GaussianPolicy final : public Policy<T> {
  public:
-  using Vec = typename core::Mlp<T>::Vec;
-  using Mat = typename core::Mlp<T>::Mat;
+  using typename Policy<T>::Vec;
+  using typename Policy<T>::Mat;
 
-  /// `observations` inputs, `actions` >= 1 entries, tanh hidden layers of `hidden` widths.
-  GaussianPolicy(int observations, int actions, const std::vector<int>& hidden);
+  /// `observations` inputs, `actions` >= 1 entries, tanh hidden layers of `hidden` widths;
+  /// every log-std starts at `initial_log_std` (0: unit standard deviation).
+  GaussianPolicy(int observations, int actions, const std::vector<int>& hidden, T initial_log_std = 0);
 
-  core::Index ParameterCount() const { return mlp_.ParameterCount() + Actions(); }
+  core::Index ParameterCount() const override { return mlp_.ParameterCount() + Actions(); }
   int Actions() const { return mlp_.shape().Outputs(); }
+  int ActionRows() const override { return Actions(); }
 
-  /// The policy network's initialisation (policy_network.h) for the mean, and every log-std
-  /// at `log_std` (0: unit standard deviation).
-  void Initialize(core::Rng& rng, Eigen::Ref<Vec> params, T log_std = 0) const;
+  /// The policy network's initialisation (policy_network.h) for the mean, and the initial
+  /// log-std.
+  void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const override;
 
   /// An action for each column of `observations`: mean + std * N(0, 1) with one normal draw of
   /// `rng` per entry, or the mean when `mode`.
-  void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions);
+  void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
-  /// sum_j weights_j log pi(actions_j | observations_j), and its gradient in `gradient`.
-  T WeightedLogProb(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
-                    Eigen::Ref<Vec> gradient);
+  /// Entropy H = sum_k (log sigma_k + log(2 pi e) / 2), which depends on the log-stds only.
+  T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+              T entropy_weight, Eigen::Ref<Vec> gradient) override;
 
  private:
   core::Mlp<T> mlp_;
+  T initial_log_std_;
   Mat output_grad_;
 };
 

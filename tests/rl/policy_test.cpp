@@ -40,31 +40,35 @@ Vec NumericGradient(F&& f, const Vec& params) {
 // Weights of both signs, as advantages have.
 Vec Weights(Eigen::Index n, core::Rng& rng) { return RandomMatrix(n, 1, rng).col(0); }
 
-// The gradient of sum_j w_j log pi(a_j | s_j) at perturbed initial parameters (away from the
-// near-uniform start), for actions the policy drew itself and weights of both signs.
-template <typename Policy, typename Init>
-void ExpectLogProbGradientMatchesCentralDifferences(Policy& policy, int observations, Init&& initialize, core::Rng& rng) {
+// The gradient of the surrogate sum_j w_j log pi(a_j | s_j) + c sum_j H_j, without and with
+// an entropy bonus, at perturbed initial parameters (away from the near-uniform start), for
+// actions the policy drew itself and weights of both signs.
+void ExpectSurrogateGradientMatchesCentralDifferences(Policy<double>& policy, int observations, core::Rng& rng) {
   Vec params(policy.ParameterCount());
-  initialize(policy, params);
+  policy.Initialize(rng, params);
   params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
   const Mat obs = RandomMatrix(observations, 7, rng);
   Mat actions;
   policy.Act(params, obs, rng, false, actions);
   const Vec w = Weights(7, rng);
-  Vec grad(params.size()), scratch(params.size());
-  policy.WeightedLogProb(params, obs, actions, w, grad);
-  const Vec numeric = NumericGradient([&](const Vec& p) { return policy.WeightedLogProb(p, obs, actions, w, scratch); }, params);
-  EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6);
+  for (const double entropy : {0.0, 0.7}) {
+    SCOPED_TRACE("entropy weight " + std::to_string(entropy));
+    Vec grad(params.size()), scratch(params.size());
+    policy.Surrogate(params, obs, actions, w, entropy, grad);
+    const Vec numeric =
+        NumericGradient([&](const Vec& p) { return policy.Surrogate(p, obs, actions, w, entropy, scratch); }, params);
+    EXPECT_LT((grad - numeric).norm() / numeric.norm(), 1e-6);
+  }
 }
 
 const std::vector<int> kHiddenLayers[] = {{}, {8, 6}};
 
-TEST(CategoricalPolicyTest, WeightedLogProbGradientMatchesCentralDifferences) {
+TEST(CategoricalPolicyTest, SurrogateGradientMatchesCentralDifferences) {
   for (const std::vector<int>& hidden : kHiddenLayers) {
     SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");
     core::Rng rng(3);
     CategoricalPolicy<double> policy(4, 3, hidden);
-    ExpectLogProbGradientMatchesCentralDifferences(policy, 4, [&](auto& p, Vec& params) { p.Initialize(rng, params); }, rng);
+    ExpectSurrogateGradientMatchesCentralDifferences(policy, 4, rng);
   }
 }
 
@@ -76,7 +80,9 @@ TEST(CategoricalPolicyTest, ZeroParametersAreUniform) {
   Mat actions(1, 5);
   actions << 0, 1, 2, 3, 1;
   Vec grad(zero.size());
-  EXPECT_NEAR(policy.WeightedLogProb(zero, obs, actions, Vec::Ones(5), grad), -5 * std::log(4.0), 1e-12);
+  EXPECT_NEAR(policy.Surrogate(zero, obs, actions, Vec::Ones(5), 0, grad), -5 * std::log(4.0), 1e-12);
+  // The entropy of a uniform choice among 4 is log 4, at each of the 5 columns.
+  EXPECT_NEAR(policy.Surrogate(zero, obs, actions, Vec::Zero(5), 2, grad), 2 * 5 * std::log(4.0), 1e-12);
 }
 
 TEST(CategoricalPolicyTest, SamplesFollowTheSoftmaxAndTheModeIsTheLargestLogit) {
@@ -104,12 +110,12 @@ TEST(CategoricalPolicyTest, SamplesFollowTheSoftmaxAndTheModeIsTheLargestLogit) 
   EXPECT_EQ(first, second);
 }
 
-TEST(GaussianPolicyTest, WeightedLogProbGradientMatchesCentralDifferences) {
+TEST(GaussianPolicyTest, SurrogateGradientMatchesCentralDifferences) {
   for (const std::vector<int>& hidden : kHiddenLayers) {
     SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");
     core::Rng rng(4);
-    GaussianPolicy<double> policy(5, 2, hidden);
-    ExpectLogProbGradientMatchesCentralDifferences(policy, 5, [&](auto& p, Vec& params) { p.Initialize(rng, params, -0.5); }, rng);
+    GaussianPolicy<double> policy(5, 2, hidden, -0.5);
+    ExpectSurrogateGradientMatchesCentralDifferences(policy, 5, rng);
   }
 }
 
@@ -123,7 +129,10 @@ TEST(GaussianPolicyTest, LogProbIsTheNormalDensity) {
   action << 1.0, -0.25;
   Vec grad(params.size());
   const double expected = -0.5 * (1.0 / 4 + 0.0625 / 0.25) - std::log(2.0) - std::log(0.5) - std::log(2 * std::numbers::pi);
-  EXPECT_NEAR(policy.WeightedLogProb(params, obs, action, Vec::Ones(1), grad), expected, 1e-12);
+  EXPECT_NEAR(policy.Surrogate(params, obs, action, Vec::Ones(1), 0, grad), expected, 1e-12);
+  // A normal's entropy is log sigma + log(2 pi e) / 2 per entry.
+  const double entropy = std::log(2.0) + std::log(0.5) + std::log(2 * std::numbers::pi * std::numbers::e);
+  EXPECT_NEAR(policy.Surrogate(params, obs, action, Vec::Zero(1), 3, grad), 3 * entropy, 1e-12);
 }
 
 TEST(GaussianPolicyTest, SamplesHaveTheMeanAndStandardDeviation) {

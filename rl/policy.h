@@ -1,0 +1,56 @@
+#pragma once
+// What the policy-gradient machinery needs of a policy, whatever its distribution: a size, an
+// initialisation, batched sampling, and the surrogate whose gradient is the estimate,
+//   S(theta) = sum_j w_j log pi(a_j | s_j) + c sum_j H(pi(. | s_j)),
+// with w_j the estimator's weights (advantages) and c the entropy bonus. Samples are columns.
+// An object is one thread's scratch; parameters are passed to each call.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "core/opt/rng.h"
+#include "core/opt/types.h"
+#include "envs/space.h"
+
+namespace pmlab::rl {
+
+template <typename T>
+class Policy {
+ public:
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+  virtual ~Policy() = default;
+
+  virtual core::Index ParameterCount() const = 0;
+  /// Rows of an action column: 1 (an index) for a categorical policy, the box's size for a
+  /// Gaussian one.
+  virtual int ActionRows() const = 0;
+  /// The first parameters of a run, drawn from `rng`.
+  virtual void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const = 0;
+  /// An action column for each observation column: sampled from `rng`, or the mode.
+  virtual void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) = 0;
+  /// S(params) above, and its gradient in `gradient`.
+  virtual T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                      T entropy_weight, Eigen::Ref<Vec> gradient) = 0;
+};
+
+/// `--policy` and `--action-dist` of a run.
+struct PolicyOptions {
+  std::string distribution = "auto";  ///< auto (from the action space) | categorical | gaussian
+  std::vector<int> hidden = {64, 64};  ///< tanh hidden widths; empty = linear
+  double initial_log_std = 0;          ///< Gaussian policies: starting log standard deviation
+
+  /// "mlp:64,64" or "linear" into hidden widths; std::invalid_argument otherwise.
+  static std::vector<int> ParseNetwork(const std::string& spec);
+  static std::string NetworkSpec(const std::vector<int>& hidden);
+};
+
+/// The policy for an environment's spaces. Throws std::invalid_argument naming --action-dist
+/// when the distribution does not fit the action space, or the observation space is not a box.
+template <typename T>
+std::unique_ptr<Policy<T>> MakePolicy(const PolicyOptions& options, const envs::Space& observations, const envs::Space& actions);
+
+}  // namespace pmlab::rl
