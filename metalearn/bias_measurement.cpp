@@ -8,9 +8,6 @@
 namespace pmlab::metalearn {
 namespace {
 
-// Tasks are summed in fixed chunks, then the chunks in order: the same sums on any thread count.
-constexpr core::Index kChunk = 16;
-
 // The reference: exact MAML (Meta-SGD keeps its learned step sizes) on the reference points.
 MetaAlgorithm ReferenceAlgorithm(MetaAlgorithm a) { return a == MetaAlgorithm::kMetaSgd ? a : MetaAlgorithm::kMaml; }
 
@@ -27,18 +24,15 @@ struct Scratch {
 
 }  // namespace
 
-BiasEstimate MeasureBias(const TaskFamily& family, const MetaModel& model, const core::Vector& x, int tasks,
-                         int reference_points, std::uint64_t seed, std::int64_t iteration, core::WorkerPool& pool) {
+core::BiasEstimate MeasureBias(const TaskFamily& family, const MetaModel& model, const core::Vector& x, int tasks,
+                               int reference_points, std::uint64_t seed, std::int64_t iteration, core::WorkerPool& pool) {
   if (tasks < 2) throw std::invalid_argument("--bias-reference-tasks: must be at least 2");
   if (reference_points < 1) throw std::invalid_argument("--bias-reference-points: must be at least 1");
-  const core::Index d = x.size();
-  const core::Index chunks = (tasks + kChunk - 1) / kChunk;
-  Eigen::MatrixXd diff_sum = Eigen::MatrixXd::Zero(d, chunks), ref_sum = Eigen::MatrixXd::Zero(d, chunks);
-  Eigen::VectorXd diff_sq = Eigen::VectorXd::Zero(chunks);
+  core::BiasSums sums(x.size(), tasks);
   tbb::enumerable_thread_specific<Scratch> scratch(model);
-  pool.ForEach(chunks, [&](core::Index c) {
+  pool.ForEach(sums.Chunks(), [&](core::Index c) {
     Scratch& s = scratch.local();
-    for (core::Index t = c * kChunk; t < std::min<core::Index>(tasks, (c + 1) * kChunk); ++t) {
+    for (core::Index t = sums.ChunkBegin(c); t < sums.ChunkEnd(c); ++t) {
       core::Rng rng(seed, core::StreamKind::kBias, static_cast<std::uint64_t>(iteration) * (1ULL << 20) + static_cast<std::uint64_t>(t));
       family.Sample(rng, s.task);
       s.estimator.Estimate(x, s.task, s.g);
@@ -46,22 +40,10 @@ BiasEstimate MeasureBias(const TaskFamily& family, const MetaModel& model, const
       family.DrawReferencePoints(s.big.task, reference_points, rng, s.big.support_inputs, s.big.support_targets);
       family.DrawReferencePoints(s.big.task, reference_points, rng, s.big.query_inputs, s.big.query_targets);
       s.reference.Estimate(x, s.big, s.r);
-      const Eigen::VectorXd diff = (s.g - s.r).cast<double>();
-      diff_sum.col(c) += diff;
-      ref_sum.col(c) += s.r.cast<double>();
-      diff_sq(c) += diff.squaredNorm();
+      sums.Add(t, (s.g - s.r).cast<double>(), s.r.cast<double>());
     }
   });
-  const double m = tasks;
-  const Eigen::VectorXd mean_diff = diff_sum.rowwise().sum() / m;
-  const Eigen::VectorXd mean_ref = ref_sum.rowwise().sum() / m;
-  const double reference_norm = mean_ref.norm();
-  // Standard error of the mean difference vector: sqrt(trace of its covariance / M).
-  const double spread = std::max(0.0, (diff_sq.sum() / m - mean_diff.squaredNorm()) * m / (m - 1));
-  BiasEstimate e;
-  e.relative_bias = mean_diff.norm() / reference_norm;
-  e.monte_carlo = std::sqrt(spread / m) / reference_norm;
-  return e;
+  return sums.Result();
 }
 
 }  // namespace pmlab::metalearn

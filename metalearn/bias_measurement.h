@@ -8,20 +8,16 @@
 // the tasks themselves; its Monte-Carlo standard error is reported beside it.
 #include <cstdint>
 
+#include "core/opt/bias_estimate.h"
 #include "core/opt/worker_pool.h"
 #include "metalearn/meta_evaluation.h"
 
 namespace pmlab::metalearn {
 
-struct BiasEstimate {
-  double relative_bias = 0;  ///< ||mean(g_hat - g_ref)|| / ||mean(g_ref)||
-  double monte_carlo = 0;    ///< standard error of that estimate (same scale)
-};
-
 /// Measures the bias of `model`'s estimator at x over `tasks` tasks of `family`, with
 /// `reference_points` points per reference set. Tasks come from the stream (seed, kBias,
 /// iteration, t), so the figure is the same whatever the thread count.
-BiasEstimate MeasureBias(const TaskFamily& family, const MetaModel& model, const core::Vector& x, int tasks,
+core::BiasEstimate MeasureBias(const TaskFamily& family, const MetaModel& model, const core::Vector& x, int tasks,
                          int reference_points, std::uint64_t seed, std::int64_t iteration, core::WorkerPool& pool);
 
 }  // namespace pmlab::metalearn

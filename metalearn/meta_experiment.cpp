@@ -127,7 +127,7 @@ core::RunProblem ProblemOf(const MetaConfig& c, const Setup& s, core::WorkerPool
     p.extra_cells = [train = s.train, model = s.model, c, &pool](std::int64_t k, const core::Vector& x,
                                                                   std::vector<core::MetricsWriter::Cell>& cells) {
       if (k % c.measure_bias_every != 0) return;
-      const BiasEstimate b = MeasureBias(*train, model, x, c.bias_reference_tasks, c.bias_reference_points, c.seed, k, pool);
+      const core::BiasEstimate b = MeasureBias(*train, model, x, c.bias_reference_tasks, c.bias_reference_points, c.seed, k, pool);
       cells.push_back(b.relative_bias);
       cells.push_back(b.monte_carlo);
     };

@@ -90,7 +90,7 @@ TEST(BiasMeasurementTest, MeasuredBiasShrinksWithTheInnerBatchAndVanishesWithASe
   double previous = 1e9;
   for (int k : {5, 20, 80}) {
     const LinearRegressionTasks family({p, 1.0, 0.0}, {k, 200, 0}, 11);
-    const BiasEstimate b = MeasureBias(family, model, x, tasks, 1, 1, 0, pool);
+    const core::BiasEstimate b = MeasureBias(family, model, x, tasks, 1, 1, 0, pool);
     const double predicted = 4 * alpha * alpha * (p + 2) / (k * (1 - 2 * alpha) * (1 - 2 * alpha));
     std::printf("measured over tasks, inner batch %3d: relative bias %.4f (Monte Carlo error %.4f), predicted %.4f\n", k,
                 b.relative_bias, b.monte_carlo, predicted);
@@ -100,7 +100,7 @@ TEST(BiasMeasurementTest, MeasuredBiasShrinksWithTheInnerBatchAndVanishesWithASe
     previous = b.relative_bias;
   }
   const LinearRegressionTasks separate({p, 1.0, 0.0}, {5, 200, 5}, 11);
-  const BiasEstimate b = MeasureBias(separate, model, x, tasks, 1, 1, 0, pool);
+  const core::BiasEstimate b = MeasureBias(separate, model, x, tasks, 1, 1, 0, pool);
   std::printf("measured over tasks, separate Hessian sample of 5: relative bias %.4f (Monte Carlo error %.4f)\n", b.relative_bias,
               b.monte_carlo);
   EXPECT_LT(b.relative_bias, 4 * b.monte_carlo);

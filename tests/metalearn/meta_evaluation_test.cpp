@@ -57,8 +57,8 @@ TEST(BiasMeasurementTest, TheFigureIsTheSameOnAnyThreadCount) {
   const MetaModel model{core::MlpShape{{3, 1}}, core::LossHead::kMeanSquaredError, {0.1, 1}, MetaAlgorithm::kMaml};
   const core::Vector x = core::Vector::Zero(4);
   core::WorkerPool one(1), two(2);
-  const BiasEstimate a = MeasureBias(family, model, x, 100, 1, 3, 10, one);
-  const BiasEstimate b = MeasureBias(family, model, x, 100, 1, 3, 10, two);
+  const core::BiasEstimate a = MeasureBias(family, model, x, 100, 1, 3, 10, one);
+  const core::BiasEstimate b = MeasureBias(family, model, x, 100, 1, 3, 10, two);
   EXPECT_EQ(a.relative_bias, b.relative_bias);
   EXPECT_EQ(a.monte_carlo, b.monte_carlo);
   EXPECT_GT(a.relative_bias, 0.0);

@@ -1,0 +1,33 @@
+#include "core/opt/bias_estimate.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace pmlab::core {
+
+BiasSums::BiasSums(Index d, Index units) : units_(units) {
+  if (units < 2) throw std::invalid_argument("a bias measurement needs at least 2 units");
+  const Index chunks = (units + kChunk - 1) / kChunk;
+  diff_.setZero(d, chunks);
+  ref_.setZero(d, chunks);
+  diff_sq_.setZero(chunks);
+}
+
+void BiasSums::Add(Index i, const Eigen::VectorXd& difference, const Eigen::VectorXd& reference) {
+  const Index c = i / kChunk;
+  diff_.col(c) += difference;
+  ref_.col(c) += reference;
+  diff_sq_(c) += difference.squaredNorm();
+}
+
+BiasEstimate BiasSums::Result() const {
+  const double m = static_cast<double>(units_);
+  const Eigen::VectorXd mean_diff = diff_.rowwise().sum() / m;
+  const Eigen::VectorXd mean_ref = ref_.rowwise().sum() / m;
+  const double reference_norm = mean_ref.norm();
+  // Standard error of the mean difference vector: sqrt(trace of its covariance / M).
+  const double spread = std::max(0.0, (diff_sq_.sum() / m - mean_diff.squaredNorm()) * m / (m - 1));
+  return {mean_diff.norm() / reference_norm, std::sqrt(spread / m) / reference_norm};
+}
+
+}  // namespace pmlab::core
