@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 
 #include "envs/bipedal_walker.h"
@@ -20,12 +21,13 @@ using detail::ParseSpec;
 struct Entry {
   std::string name;
   std::string summary;
+  std::optional<double> solved_at;  // Gymnasium's reward_threshold
   std::function<std::unique_ptr<Environment>(Binder&, std::uint64_t)> make;
 };
 
 const std::vector<Entry>& Entries() {
   static const std::vector<Entry> entries = {
-      {"LunarLander-v3", "Land between the flags (Gymnasium 1.0 rules on Box2D); solved at 200",
+      {"LunarLander-v3", "Land between the flags (Gymnasium 1.0 rules on Box2D); solved at 200", 200.0,
        [](Binder& b, std::uint64_t instance) {
          LunarLanderOptions o;
          b.Flag("continuous", &o.continuous, "Box(2) throttles instead of Discrete(4)");
@@ -36,14 +38,14 @@ const std::vector<Entry>& Entries() {
          b.RefuseLeftovers();
          return std::make_unique<LunarLander>(o, instance);
        }},
-      {"BipedalWalker-v3", "Walk to the end of the terrain (Gymnasium 1.0 rules on Box2D); solved at 300",
+      {"BipedalWalker-v3", "Walk to the end of the terrain (Gymnasium 1.0 rules on Box2D); solved at 300", 300.0,
        [](Binder& b, std::uint64_t instance) {
          BipedalWalkerOptions o;
          b.Flag("hardcore", &o.hardcore, "stumps, stairs and pits; time limit 2000");
          b.RefuseLeftovers();
          return std::make_unique<BipedalWalker>(o, instance);
        }},
-      {"PointNav-v0", "MAML's 2-D navigation to a goal, a Box2D point mass",
+      {"PointNav-v0", "MAML's 2-D navigation to a goal, a Box2D point mass", std::nullopt,
        [](Binder& b, std::uint64_t instance) {
          PointNavOptions o;
          b.Number("goal_x", &o.goal_x, "goal position x");
@@ -51,7 +53,7 @@ const std::vector<Entry>& Entries() {
          b.RefuseLeftovers();
          return std::make_unique<PointNav>(o, instance);
        }},
-      {"CartPole-v1", "Balance a pole on a cart (Gymnasium's equations); solved at 475",
+      {"CartPole-v1", "Balance a pole on a cart (Gymnasium's equations); solved at 475", 475.0,
        [](Binder& b, std::uint64_t instance) {
          CartPoleOptions o;
          b.Number("pole_length", &o.pole_length, "half the pole's length (m)");
@@ -60,7 +62,7 @@ const std::vector<Entry>& Entries() {
          b.RefuseLeftovers();
          return std::make_unique<CartPole>(o, instance);
        }},
-      {"Pendulum-v1", "Swing a torque-limited pendulum up (Gymnasium's equations)",
+      {"Pendulum-v1", "Swing a torque-limited pendulum up (Gymnasium's equations)", std::nullopt,
        [](Binder& b, std::uint64_t instance) {
          PendulumOptions o;
          b.Number("g", &o.gravity, "gravitational acceleration (m/s^2), Gymnasium's keyword g");
@@ -98,6 +100,15 @@ std::vector<EnvironmentInfo> RegisteredEnvironments() {
                    env->action_space(), env->time_limit()});
   }
   return out;
+}
+
+std::optional<double> SolvedThreshold(const std::string& spec) {
+  std::string name = ParseSpec(spec).first;
+  for (const Alias& a : kAliases)
+    if (name == a.name) name = a.target;
+  for (const Entry& e : Entries())
+    if (e.name == name) return e.solved_at;
+  return std::nullopt;
 }
 
 std::unique_ptr<Environment> MakeEnvironment(const std::string& spec, std::uint64_t instance) {

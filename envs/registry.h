@@ -6,6 +6,7 @@
 // Gymnasium's max_episode_steps, which replaces its time limit.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ std::vector<EnvFamilyInfo> RegisteredEnvFamilies();
 
 /// Every registered environment, in the order `pmlab envs` lists them.
 std::vector<EnvironmentInfo> RegisteredEnvironments();
+
+/// Gymnasium's reward_threshold of the environment a spec names: the mean return at which it
+/// counts as solved (475 CartPole, 200 LunarLander, 300 BipedalWalker), or none.
+std::optional<double> SolvedThreshold(const std::string& spec);
 
 /// Builds the environment a spec names. Throws std::invalid_argument naming an unknown
 /// environment, an unknown parameter or a bad value, and what is allowed.
