@@ -195,6 +195,7 @@ class RunSession {
   void Progress(std::int64_t k, const RoundStats& r, const std::optional<Evaluation>& eval, std::ostream& log) const {
     const double per_iteration = (Wall() - wall_before_) / static_cast<double>(k - resumed_at_);
     log << "  iteration " << k << "/" << config_.iters << "  train_loss " << std::setprecision(4) << r.train_loss;
+    if (problem_.progress_note) log << "  " << problem_.progress_note();
     if (eval) {
       log << "  test_loss " << eval->loss;
       if (eval->accuracy) log << "  test_acc " << std::fixed << std::setprecision(2) << 100 * *eval->accuracy << "%" << std::defaultfloat;
@@ -218,7 +219,10 @@ class RunSession {
     for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
       json << (i ? ", " : "") << '"' << FormatNumber(kSummaryLevels[i])
            << "\": " << (first_below_[i] ? std::to_string(first_below_[i]) : "null");
-    json << "},\n  \"bits_total\": " << FormatNumber(bits_total_) << ",\n  \"wall_seconds\": " << FormatNumber(Wall())
+    json << "}";
+    if (problem_.summary_fields)
+      for (const auto& [name, value] : problem_.summary_fields()) json << ",\n  " << JsonString(name) << ": " << value;
+    json << ",\n  \"bits_total\": " << FormatNumber(bits_total_) << ",\n  \"wall_seconds\": " << FormatNumber(Wall())
          << ",\n  \"parameter_hash\": \"" << std::hex << std::setw(16) << std::setfill('0') << Fnv1a(method_->state().x) << std::dec
          << "\"\n}\n";
     return json.str();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/opt/gradient_oracle.h"
@@ -47,6 +48,10 @@ struct RunProblem {
   /// iteration from the new x: extra_cells appends their cells, or nothing for empty ones.
   std::vector<std::string> extra_columns;
   std::function<void(std::int64_t iteration, const Vector& x, std::vector<MetricsWriter::Cell>& cells)> extra_cells;
+  /// A few words for the progress line after the train loss ("return 212.4"), or none.
+  std::function<std::string()> progress_note;
+  /// Further summary.json members, as (name, JSON value text) pairs, written before bits_total.
+  std::function<std::vector<std::pair<std::string, std::string>>()> summary_fields;
 };
 
 /// Builds the problem; the pool is the run's, for evaluation to use.
