@@ -43,15 +43,26 @@ void load(pmlab::core::CheckpointInputArchive& ar, std::string& text) {
   ar(binary_data(text.data(), text.size()));
 }
 
-void save(pmlab::core::CheckpointOutputArchive& ar, const Eigen::VectorXf& v) {
+namespace {
+
+template <typename Vector>
+void SaveVector(pmlab::core::CheckpointOutputArchive& ar, const Vector& v) {
   ar(static_cast<std::uint64_t>(v.size()));
-  ar(binary_data(v.data(), static_cast<std::size_t>(v.size()) * sizeof(float)));
+  ar(binary_data(v.data(), static_cast<std::size_t>(v.size()) * sizeof(typename Vector::Scalar)));
 }
 
-void load(pmlab::core::CheckpointInputArchive& ar, Eigen::VectorXf& v) {
-  v.resize(static_cast<Eigen::Index>(pmlab::core::LoadCount(ar, sizeof(float))));
-  ar(binary_data(v.data(), static_cast<std::size_t>(v.size()) * sizeof(float)));
+template <typename Vector>
+void LoadVector(pmlab::core::CheckpointInputArchive& ar, Vector& v) {
+  v.resize(static_cast<Eigen::Index>(pmlab::core::LoadCount(ar, sizeof(typename Vector::Scalar))));
+  ar(binary_data(v.data(), static_cast<std::size_t>(v.size()) * sizeof(typename Vector::Scalar)));
 }
+
+}  // namespace
+
+void save(pmlab::core::CheckpointOutputArchive& ar, const Eigen::VectorXf& v) { SaveVector(ar, v); }
+void load(pmlab::core::CheckpointInputArchive& ar, Eigen::VectorXf& v) { LoadVector(ar, v); }
+void save(pmlab::core::CheckpointOutputArchive& ar, const Eigen::VectorXd& v) { SaveVector(ar, v); }
+void load(pmlab::core::CheckpointInputArchive& ar, Eigen::VectorXd& v) { LoadVector(ar, v); }
 
 void save(pmlab::core::CheckpointOutputArchive& ar, const std::vector<std::int64_t>& v) {
   ar(static_cast<std::uint64_t>(v.size()));

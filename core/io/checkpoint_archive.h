@@ -51,6 +51,8 @@ void save(pmlab::core::CheckpointOutputArchive& ar, const std::string& text);
 void load(pmlab::core::CheckpointInputArchive& ar, std::string& text);
 void save(pmlab::core::CheckpointOutputArchive& ar, const Eigen::VectorXf& v);
 void load(pmlab::core::CheckpointInputArchive& ar, Eigen::VectorXf& v);
+void save(pmlab::core::CheckpointOutputArchive& ar, const Eigen::VectorXd& v);
+void load(pmlab::core::CheckpointInputArchive& ar, Eigen::VectorXd& v);
 void save(pmlab::core::CheckpointOutputArchive& ar, const std::vector<std::int64_t>& v);
 void load(pmlab::core::CheckpointInputArchive& ar, std::vector<std::int64_t>& v);
 

@@ -1,0 +1,62 @@
+#pragma once
+// Policy-gradient estimators from a batch of episodes. Each turns rewards into one weight per
+// step, w_t, and the gradient estimate is sum_t w_t grad log pi(a_t | s_t) per episode:
+//   reinforce  w_t = R - b               R = sum_t gamma^t r_t, the episode's truncated return
+//   gpomdp     w_t = gamma^t (G_t - b_t) G_t = sum_{k>=t} gamma^(k-t) r_k, the reward-to-go
+//   gae        w_t = gamma^t A_t         A_t = sum_l (gamma lambda)^l delta_(t+l),
+//                                        delta_t = r_t + gamma V(s_(t+1)) - V(s_t)
+// Without a baseline, reinforce and gpomdp are unbiased for the discounted return of episodes
+// truncated at the horizon; so is either with b fixed before the episodes were drawn. Biased
+// choices, each a knob of the testbed: a `mean` baseline computed from the same episodes (the
+// average of R, or of G_t over the episodes still running at t), GAE with lambda < 1 or with
+// an inexact value function, advantage normalisation (which also rescales), and `uniform`
+// state weighting, which drops gamma^t as A2C and PPO do (Thomas 2014).
+//
+// Episodes cut before the MDP ended (by the horizon, the time limit or the end of the
+// iteration's steps) bootstrap V of their last observation in GAE; Monte-Carlo returns never
+// bootstrap.
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace pmlab::rl {
+
+enum class Estimator { kReinforce, kGpomdp, kGae };
+enum class Baseline { kNone, kMean, kValue };
+enum class StateWeighting { kDiscounted, kUniform };
+
+Estimator ParseEstimator(const std::string& text);      ///< reinforce | gpomdp | gae
+Baseline ParseBaseline(const std::string& text);        ///< none | mean | value
+StateWeighting ParseStateWeighting(const std::string& text);  ///< discounted | uniform
+
+struct EstimatorOptions {
+  Estimator estimator = Estimator::kGae;
+  Baseline baseline = Baseline::kValue;
+  double discount = 0.99;    ///< gamma of the MDP
+  double gae_lambda = 0.95;  ///< lambda of GAE
+  bool normalize_advantages = false;
+  StateWeighting weighting = StateWeighting::kDiscounted;
+
+  /// Throws std::invalid_argument naming the flag of an option out of range or of a
+  /// combination that has no meaning (GAE without a value function, reinforce with one).
+  void Validate() const;
+};
+
+/// One episode's steps: columns [start, start + length) of the batch, in time order from t = 0.
+struct EpisodeSegment {
+  Eigen::Index start = 0;
+  int length = 0;
+  bool terminated = false;  ///< the MDP ended: the value after the last step is 0
+  bool finished = false;    ///< ended by the MDP, the time limit or the horizon; false when cut by the iteration's end
+  double total_reward = 0;  ///< undiscounted sum of the rewards, as Gymnasium reports returns
+};
+
+/// The weights w of every step, and the targets the value function is fitted to (G_t, or
+/// A_t + V(s_t) for GAE). `values` holds V(s_t) per step and `bootstrap` V of each episode's
+/// last observation (both ignored without a value baseline).
+void EstimatorWeights(const EstimatorOptions& options, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+                      const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
+                      Eigen::VectorXd& targets);
+
+}  // namespace pmlab::rl

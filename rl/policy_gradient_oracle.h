@@ -1,0 +1,97 @@
+#pragma once
+// The worker oracle of reinforcement learning: each logical worker rolls out its batch of
+// episodes with the current policy (rollout.h), turns the rewards into per-step weights with
+// the chosen estimator (estimator.h) and returns minus the gradient of the surrogate, per
+// environment of its batch, as the gradient of a loss to minimise. The policy's parameters are
+// x; everything else the problem learns lives here as problem-owned state, saved in every
+// checkpoint: the observation statistics, the value function, and the running episode figures.
+// Workers write only their own slot during an iteration; MergeWorkers folds the slots in
+// worker order, so a run is the same for any thread count.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <tbb/enumerable_thread_specific.h>
+
+#include "core/opt/gradient_oracle.h"
+#include "core/run/problem_state.h"
+#include "rl/batch_gradient.h"
+#include "rl/linear_value.h"
+#include "rl/observation_normalizer.h"
+#include "rl/policy.h"
+#include "rl/rollout.h"
+
+namespace pmlab::rl {
+
+struct PolicyGradientOptions {
+  RolloutOptions rollout;
+  PolicyOptions policy;
+  EstimatorOptions estimator;
+  double entropy_coef = 0;  ///< c of the entropy bonus
+  bool normalize_observations = false;
+};
+
+/// What the workers' episodes of one iteration looked like; returns of the episodes that
+/// finished (not cut by the iteration's step budget).
+struct IterationEpisodes {
+  std::int64_t episodes = 0, steps = 0;  ///< finished episodes, and every step taken
+  double return_mean = 0, return_min = 0, return_max = 0, length_mean = 0;
+};
+
+/// The running figures of a run: totals, the best mean return so far, and when the mean return
+/// first reached the environment's solved threshold.
+struct EpisodeRecord {
+  std::int64_t episodes = 0, steps = 0;
+  std::optional<double> best_return, last_return;
+  std::optional<std::int64_t> solved_iteration, solved_steps;
+};
+
+class PolicyGradientOracle final : public core::GradientOracle, public core::ProblemState {
+ public:
+  /// `workers` slots; `solved_at` the environment's solved threshold, if it has one.
+  PolicyGradientOracle(const PolicyGradientOptions& options, int workers, std::optional<double> solved_at);
+
+  core::Index Dimension() const override { return dimension_; }
+  core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
+  void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
+
+  std::uint32_t StateVersion() const override { return 1; }
+  void SaveState(core::CheckpointOutputArchive& ar) const override;
+  void LoadState(core::CheckpointInputArchive& ar, std::uint32_t version) override;
+
+  /// The run's first parameters.
+  core::Vector Initial(core::Rng& rng) const;
+  const ObservationNormalizer& normalizer() const { return normalizer_; }
+  const LinearValue& value() const { return value_; }
+  /// The last merged iteration's episodes, and the record so far.
+  const IterationEpisodes& last_iteration() const { return last_; }
+  const EpisodeRecord& record() const { return record_; }
+
+ private:
+  struct Slot {
+    RunningMoments moments;
+    LinearValue::Normal normal;
+    std::int64_t episodes = 0, steps = 0, length_sum = 0;
+    double return_sum = 0, return_min = 0, return_max = 0;
+  };
+  struct Scratch {
+    Scratch(const PolicyGradientOptions& o, const envs::Space& observations, const envs::Space& actions);
+    RolloutCollector rollout;
+    std::unique_ptr<Policy<float>> policy;
+    BatchGradient gradient;
+  };
+
+  PolicyGradientOptions options_;
+  std::optional<double> solved_at_;
+  envs::Space observation_space_, action_space_;
+  core::Index dimension_;
+  ObservationNormalizer normalizer_;
+  LinearValue value_;
+  std::vector<Slot> slots_;
+  IterationEpisodes last_;
+  EpisodeRecord record_;
+  tbb::enumerable_thread_specific<Scratch> scratch_;
+};
+
+}  // namespace pmlab::rl

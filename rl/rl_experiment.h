@@ -1,0 +1,58 @@
+#pragma once
+// `pmlab rl`: policy-gradient training on the environments of envs/, through the same worker
+// pool, gradient transforms and momentum server as `train` and `meta`. Builds the problem from
+// a plain config; core/run_session runs it and writes the run folder.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/run/run_session.h"
+#include "rl/policy_evaluation.h"
+
+namespace pmlab::rl {
+
+/// Every option of an RL run. Field names are the command-line flags with '-' written as '_'.
+struct RlConfig : core::RunOptions {
+  RlConfig() {
+    workers = 8;
+    iters = 300;
+    momentum.lr = 0.01;  // CartPole-v1 solved (mean return 500) by iteration 77-116 over seeds 1-5
+    momentum.beta = 0.1;
+    eval_every = 10;
+    checkpoint_every = 25;
+  }
+  std::string env = "CartPole-v1";
+  std::string policy = "mlp:64,64";     ///< linear | mlp:W1,W2,...
+  std::string action_dist = "auto";     ///< auto | categorical | gaussian
+  double init_log_std = 0;              ///< Gaussian policies' starting log standard deviation
+  int horizon = 0;                      ///< H: steps per episode at most; 0 = the environment's time limit
+  double discount = 0.99;               ///< gamma of the MDP
+  std::string estimator = "gae";        ///< reinforce | gpomdp | gae
+  double gae_lambda = 0.95;
+  std::string baseline = "value";       ///< none | mean | value
+  std::string state_weighting = "discounted";  ///< discounted | uniform
+  bool normalize_advantages = true;
+  bool normalize_observations = false;
+  double entropy_coef = 0;
+  int episodes_per_worker = 2;          ///< E: environments stepped together per worker
+  int steps_per_worker = 0;             ///< 0: E whole episodes; else this many steps over the E environments
+  int eval_episodes = 10;               ///< episodes of each periodic evaluation
+  std::int64_t measure_bias_every = 0;  ///< 0 = never
+  int bias_reference_horizon = 0;       ///< 0 = 10 H
+  int bias_reference_batches = 200;     ///< worker batches per bias measurement
+};
+
+/// The problem of `config` (throws std::invalid_argument for bad options).
+core::MakeProblem RlProblem(const RlConfig& config);
+
+struct RlEvaluation {
+  std::int64_t iteration = 0;  ///< of the checkpoint evaluated
+  std::vector<EpisodeOutcome> outcomes;
+  EvaluationSummary summary;
+};
+
+/// Evaluates a checkpoint of a run with `config`: `options.env` and `options.policy` are
+/// filled from the config.
+RlEvaluation EvaluateCheckpoint(const RlConfig& config, const core::RunCheckpoint& checkpoint, EvaluationOptions options);
+
+}  // namespace pmlab::rl

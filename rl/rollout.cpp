@@ -1,0 +1,108 @@
+#include "rl/rollout.h"
+
+#include <stdexcept>
+
+#include "envs/registry.h"
+
+namespace pmlab::rl {
+
+RolloutCollector::RolloutCollector(const RolloutOptions& o) : options_(o) {
+  if (o.horizon < 1) throw std::invalid_argument("--horizon: must be at least 1");
+  if (o.environments < 1) throw std::invalid_argument("--episodes-per-worker: must be at least 1");
+  if (o.steps_per_environment < 0) throw std::invalid_argument("--steps-per-worker: must be >= 0");
+  for (int b = 0; b < o.environments; ++b) envs_.push_back(envs::MakeEnvironment(o.env, static_cast<std::uint64_t>(b)));
+  const envs::Environment& env = *envs_.front();
+  observation_size_ = env.observation_space().Dimension();
+  const int action_rows = env.action_space().Dimension();
+  capacity_ = o.steps_per_environment > 0 ? o.steps_per_environment : o.horizon;
+  env_actions_.assign(static_cast<std::size_t>(o.environments), Eigen::VectorXd(action_rows));
+  lanes_.resize(static_cast<std::size_t>(o.environments));
+  batch_inputs_.setZero(observation_size_, o.environments);
+  batch_actions_.setZero(action_rows, o.environments);
+  region_inputs_.resize(observation_size_, capacity_ * o.environments);
+  region_actions_.resize(action_rows, capacity_ * o.environments);
+  region_rewards_.resize(capacity_ * o.environments);
+  last_observations_.resize(observation_size_, o.environments);
+}
+
+void RolloutCollector::StartEpisode(int b, const ObservationNormalizer& normalizer, core::Rng& rng, RunningMoments* moments) {
+  const Eigen::VectorXd& raw = envs_[static_cast<std::size_t>(b)]->Reset(rng.NextU64());
+  if (moments) moments->Add(raw);
+  normalizer.Normalize(raw, batch_inputs_.col(b));
+  Lane& lane = lanes_[static_cast<std::size_t>(b)];
+  lane.start = lane.written;
+  lane.t = 0;
+  lane.total = 0;
+  lane.active = true;
+}
+
+void RolloutCollector::EndEpisode(int b, bool terminated, bool finished) {
+  const Lane& lane = lanes_[static_cast<std::size_t>(b)];
+  const auto e = static_cast<Eigen::Index>(episodes_.size());
+  episodes_.push_back({lane.start, lane.t, terminated, finished, lane.total});
+  episode_lane_.push_back(b);
+  if (e >= last_observations_.cols()) last_observations_.conservativeResize(Eigen::NoChange, 2 * e + options_.environments);
+  last_observations_.col(e) = batch_inputs_.col(b);
+}
+
+void RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params,
+                               const ObservationNormalizer& normalizer, core::Rng& rng, RunningMoments* moments) {
+  const bool budget_mode = options_.steps_per_environment > 0;
+  episodes_.clear();
+  episode_lane_.clear();
+  for (int b = 0; b < options_.environments; ++b) {
+    lanes_[static_cast<std::size_t>(b)] = Lane{};
+    StartEpisode(b, normalizer, rng, moments);
+  }
+  for (int active = options_.environments; active > 0;) {
+    // Ended lanes keep their last input: the policy acts on a fixed-size batch, which keeps
+    // its buffers (and the stream's draws per step) the same from step to step.
+    policy.Act(params, batch_inputs_, rng, false, batch_actions_);
+    for (int b = 0; b < options_.environments; ++b) {
+      Lane& lane = lanes_[static_cast<std::size_t>(b)];
+      if (!lane.active) continue;
+      const Eigen::Index at = b * capacity_ + lane.written;
+      region_inputs_.col(at) = batch_inputs_.col(b);
+      region_actions_.col(at) = batch_actions_.col(b);
+      Eigen::VectorXd& action = env_actions_[static_cast<std::size_t>(b)];
+      action = batch_actions_.col(b).cast<double>();
+      envs::Environment& env = *envs_[static_cast<std::size_t>(b)];
+      const envs::StepResult step = env.Step(action);
+      region_rewards_[at] = step.reward;
+      lane.total += step.reward;
+      ++lane.written;
+      ++lane.t;
+      if (moments) moments->Add(env.observation());
+      normalizer.Normalize(env.observation(), batch_inputs_.col(b));
+      const bool ended = step.terminated || step.truncated || lane.t >= options_.horizon;
+      const bool out_of_steps = budget_mode && lane.written >= capacity_;
+      if (!ended && !out_of_steps) continue;
+      EndEpisode(b, step.terminated, ended);
+      if (budget_mode && !out_of_steps) {
+        StartEpisode(b, normalizer, rng, moments);
+      } else {
+        lane.active = false;
+        --active;
+      }
+    }
+  }
+  Gather();
+}
+
+void RolloutCollector::Gather() {
+  std::vector<Eigen::Index> offset(lanes_.size() + 1, 0);
+  for (std::size_t b = 0; b < lanes_.size(); ++b) offset[b + 1] = offset[b] + lanes_[b].written;
+  const Eigen::Index n = offset.back();
+  observations_.resize(observation_size_, n);
+  actions_.resize(region_actions_.rows(), n);
+  rewards_.resize(n);
+  for (std::size_t b = 0; b < lanes_.size(); ++b) {
+    const Eigen::Index from = static_cast<Eigen::Index>(b) * capacity_, count = lanes_[b].written;
+    observations_.middleCols(offset[b], count) = region_inputs_.middleCols(from, count);
+    actions_.middleCols(offset[b], count) = region_actions_.middleCols(from, count);
+    rewards_.segment(offset[b], count) = region_rewards_.segment(from, count);
+  }
+  for (std::size_t e = 0; e < episodes_.size(); ++e) episodes_[e].start += offset[static_cast<std::size_t>(episode_lane_[e])];
+}
+
+}  // namespace pmlab::rl

@@ -1,0 +1,82 @@
+#pragma once
+// Batched rollouts: one logical worker's episodes of an iteration. The worker's E
+// environments are stepped together, and the policy acts on the batch of their observations
+// at once (one matrix product per layer instead of E). Every iteration starts from resets, so
+// no simulator state outlives an iteration or needs a checkpoint.
+//
+// Two budgets: E episodes of at most `horizon` steps each (steps_per_environment = 0), or a
+// fixed number of steps per environment, starting a new episode whenever one ends and cutting
+// the last one at the budget. Environment b is built with instance id b and reset with seeds
+// drawn from the worker's stream, so a worker's batch is the same on any thread. Buffers grow
+// during the first iterations and are reused afterwards: no allocation per step.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/opt/rng.h"
+#include "core/opt/types.h"
+#include "envs/environment.h"
+#include "rl/batch_gradient.h"
+#include "rl/estimator.h"
+#include "rl/observation_normalizer.h"
+#include "rl/policy.h"
+
+namespace pmlab::rl {
+
+struct RolloutOptions {
+  std::string env;                ///< environment spec
+  int horizon = 0;                ///< H: steps per episode at most (>= 1)
+  int environments = 1;           ///< E: environments stepped together
+  int steps_per_environment = 0;  ///< 0: one episode per environment; else this many steps each
+};
+
+class RolloutCollector {
+ public:
+  explicit RolloutCollector(const RolloutOptions& options);
+
+  const envs::Space& observation_space() const { return envs_.front()->observation_space(); }
+  const envs::Space& action_space() const { return envs_.front()->action_space(); }
+
+  /// Runs the batch with the policy at `params`. Inputs are normalised by `normalizer`; raw
+  /// observations are added to `moments` when it is not null.
+  void Collect(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, const ObservationNormalizer& normalizer,
+               core::Rng& rng, RunningMoments* moments);
+
+  // The batch, valid until the next Collect: steps as columns, episode by episode.
+  const core::Matrix& observations() const { return observations_; }  ///< policy inputs
+  const core::Matrix& actions() const { return actions_; }
+  const Eigen::VectorXd& rewards() const { return rewards_; }
+  const std::vector<EpisodeSegment>& episodes() const { return episodes_; }
+  /// The input after each episode's last step (column e for episode e), for bootstrapping.
+  const core::Matrix& last_observations() const { return last_observations_; }
+  EpisodeBatch batch() const { return {observations_, actions_, rewards_, episodes_, last_observations_}; }
+
+ private:
+  struct Lane {  // one environment's progress through the iteration
+    Eigen::Index written = 0;  // steps stored in its region
+    Eigen::Index start = 0;    // where the current episode began in it
+    int t = 0;                 // step within the current episode
+    double total = 0;          // undiscounted reward of the current episode
+    bool active = false;
+  };
+
+  void StartEpisode(int b, const ObservationNormalizer& normalizer, core::Rng& rng, RunningMoments* moments);
+  void EndEpisode(int b, bool terminated, bool finished);
+  void Gather();
+
+  RolloutOptions options_;
+  int observation_size_;
+  Eigen::Index capacity_;  // steps per region
+  std::vector<std::unique_ptr<envs::Environment>> envs_;
+  std::vector<Eigen::VectorXd> env_actions_;
+  std::vector<Lane> lanes_;
+  core::Matrix batch_inputs_, batch_actions_;             // E columns: what the policy sees and does
+  core::Matrix region_inputs_, region_actions_;           // E regions of capacity_ columns
+  Eigen::VectorXd region_rewards_;
+  std::vector<EpisodeSegment> episodes_;                  // starts relative to their region, until Gather
+  std::vector<int> episode_lane_;
+  core::Matrix observations_, actions_, last_observations_;
+  Eigen::VectorXd rewards_;
+};
+
+}  // namespace pmlab::rl
