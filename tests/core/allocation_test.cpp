@@ -13,6 +13,8 @@
 #include "core/opt/parallel_momentum.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
+#include "rl/rollout.h"
+#include "envs/registry.h"
 #include "supervised/classification_oracle.h"
 #include "supervised/quadratic_problem.h"
 
@@ -121,6 +123,56 @@ TEST(AllocationTest, FashionMnistMinibatchRoundsAllocateNothingAfterWarmUp) {
   core::Mlp<float>::Initialize(shape, rng, x);
   core::ParallelMomentum method(WithBiasedWorkers(6), oracle, pool, x, 1 << 30);
   EXPECT_EQ(AllocationsPerRun(method, 30, 100), 0);
+}
+
+// The allocations of one environment reset: Box2D environments build a fresh world per
+// episode, as Gymnasium's do; stepping allocates nothing.
+long ResetAllocations(const std::string& spec) {
+  const auto env = envs::MakeEnvironment(spec);
+  env->Reset(1);
+  allocations = 0;
+  counting = true;
+  env->Reset(2);
+  counting = false;
+  return allocations.load();
+}
+
+// Rollouts step their environments and the batched policy without allocating: a collection
+// after warm-up allocates for its episodes' resets and for gathering the batch (whose size
+// varies; a few blocks per iteration), never per step.
+TEST(AllocationTest, RolloutsAllocateNothingPerStep) {
+  for (const char* env : {"CartPole-v1", "LunarLander-v3", "LunarLander-v3(continuous=true)", "BipedalWalker-v3"})
+    for (const int budget : {0, 400}) {
+      SCOPED_TRACE(std::string(env) + (budget ? ", step budget" : ", whole episodes"));
+      rl::RolloutOptions o;
+      o.env = env;
+      o.horizon = 200;
+      o.environments = 4;
+      o.steps_per_environment = budget;
+      rl::RolloutCollector rollout(o);
+      const auto policy = rl::MakePolicy<float>({}, rollout.observation_space(), rollout.action_space());
+      core::Vector params(policy->ParameterCount());
+      core::Rng rng(1);
+      policy->Initialize(rng, params);
+      rl::ObservationNormalizer normalizer(rollout.observation_space().Dimension(), true);
+      rl::RunningMoments moments(rollout.observation_space().Dimension());
+      for (int i = 0; i < 5; ++i) rollout.Collect(*policy, params, normalizer, rng, &moments);
+      const long per_reset = ResetAllocations(env);
+      long excess = -1;  // allocations beyond the resets', fewest over three collections
+      for (int window = 0; window < 3; ++window) {
+        allocations = 0;
+        counting = true;
+        rollout.Collect(*policy, params, normalizer, rng, &moments);
+        counting = false;
+        const long beyond = allocations.load() - per_reset * static_cast<long>(rollout.episodes().size());
+        excess = excess < 0 ? beyond : std::min(excess, beyond);
+      }
+      // Slack of one per episode: a lander's touchdown makes Box2D contacts, whose blocks the
+      // engine may allocate then. An allocation per step would exceed it hundreds of times over.
+      const auto episodes = static_cast<long>(rollout.episodes().size());
+      EXPECT_LE(excess, 4 + episodes) << episodes << " episodes, " << per_reset << " allocations per reset";
+      EXPECT_GT(rollout.observations().cols(), 4 * (4 + episodes));  // so that the slack is far below a step's
+    }
 }
 
 // The counter itself works: an allocation in the counted region is seen.
