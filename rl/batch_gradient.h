@@ -1,7 +1,8 @@
 #pragma once
 // From a batch of episodes to the gradient a worker sends: values of the visited states from
 // the current value function, the estimator's per-step weights, and minus the gradient of the
-// surrogate divided by the batch's environments (a loss to minimise, per episode of the batch).
+// surrogate divided by the batch's environments or its steps (EstimatorOptions::mean): a loss
+// to minimise.
 #include <vector>
 
 #include "core/opt/types.h"
@@ -37,8 +38,9 @@ class TruncatedBatch {
 /// One thread's scratch for the gradient of a batch.
 class BatchGradient {
  public:
-  /// Writes the loss gradient -(1/environments) grad S to `gradient` and returns the loss
-  /// -(1/environments) S. With `fit`, adds every step's (features, value target) to it.
+  /// Writes the loss gradient -(1/m) grad S to `gradient` and returns the loss -(1/m) S, where
+  /// m is `environments` or the batch's steps. With `fit`, adds every step's (features, value
+  /// target) to it.
   double Compute(const EstimatorOptions& estimator, double entropy_coef, int environments, const LinearValue& value,
                  Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, const EpisodeBatch& batch,
                  Eigen::Ref<core::Vector> gradient, LinearValue::Normal* fit);

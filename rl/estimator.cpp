@@ -26,6 +26,12 @@ StateWeighting ParseStateWeighting(const std::string& text) {
   throw std::invalid_argument("'" + text + "' is not a state weighting (allowed: discounted, uniform)");
 }
 
+GradientMean ParseGradientMean(const std::string& text) {
+  if (text == "episode") return GradientMean::kEpisode;
+  if (text == "step") return GradientMean::kStep;
+  throw std::invalid_argument("'" + text + "' is not a gradient mean (allowed: episode, step)");
+}
+
 void EstimatorOptions::Validate() const {
   if (!(discount > 0 && discount <= 1)) throw std::invalid_argument("--discount: must be in (0, 1]");
   if (!(gae_lambda >= 0 && gae_lambda <= 1)) throw std::invalid_argument("--gae-lambda: must be in [0, 1]");

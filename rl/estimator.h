@@ -25,10 +25,16 @@ namespace pmlab::rl {
 enum class Estimator { kReinforce, kGpomdp, kGae };
 enum class Baseline { kNone, kMean, kValue };
 enum class StateWeighting { kDiscounted, kUniform };
+/// What a worker's sum over its batch is divided by: its E episodes (an unbiased estimate of
+/// the gradient of an episode's return), or its steps, as A2C's and PPO's means over samples
+/// do (a ratio of two random sums, so biased, but its scale does not grow with the episodes'
+/// length).
+enum class GradientMean { kEpisode, kStep };
 
 Estimator ParseEstimator(const std::string& text);      ///< reinforce | gpomdp | gae
 Baseline ParseBaseline(const std::string& text);        ///< none | mean | value
 StateWeighting ParseStateWeighting(const std::string& text);  ///< discounted | uniform
+GradientMean ParseGradientMean(const std::string& text);      ///< episode | step
 
 struct EstimatorOptions {
   Estimator estimator = Estimator::kGae;
@@ -37,6 +43,7 @@ struct EstimatorOptions {
   double gae_lambda = 0.95;  ///< lambda of GAE
   bool normalize_advantages = false;
   StateWeighting weighting = StateWeighting::kDiscounted;
+  GradientMean mean = GradientMean::kEpisode;
 
   /// Throws std::invalid_argument naming the flag of an option out of range or of a
   /// combination that has no meaning (GAE without a value function, reinforce with one).

@@ -54,6 +54,7 @@ Setup Build(const RlConfig& c) {
   o.estimator.estimator = core::Within("--estimator", [&] { return ParseEstimator(c.estimator); });
   o.estimator.baseline = core::Within("--baseline", [&] { return ParseBaseline(c.baseline); });
   o.estimator.weighting = core::Within("--state-weighting", [&] { return ParseStateWeighting(c.state_weighting); });
+  o.estimator.mean = core::Within("--gradient-mean", [&] { return ParseGradientMean(c.gradient_mean); });
   o.estimator.discount = c.discount;
   o.estimator.gae_lambda = c.gae_lambda;
   o.estimator.normalize_advantages = c.normalize_advantages;

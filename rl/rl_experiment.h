@@ -31,6 +31,7 @@ struct RlConfig : core::RunOptions {
   double gae_lambda = 0.95;
   std::string baseline = "value";       ///< none | mean | value
   std::string state_weighting = "discounted";  ///< discounted | uniform
+  std::string gradient_mean = "episode";       ///< episode | step
   bool normalize_advantages = true;
   bool normalize_observations = false;
   double entropy_coef = 0;

@@ -14,9 +14,15 @@
 namespace pmlab::runners {
 namespace {
 
-// A true/false option that config.toml can write back (CLI11 flags cannot be set to false).
+// A true/false option that config.toml writes back as true or false (a CLI11 flag cannot be
+// turned off from the command line).
 CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, const std::string& help) {
-  return cmd->add_option(name, target, help)->type_name("true|false");
+  const auto parse = [](const std::string& text) {
+    if (text == "true" || text == "1") return true;
+    if (text == "false" || text == "0") return false;
+    throw std::invalid_argument("'" + text + "' is not true or false");
+  };
+  return AddParsed(cmd, name, target, parse, [](bool b) { return std::string(b ? "true" : "false"); }, help)->type_name("true|false");
 }
 
 class RlKind final : public TypedRunKind<rl::RlConfig> {
@@ -47,7 +53,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
       std::filesystem::create_directories(dir);
       options.render = [dir](int episode, const rl::EpisodeOutcome& outcome, const std::vector<envs::Canvas>& frames) {
         char name[96];
-        std::snprintf(name, sizeof name, "episode-%03d-return-%.1f.gif", episode, outcome.total_reward);
+        std::snprintf(name, sizeof name, "episode-%03d_return_%.1f.gif", episode, outcome.total_reward);
         envs::WriteGif(dir / name, frames);
       };
     }
@@ -109,6 +115,9 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
         ->group("Estimator");
     t->add_option("--state-weighting", c.state_weighting,
                   "discounted (gamma^t: the gradient of the discounted return) or uniform (drops gamma^t, as A2C/PPO)")
+        ->group("Estimator");
+    t->add_option("--gradient-mean", c.gradient_mean,
+                  "episode (a worker's sum over its batch / E: unbiased) or step (/ its steps, as A2C/PPO: biased, steadier scale)")
         ->group("Estimator");
     AddSwitch(t, "--normalize-advantages", c.normalize_advantages, "Centre and scale each worker's advantages")->group("Estimator");
     AddSwitch(t, "--normalize-observations", c.normalize_observations, "Running mean/std normalisation of observations")

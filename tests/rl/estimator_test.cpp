@@ -188,6 +188,26 @@ TEST(EstimatorTest, TruncatedEpisodesEstimateTheTruncatedObjective) {
   EXPECT_GT(WorstZ(gpomdp, full), 10);  // the truncation bias is visible at this sample size
 }
 
+TEST(EstimatorTest, TheStepMeanDividesTheSameSumByTheSteps) {
+  // Episodes of different lengths: the two means differ exactly by the ratio of their divisors.
+  CategoricalPolicy<float> policy(2, 2, {});
+  const core::Vector params = TestParameters().cast<float>();
+  const core::Matrix inputs = core::Matrix::Identity(2, 5);
+  core::Matrix actions(1, 5), last = core::Matrix::Zero(2, 2);
+  actions << 0, 1, 1, 0, 1;
+  const Eigen::VectorXd rewards = Eigen::VectorXd::LinSpaced(5, 0.5, 2.5);
+  const std::vector<EpisodeSegment> episodes = {{0, 2, true, true, 0}, {2, 3, true, true, 0}};
+  BatchGradient gradient;
+  core::Vector per_episode(params.size()), per_step(params.size());
+  EstimatorOptions o = Options(Estimator::kGpomdp, Baseline::kNone);
+  const LinearValue value(2, kSteps);
+  const double loss_episode = gradient.Compute(o, 0, 2, value, policy, params, {inputs, actions, rewards, episodes, last}, per_episode, nullptr);
+  o.mean = GradientMean::kStep;
+  const double loss_step = gradient.Compute(o, 0, 2, value, policy, params, {inputs, actions, rewards, episodes, last}, per_step, nullptr);
+  EXPECT_LT((per_step * 5 - per_episode * 2).norm(), 1e-5 * per_episode.norm());
+  EXPECT_NEAR(loss_step * 5, loss_episode * 2, 1e-5 * std::abs(loss_episode));
+}
+
 TEST(EstimatorTest, TruncationBiasShrinksLikeGammaToTheHorizon) {
   // Exact gradients on a longer chain: |grad J_H - grad J_T| against gamma^H. The terms cut
   // off at step t are of size t gamma^t (t scores times a discounted reward), so the ratio

@@ -1,0 +1,160 @@
+// `pmlab rl`, `pmlab eval` and `pmlab resume` on RL runs, as a user runs them: the same run on
+// any thread count, resume bit for bit with every piece of problem-owned state, refusals that
+// name the flag, evaluation and rendering that leave the run alone, the truncation-bias
+// measurement, and CartPole solved with the defaults.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "runners/pmlab_process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pmlab::testing::Hash;
+using pmlab::testing::Metrics;
+using pmlab::testing::Pmlab;
+using pmlab::testing::ReadFile;
+
+class RlCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = pmlab::testing::FreshTestDirectory("rl"); }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Out(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+// The number after "key": in JSON text, or NaN.
+double JsonNumber(const std::string& text, const std::string& key) {
+  const auto at = text.find("\"" + key + "\":");
+  return at == std::string::npos ? std::nan("") : std::strtod(text.c_str() + at + key.size() + 3, nullptr);
+}
+
+// Every piece of problem-owned state in play: observation statistics, the value function,
+// the episode record; and the biased operators with their worker memories.
+const std::string kStateful =
+    "rl --env CartPole-v1 --workers 3 --episodes-per-worker 2 --normalize-observations true --estimator gae --baseline value "
+    "--compress topk:0.5 --error-feedback ef --eval-every 5 --quiet ";
+
+TEST_F(RlCliTest, ThreadsNeverChangeARun) {
+  for (const std::string& run : {kStateful, std::string("rl --env 'LunarLander-v3(continuous=true)' --workers 3 --episodes-per-worker 2 "
+                                                         "--steps-per-worker 100 --normalize-observations true --eval-every 0 --quiet ")}) {
+    SCOPED_TRACE(run);
+    ASSERT_EQ(Pmlab(run + "--iters 8 --threads 1 --out " + Out("one")).code, 0);
+    ASSERT_EQ(Pmlab(run + "--iters 8 --threads 2 --out " + Out("two")).code, 0);
+    EXPECT_EQ(Metrics(Out("one")), Metrics(Out("two")));
+    EXPECT_EQ(Hash(Out("one")), Hash(Out("two")));
+    fs::remove_all(Out("one"));
+    fs::remove_all(Out("two"));
+  }
+}
+
+TEST_F(RlCliTest, ResumeContinuesBitForBit) {
+  ASSERT_EQ(Pmlab(kStateful + "--iters 20 --out " + Out("whole")).code, 0);
+  ASSERT_EQ(Pmlab(kStateful + "--iters 9 --out " + Out("split")).code, 0);
+  ASSERT_EQ(Pmlab("resume " + Out("split") + " --iters 20 --quiet").code, 0);
+  EXPECT_EQ(Metrics(Out("whole")), Metrics(Out("split")));
+  EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
+  const std::string whole = ReadFile(Out("whole") + "/summary.json"), split = ReadFile(Out("split") + "/summary.json");
+  for (const char* key : {"episodes_total", "steps_total", "best_mean_return", "final_mean_return"})
+    EXPECT_EQ(JsonNumber(whole, key), JsonNumber(split, key)) << key;
+}
+
+TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"--env Nonsense-v0", "--env"},
+      {"--horizon -1", "--horizon"},
+      {"--discount 0", "--discount"},
+      {"--discount 1.5", "--discount"},
+      {"--gae-lambda 1.5", "--gae-lambda"},
+      {"--gae-lambda -0.1", "--gae-lambda"},
+      {"--env CartPole-v1 --action-dist gaussian", "--action-dist"},
+      {"--env Pendulum-v1 --action-dist categorical", "--action-dist"},
+      {"--estimator gae --baseline mean", "--baseline"},
+      {"--policy mlp:", "--policy"},
+      {"--gradient-mean sometimes", "--gradient-mean"},
+      {"--state-weighting exponential", "--state-weighting"},
+      {"--episodes-per-worker 3 --steps-per-worker 100", "--steps-per-worker"},
+  };
+  for (const auto& [flags, named] : cases) {
+    const auto o = Pmlab("rl " + flags + " --iters 1 --out " + Out("bad"));
+    EXPECT_EQ(o.code, 2) << flags << "\n" << o.output;
+    EXPECT_NE(o.output.find(named), std::string::npos) << flags << "\n" << o.output;
+    EXPECT_FALSE(fs::exists(Out("bad"))) << flags;
+  }
+}
+
+TEST_F(RlCliTest, EvalReportsReturnsAndRendersWithoutTouchingTheRun) {
+  ASSERT_EQ(Pmlab("rl --env CartPole-v1 --iters 3 --quiet --out " + Out("run")).code, 0);
+  const std::string before = Metrics(Out("run")) + ReadFile(Out("run") + "/summary.json");
+  const auto json = Pmlab("eval " + Out("run") + " --episodes 5 --seed 3 --json");
+  ASSERT_EQ(json.code, 0) << json.output;
+  const double mean = JsonNumber(json.output, "return_mean");
+  EXPECT_GE(mean, 8);
+  EXPECT_LE(JsonNumber(json.output, "return_min"), mean);
+  EXPECT_GE(JsonNumber(json.output, "return_max"), mean);
+  EXPECT_EQ(JsonNumber(json.output, "solved_threshold"), 475);
+  EXPECT_EQ(JsonNumber(json.output, "episodes"), 5);
+  // The same seed, the same episodes; the text form says the same.
+  EXPECT_EQ(Pmlab("eval " + Out("run") + " --episodes 5 --seed 3 --json").output, json.output);
+  const auto text = Pmlab("eval " + Out("run") + " --episodes 5 --seed 3");
+  EXPECT_NE(text.output.find("return "), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("solved"), std::string::npos) << text.output;
+
+  const auto render = Pmlab("eval " + Out("run") + " --episodes 2 --deterministic --render " + Out("video"));
+  ASSERT_EQ(render.code, 0) << render.output;
+  int gifs = 0;
+  for (const auto& file : fs::directory_iterator(Out("video"))) {
+    const std::string name = file.path().filename().string();
+    EXPECT_EQ(name.rfind("episode-", 0), 0u) << name;
+    EXPECT_NE(name.find("_return_"), std::string::npos) << name;
+    EXPECT_EQ(ReadFile(file.path()).substr(0, 6), "GIF89a");
+    ++gifs;
+  }
+  EXPECT_EQ(gifs, 2);
+  EXPECT_EQ(Metrics(Out("run")) + ReadFile(Out("run") + "/summary.json"), before);
+}
+
+TEST_F(RlCliTest, TruncationBiasShrinksWithTheHorizon) {
+  // At the first policy (a near-uniform one, whose episodes last about 20 steps), GPOMDP without a
+  // baseline is unbiased but for the truncation.
+  const std::string base = "rl --env CartPole-v1 --estimator gpomdp --baseline none --normalize-advantages false --iters 1 "
+                           "--measure-bias-every 1 --bias-reference-horizon 500 --bias-reference-batches 400 --eval-every 0 --quiet ";
+  double bias[2], error[2];
+  const int horizons[2] = {5, 40};
+  for (int i = 0; i < 2; ++i) {
+    const std::string out = Out("h" + std::to_string(horizons[i]));
+    ASSERT_EQ(Pmlab(base + "--horizon " + std::to_string(horizons[i]) + " --out " + out).code, 0);
+    const std::string metrics = ReadFile(out + "/metrics.csv");
+    const std::string header = metrics.substr(0, metrics.find('\n'));
+    ASSERT_NE(header.find(",bias,bias_mc_error,"), std::string::npos) << header;
+    // The row's cells after the episode columns: bias and its Monte-Carlo error.
+    const std::string row = metrics.substr(metrics.find('\n') + 1);
+    const auto column = [&](const std::string& name) {
+      int index = 0;
+      for (std::size_t at = 0; at < header.find("," + name + ","); at = header.find(',', at) + 1) ++index;
+      std::size_t at = 0;
+      for (int c = 0; c < index; ++c) at = row.find(',', at) + 1;
+      return std::strtod(row.c_str() + at, nullptr);
+    };
+    bias[i] = column("bias");
+    error[i] = column("bias_mc_error");
+  }
+  EXPECT_GT(bias[0], 0.5) << "H = 5 misses most of an episode";
+  EXPECT_LT(bias[1], 0.5 * bias[0]);
+  EXPECT_LT(error[0], 0.2 * bias[0]);
+}
+
+TEST_F(RlCliTest, TheDefaultsSolveCartPole) {
+  const auto run = Pmlab("rl --env CartPole-v1 --quiet --out " + Out("cartpole"));
+  ASSERT_EQ(run.code, 0) << run.output;
+  const auto eval = Pmlab("eval " + Out("cartpole") + " --episodes 20 --json");
+  ASSERT_EQ(eval.code, 0) << eval.output;
+  EXPECT_GE(JsonNumber(eval.output, "return_mean"), 475) << eval.output;
+  EXPECT_GT(JsonNumber(ReadFile(Out("cartpole") + "/summary.json"), "first_iteration_solved"), 0);
+}
+
+}  // namespace
