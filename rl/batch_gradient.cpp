@@ -62,7 +62,7 @@ double BatchGradient::Compute(const EstimatorOptions& estimator, double entropy_
   }
   weights_float_ = weights_.cast<float>();
   const float surrogate = policy.Surrogate(params, batch.inputs, batch.actions, weights_float_, static_cast<float>(entropy_coef), gradient);
-  const auto divisor = estimator.mean == GradientMean::kStep ? static_cast<double>(std::max<Eigen::Index>(n, 1)) : environments;
+  const Eigen::Index divisor = estimator.mean == GradientMean::kStep ? std::max<Eigen::Index>(n, 1) : environments;
   const float scale = -1.0f / static_cast<float>(divisor);
   gradient *= scale;
   return static_cast<double>(scale * surrogate);
