@@ -3,6 +3,7 @@
 //   build/bench/pmlab_bench --benchmark_filter=TopK
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -204,6 +205,45 @@ void RolloutCollection(benchmark::State& state) {
   state.SetItemsProcessed(steps);
 }
 BENCHMARK(RolloutCollection)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The bare environments on exactly the rollouts' episodes: each batch of RolloutCollection/1
+// is collected untimed, then its episodes are replayed (same instances, same reset seeds, same
+// actions) on fresh environments, and only the replay is timed. Its rate against
+// RolloutCollection's is what batching the policy and the bookkeeping cost.
+void RolloutReplay(benchmark::State& state) {
+  const rl::RolloutOptions o = LanderRollouts();
+  rl::RolloutCollector rollout(o);
+  const auto policy = rl::MakePolicy<float>({}, rollout.observation_space(), rollout.action_space());
+  const rl::ObservationNormalizer normalizer(8, false);
+  core::Vector params(policy->ParameterCount());
+  core::Rng init(1);
+  policy->Initialize(init, params);
+  std::vector<std::unique_ptr<envs::Environment>> bare;
+  for (int b = 0; b < o.environments; ++b) bare.push_back(envs::MakeEnvironment(o.env, static_cast<std::uint64_t>(b)));
+  Eigen::VectorXd action(1);
+  std::int64_t steps = 0, round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    core::Rng rng(static_cast<std::uint64_t>(++round), core::StreamKind::kWorker, 0);
+    core::Rng seeds = rng;  // whole episodes: the first E draws are the resets' seeds
+    rollout.Collect(*policy, params, normalizer, rng, nullptr);
+    std::vector<rl::EpisodeSegment> lanes = rollout.episodes();  // one per environment; gathered in lane order
+    std::sort(lanes.begin(), lanes.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    state.ResumeTiming();
+    for (std::size_t b = 0; b < lanes.size(); ++b) {
+      bare[b]->Reset(seeds.NextU64());
+      double total = 0;
+      for (int t = 0; t < lanes[b].length; ++t) {
+        action[0] = rollout.actions()(0, lanes[b].start + t);
+        total += bare[b]->Step(action).reward;
+      }
+      if (total != lanes[b].total_reward) state.SkipWithError("the replay left the rollout's trajectory");
+      steps += lanes[b].length;
+    }
+  }
+  state.SetItemsProcessed(steps);
+}
+BENCHMARK(RolloutReplay)->Unit(benchmark::kMillisecond);
 
 // Where one worker's iteration goes (one thread): the rollout of 4 LunarLander episodes, of which
 // the policy's batched forward passes are timed again on their own; the gradient of the batch
