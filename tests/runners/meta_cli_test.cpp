@@ -24,14 +24,10 @@ const std::string kSine =
     "meta --task sine --meta-batch 10 --workers 5 --lr 0.03 --compress topk:0.3 --error-feedback ef "
     "--eval-every 10 --eval-tasks 20 --measure-bias-every 10 --bias-reference-tasks 20 --bias-reference-points 100 --quiet ";
 
-class MetaCliTest : public ::testing::Test {
+class MetaCliTest : public pmlab::testing::FolderTest {
  protected:
-  void SetUp() override {
-    dir_ = pmlab::testing::FreshTestDirectory("meta");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Run(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  MetaCliTest() : FolderTest("meta") {}
+  std::string Run(const std::string& name) const { return Out(name); }
 };
 
 TEST_F(MetaCliTest, BitIdenticalOnOneTwoAndFourThreads) {

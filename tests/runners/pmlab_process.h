@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace pmlab::testing {
 
@@ -47,6 +48,20 @@ inline std::filesystem::path FreshTestDirectory(const std::string& prefix) {
   std::filesystem::create_directories(dir);
   return dir;
 }
+
+/// A test with a fresh folder of its own (FreshTestDirectory), removed afterwards.
+class FolderTest : public ::testing::Test {
+ protected:
+  explicit FolderTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override { dir_ = FreshTestDirectory(prefix_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  /// A path in the test's folder.
+  std::string Out(const std::string& name) const { return (dir_ / name).string(); }
+  std::filesystem::path dir_;
+
+ private:
+  std::string prefix_;
+};
 
 /// metrics.csv without its last column, wall_seconds, as text: what must match between runs.
 inline std::string Metrics(const std::filesystem::path& run) {

@@ -19,12 +19,9 @@ using pmlab::testing::Metrics;
 using pmlab::testing::Pmlab;
 using pmlab::testing::ReadFile;
 
-class RlCliTest : public ::testing::Test {
+class RlCliTest : public pmlab::testing::FolderTest {
  protected:
-  void SetUp() override { dir_ = pmlab::testing::FreshTestDirectory("rl"); }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Out(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  RlCliTest() : FolderTest("rl") {}
 };
 
 // The number after "key": in JSON text, or NaN.

@@ -18,12 +18,9 @@ using pmlab::testing::Metrics;
 using pmlab::testing::Pmlab;
 using pmlab::testing::ReadFile;
 
-class SpineCliTest : public ::testing::Test {
+class SpineCliTest : public pmlab::testing::FolderTest {
  protected:
-  void SetUp() override { dir_ = pmlab::testing::FreshTestDirectory("spine"); }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Out(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  SpineCliTest() : FolderTest("spine") {}
 };
 
 struct Precision {
