@@ -12,6 +12,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalCommand& c) {
   cmd->footer(
       "Train runs: test loss and accuracy. Meta runs: mean held-out query loss (and accuracy for\n"
       "fmnist-fewshot) after each number of adaptation steps, with 95% confidence half-widths.\n"
+      "RL runs: whole episodes to the time limit; mean, std, min and max return, mean length and the\n"
+      "fraction at or above the environment's solved threshold.\n"
       "Flags of another kind's group are ignored.");
   return cmd;
 }

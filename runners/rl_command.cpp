@@ -50,7 +50,9 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     options.deterministic = deterministic_;
     if (!render_.empty()) {
       const std::filesystem::path dir = render_;
-      std::filesystem::create_directories(dir);
+      std::error_code error;
+      std::filesystem::create_directories(dir, error);
+      if (error) throw std::runtime_error("--render: cannot create the folder '" + render_ + "': " + error.message());
       options.render = [dir](int episode, const rl::EpisodeOutcome& outcome, const std::vector<envs::Canvas>& frames) {
         char name[96];
         std::snprintf(name, sizeof name, "episode-%03d_return_%.1f.gif", episode, outcome.total_reward);
