@@ -36,16 +36,20 @@ const std::string kStateful =
     "rl --env CartPole-v1 --workers 3 --episodes-per-worker 2 --normalize-observations true --estimator gae --baseline value "
     "--compress topk:0.5 --error-feedback ef --eval-every 5 --quiet ";
 
-TEST_F(RlCliTest, ThreadsNeverChangeARun) {
+TEST_F(RlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
   for (const std::string& run : {kStateful, std::string("rl --env 'LunarLander-v3(continuous=true)' --workers 3 --episodes-per-worker 2 "
                                                          "--steps-per-worker 100 --normalize-observations true --eval-every 0 --quiet ")}) {
     SCOPED_TRACE(run);
-    ASSERT_EQ(Pmlab(run + "--iters 8 --threads 1 --out " + Out("one")).code, 0);
-    ASSERT_EQ(Pmlab(run + "--iters 8 --threads 2 --out " + Out("two")).code, 0);
-    EXPECT_EQ(Metrics(Out("one")), Metrics(Out("two")));
-    EXPECT_EQ(Hash(Out("one")), Hash(Out("two")));
-    fs::remove_all(Out("one"));
-    fs::remove_all(Out("two"));
+    for (const char* threads : {"1", "2", "4"})
+      ASSERT_EQ(Pmlab(run + "--iters 8 --threads " + threads + " --out " + Out(threads)).code, 0);
+    for (const char* threads : {"2", "4"}) {
+      EXPECT_EQ(Metrics(Out("1")), Metrics(Out(threads))) << threads << " threads";
+      EXPECT_EQ(Hash(Out("1")), Hash(Out(threads))) << threads << " threads";
+    }
+    // And the seed does change it.
+    ASSERT_EQ(Pmlab(run + "--iters 8 --seed 2 --out " + Out("seed2")).code, 0);
+    EXPECT_NE(Hash(Out("1")), Hash(Out("seed2")));
+    for (const char* out : {"1", "2", "4", "seed2"}) fs::remove_all(Out(out));
   }
 }
 
