@@ -1,0 +1,65 @@
+// The RL problem's own state: what an iteration leaves in it, and the refusal of state that
+// does not fit.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "core/opt/parallel_momentum.h"
+#include "rl/policy_gradient_oracle.h"
+
+namespace pmlab::rl {
+namespace {
+
+PolicyGradientOptions Options(const std::string& env) {
+  PolicyGradientOptions o;
+  o.rollout.env = env;
+  o.rollout.horizon = 100;
+  o.rollout.environments = 2;
+  o.normalize_observations = true;
+  return o;
+}
+
+// Runs `iterations` iterations of 3 workers and returns the oracle's state.
+core::ProblemStateBlob Train(PolicyGradientOracle& oracle, int iterations) {
+  core::WorkerPool pool(2);
+  core::ParallelMomentumOptions o;
+  o.workers = 3;
+  o.momentum.lr = 0.01;
+  core::Rng init(1);
+  core::ParallelMomentum method(o, oracle, pool, oracle.Initial(init), 1000);
+  for (int i = 0; i < iterations; ++i) method.Step();
+  return core::ProblemStateBlob::Of(oracle);
+}
+
+TEST(PolicyGradientOracleTest, AnIterationFillsTheStateAndItRoundTrips) {
+  PolicyGradientOracle oracle(Options("CartPole-v1"), 3, 475.0);
+  const core::ProblemStateBlob blob = Train(oracle, 2);
+  EXPECT_EQ(oracle.record().episodes, 2 * 3 * 2);
+  EXPECT_GT(oracle.record().steps, 2 * 3 * 2 * 8);  // CartPole lasts at least 8 steps
+  EXPECT_EQ(oracle.normalizer().moments().count, oracle.record().steps + oracle.record().episodes);  // resets too
+  EXPECT_NE(oracle.value().weights().norm(), 0.0);
+  ASSERT_TRUE(oracle.record().last_return.has_value());
+  EXPECT_FALSE(oracle.record().solved_iteration.has_value());
+
+  PolicyGradientOracle restored(Options("CartPole-v1"), 3, 475.0);
+  blob.RestoreInto(restored, "test");
+  EXPECT_EQ(core::ProblemStateBlob::Of(restored), blob);
+  EXPECT_EQ(restored.value().weights(), oracle.value().weights());
+  EXPECT_EQ(restored.record().steps, oracle.record().steps);
+}
+
+TEST(PolicyGradientOracleTest, StateThatDoesNotFitIsRefused) {
+  PolicyGradientOracle cartpole(Options("CartPole-v1"), 3, 475.0);
+  core::ProblemStateBlob blob = Train(cartpole, 1);
+  PolicyGradientOracle lander(Options("LunarLander-v3"), 3, 200.0);
+  EXPECT_THROW(blob.RestoreInto(lander, "test"), std::runtime_error);  // 4 observation entries, not 8
+  core::ProblemStateBlob truncated = blob;
+  truncated.bytes.resize(truncated.bytes.size() / 2);
+  EXPECT_THROW(truncated.RestoreInto(cartpole, "test"), std::runtime_error);
+  core::ProblemStateBlob future = blob;
+  future.version = 2;
+  EXPECT_THROW(future.RestoreInto(cartpole, "test"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pmlab::rl
