@@ -8,23 +8,18 @@
 #include "envs/registry.h"
 
 namespace pmlab::rl {
-namespace {
-
-envs::Space SpaceOf(const std::string& env, bool actions) {
-  const auto probe = envs::MakeEnvironment(env);
-  return actions ? probe->action_space() : probe->observation_space();
-}
-
-}  // namespace
-
 PolicyGradientOracle::Scratch::Scratch(const PolicyGradientOptions& o, const envs::Space& observations, const envs::Space& actions)
     : rollout(o.rollout), policy(MakePolicy<float>(o.policy, observations, actions)) {}
 
 PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int workers, std::optional<double> solved_at)
+    : PolicyGradientOracle(o, workers, solved_at, *envs::MakeEnvironment(o.rollout.env)) {}
+
+PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int workers, std::optional<double> solved_at,
+                                           const envs::Environment& probe)
     : options_(o),
       solved_at_(solved_at),
-      observation_space_(SpaceOf(o.rollout.env, false)),
-      action_space_(SpaceOf(o.rollout.env, true)),
+      observation_space_(probe.observation_space()),
+      action_space_(probe.action_space()),
       dimension_(MakePolicy<float>(o.policy, observation_space_, action_space_)->ParameterCount()),
       normalizer_(observation_space_.Dimension(), o.normalize_observations),
       value_(observation_space_.Dimension(), o.rollout.horizon),

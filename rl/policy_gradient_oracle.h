@@ -69,6 +69,10 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   const EpisodeRecord& record() const { return record_; }
 
  private:
+  /// The spaces come from `probe`, one environment of the run's spec.
+  PolicyGradientOracle(const PolicyGradientOptions& options, int workers, std::optional<double> solved_at,
+                       const envs::Environment& probe);
+
   struct Slot {
     RunningMoments moments;
     LinearValue::Normal normal;

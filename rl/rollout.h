@@ -47,8 +47,8 @@ class RolloutCollector {
   const core::Matrix& actions() const { return actions_; }
   const Eigen::VectorXd& rewards() const { return rewards_; }
   const std::vector<EpisodeSegment>& episodes() const { return episodes_; }
-  /// The input after each episode's last step (column e for episode e), for bootstrapping.
-  const core::Matrix& last_observations() const { return last_observations_; }
+  /// All of it, with the input after each episode's last step (column e for episode e) for
+  /// bootstrapping.
   EpisodeBatch batch() const { return {observations_, actions_, rewards_, episodes_, last_observations_}; }
 
  private:
