@@ -256,6 +256,10 @@ void RlIterationSplit(benchmark::State& state) {
   auto policy = rl::MakePolicy<float>(o.policy, rollout.observation_space(), rollout.action_space());
   const rl::ObservationNormalizer normalizer(8, false);
   rl::LinearValue value(8, o.rollout.horizon);
+  rl::GradientSetup setup;
+  setup.estimator = o.estimator;
+  setup.environments = o.rollout.environments;
+  setup.linear_value = &value;
   rl::BatchGradient batch_gradient;
   core::Vector params(policy->ParameterCount()), gradient(params.size());
   core::Rng init(1);
@@ -289,7 +293,7 @@ void RlIterationSplit(benchmark::State& state) {
     for (const rl::EpisodeSegment& ep : rollout.episodes()) longest = std::max(longest, ep.length);
     for (int t = 0; t < longest; ++t) policy->Act(params, inputs, rng, false, actions);
     const auto t2 = Clock::now();
-    batch_gradient.Compute(o.estimator, 0, o.rollout.environments, value, *policy, params, rollout.batch(), gradient, nullptr);
+    batch_gradient.Compute(setup, *policy, params, rollout.batch(), gradient);
     const auto t3 = Clock::now();
     method.Step();
     const auto t4 = Clock::now();

@@ -33,15 +33,20 @@ void TruncatedBatch::Assign(const EpisodeBatch& full, int horizon) {
   }
 }
 
-double BatchGradient::Compute(const EstimatorOptions& estimator, double entropy_coef, int environments, const LinearValue& value,
-                              Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, const EpisodeBatch& batch,
-                              Eigen::Ref<core::Vector> gradient, LinearValue::Normal* fit) {
+double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
+                              const EpisodeBatch& batch, Eigen::Ref<core::Vector> gradient, ValueSamples learn) {
   const Eigen::Index n = batch.inputs.cols();
-  const bool uses_value = estimator.baseline == Baseline::kValue;
-  features_.resize(value.Features());
+  const core::Index policy_size = policy.ParameterCount();
+  const auto params = x.head(policy_size);
+  const bool uses_value = setup.estimator.baseline == Baseline::kValue;
+  const bool uses_network = uses_value && network_;
   values_.setZero(n);
   bootstrap_.setZero(static_cast<Eigen::Index>(batch.episodes.size()));
-  if (uses_value) {
+  if (uses_network) {
+    network_->Predict(x.tail(network_->ParameterCount()), batch.inputs, batch.last_inputs, setup.value_scale, values_, bootstrap_);
+  } else if (uses_value) {
+    const LinearValue& value = *setup.linear_value;
+    features_.resize(value.Features());
     for (std::size_t e = 0; e < batch.episodes.size(); ++e) {
       const EpisodeSegment& ep = batch.episodes[e];
       for (int t = 0; t < ep.length; ++t) {
@@ -52,19 +57,37 @@ double BatchGradient::Compute(const EstimatorOptions& estimator, double entropy_
       bootstrap_[static_cast<Eigen::Index>(e)] = value.Predict(features_);
     }
   }
-  EstimatorWeights(estimator, batch.episodes, batch.rewards, values_, bootstrap_, weights_, targets_);
-  if (fit) {
+  EstimatorWeights(setup.estimator, batch.episodes, batch.rewards, values_, bootstrap_, weights_, targets_);
+  if (learn.normal && uses_value && !uses_network) {
     for (const EpisodeSegment& ep : batch.episodes)
       for (int t = 0; t < ep.length; ++t) {
-        value.Features(batch.inputs.col(ep.start + t), t, features_);
-        fit->Add(features_, targets_[ep.start + t]);
+        setup.linear_value->Features(batch.inputs.col(ep.start + t), t, features_);
+        learn.normal->Add(features_, targets_[ep.start + t]);
       }
   }
+  if (learn.targets && uses_network && n > 0) {
+    // The batch's own moments, merged in one step (Chan et al.), as a per-step update would give.
+    RunningMoments moments(1);
+    moments.count = n;
+    moments.mean[0] = targets_.mean();
+    moments.m2[0] = (targets_.array() - moments.mean[0]).square().sum();
+    learn.targets->Merge(moments);
+  }
   weights_float_ = weights_.cast<float>();
-  const float surrogate = policy.Surrogate(params, batch.inputs, batch.actions, weights_float_, static_cast<float>(entropy_coef), gradient);
-  const Eigen::Index divisor = estimator.mean == GradientMean::kStep ? std::max<Eigen::Index>(n, 1) : environments;
+  auto policy_gradient = gradient.head(policy_size);
+  const float surrogate =
+      policy.Surrogate(params, batch.inputs, batch.actions, weights_float_, static_cast<float>(setup.entropy_coef), policy_gradient);
+  const Eigen::Index divisor = setup.estimator.mean == GradientMean::kStep ? std::max<Eigen::Index>(n, 1) : setup.environments;
   const float scale = -1.0f / static_cast<float>(divisor);
-  gradient *= scale;
+  policy_gradient *= scale;
+  if (network_) {
+    auto value_gradient = gradient.tail(network_->ParameterCount());
+    if (uses_network)
+      network_->LossGradient(x.tail(network_->ParameterCount()), batch.inputs, targets_, setup.value_scale,
+                             setup.value_coef / static_cast<double>(divisor), value_gradient);
+    else
+      value_gradient.setZero();
+  }
   return static_cast<double>(scale * surrogate);
 }
 

@@ -8,7 +8,7 @@
 namespace pmlab::rl {
 
 std::vector<EpisodeOutcome> EvaluatePolicy(const EvaluationOptions& o, const ObservationNormalizer& normalizer,
-                                           const core::Vector& x, core::WorkerPool& pool) {
+                                           const Eigen::Ref<const core::Vector>& params, core::WorkerPool& pool) {
   std::vector<EpisodeOutcome> outcomes(static_cast<std::size_t>(std::max(0, o.episodes)));
   pool.ForEach(o.episodes, [&](core::Index e) {
     core::Rng rng(o.seed, core::StreamKind::kHeldOut, static_cast<std::uint64_t>(e));
@@ -21,7 +21,7 @@ std::vector<EpisodeOutcome> EvaluatePolicy(const EvaluationOptions& o, const Obs
     EpisodeOutcome& out = outcomes[static_cast<std::size_t>(e)];
     for (bool over = false; !over;) {
       if (o.render && out.length % o.frame_every == 0) frames.push_back(env->Render());
-      policy->Act(x, input, rng, o.deterministic, action);
+      policy->Act(params, input, rng, o.deterministic, action);
       env_action = action.col(0).cast<double>();
       const envs::StepResult step = env->Step(env_action);
       out.total_reward += step.reward;

@@ -39,9 +39,9 @@ struct EvaluationOptions {
   int frame_every = 2;
 };
 
-/// Runs the episodes with the policy at x; returns their outcomes in episode order.
+/// Runs the episodes with the policy at `params`; returns their outcomes in episode order.
 std::vector<EpisodeOutcome> EvaluatePolicy(const EvaluationOptions& options, const ObservationNormalizer& normalizer,
-                                           const core::Vector& x, core::WorkerPool& pool);
+                                           const Eigen::Ref<const core::Vector>& params, core::WorkerPool& pool);
 
 /// Mean, spread and success rate of outcomes.
 EvaluationSummary Summarize(const std::vector<EpisodeOutcome>& outcomes, std::optional<double> solved_at);

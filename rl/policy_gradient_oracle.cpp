@@ -8,8 +8,10 @@
 #include "envs/registry.h"
 
 namespace pmlab::rl {
-PolicyGradientOracle::Scratch::Scratch(const PolicyGradientOptions& o, const envs::Space& observations, const envs::Space& actions)
-    : rollout(o.rollout), policy(MakePolicy<float>(o.policy, observations, actions)) {}
+PolicyGradientOracle::Scratch::Scratch(const PolicyGradientOracle& oracle)
+    : rollout(oracle.options_.rollout),
+      policy(MakePolicy<float>(oracle.options_.policy, oracle.observation_space_, oracle.action_space_)),
+      gradient(oracle.MakeBatchGradient()) {}
 
 PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int workers, std::optional<double> solved_at)
     : PolicyGradientOracle(o, workers, solved_at, *envs::MakeEnvironment(o.rollout.env)) {}
@@ -20,30 +22,52 @@ PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int w
       solved_at_(solved_at),
       observation_space_(probe.observation_space()),
       action_space_(probe.action_space()),
-      dimension_(MakePolicy<float>(o.policy, observation_space_, action_space_)->ParameterCount()),
+      policy_size_(MakePolicy<float>(o.policy, observation_space_, action_space_)->ParameterCount()),
+      dimension_(policy_size_),
       normalizer_(observation_space_.Dimension(), o.normalize_observations),
       value_(observation_space_.Dimension(), o.rollout.horizon),
-      scratch_(o, observation_space_, action_space_) {
+      value_targets_(1),
+      value_network_(o.estimator.baseline == Baseline::kValue && !o.value_hidden.empty()),
+      scratch_([this] { return Scratch(*this); }) {
   o.estimator.Validate();
+  if (value_network_) dimension_ += ValueNetwork(observation_space_.Dimension(), o.value_hidden).ParameterCount();
   Slot slot;
   slot.moments = RunningMoments(observation_space_.Dimension());
+  slot.targets = RunningMoments(1);
   slot.normal = LinearValue::Normal(value_.Features());
   slots_.assign(static_cast<std::size_t>(workers), slot);
 }
 
 core::Vector PolicyGradientOracle::Initial(core::Rng& rng) const {
   core::Vector x(dimension_);
-  MakePolicy<float>(options_.policy, observation_space_, action_space_)->Initialize(rng, x);
+  MakePolicy<float>(options_.policy, observation_space_, action_space_)->Initialize(rng, x.head(policy_size_));
+  if (value_network_) ValueNetwork(observation_space_.Dimension(), options_.value_hidden).Initialize(rng, x.tail(dimension_ - policy_size_));
   return x;
+}
+
+GradientSetup PolicyGradientOracle::Setup() const {
+  GradientSetup g;
+  g.estimator = options_.estimator;
+  g.entropy_coef = options_.entropy_coef;
+  g.environments = options_.rollout.environments;
+  g.linear_value = &value_;
+  g.value_scale = ValueScale::Of(value_targets_);
+  // Until the first iteration's targets are counted their scale is unknown: standardising by
+  // (0, 1) would regress an untrained network onto raw returns, so the first step leaves it.
+  g.value_coef = value_targets_.count > 0 ? options_.value_coef : 0;
+  return g;
+}
+
+BatchGradient PolicyGradientOracle::MakeBatchGradient() const {
+  if (!value_network_) return BatchGradient();
+  return BatchGradient(std::make_unique<ValueNetwork>(observation_space_.Dimension(), options_.value_hidden));
 }
 
 core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {
   Scratch& s = scratch_.local();
   Slot& slot = slots_[static_cast<std::size_t>(worker)];
-  s.rollout.Collect(*s.policy, x, normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr);
-  const double loss = s.gradient.Compute(options_.estimator, options_.entropy_coef, options_.rollout.environments, value_,
-                                         *s.policy, x, s.rollout.batch(), gradient,
-                                         options_.estimator.baseline == Baseline::kValue ? &slot.normal : nullptr);
+  s.rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr);
+  const double loss = s.gradient.Compute(Setup(), *s.policy, x, s.rollout.batch(), gradient, {&slot.normal, &slot.targets});
   slot.steps += s.rollout.observations().cols();
   for (const EpisodeSegment& ep : s.rollout.episodes()) {
     if (!ep.finished) continue;
@@ -63,6 +87,7 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
   LinearValue::Normal normal(value_.Features());
   for (Slot& slot : slots_) {
     normalizer_.moments().Merge(slot.moments);
+    value_targets_.Merge(slot.targets);
     normal.xtx += slot.normal.xtx;
     normal.xty += slot.normal.xty;
     if (slot.episodes > 0) {
@@ -74,6 +99,7 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
     return_sum += slot.return_sum;
     length_sum += slot.length_sum;
     slot.moments.Clear();
+    slot.targets.Clear();
     slot.normal.Clear();
     slot.episodes = slot.steps = slot.length_sum = 0;
     slot.return_sum = 0;
@@ -100,21 +126,26 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
 void PolicyGradientOracle::SaveState(core::CheckpointOutputArchive& ar) const {
   ar(normalizer_.moments(), value_.weights());
   ar(record_.episodes, record_.steps, record_.best_return, record_.last_return, record_.solved_iteration, record_.solved_steps);
+  ar(value_targets_);
 }
 
 void PolicyGradientOracle::LoadState(core::CheckpointInputArchive& ar, std::uint32_t version) {
-  if (version != 1) throw std::runtime_error("unknown RL state version " + std::to_string(version));
-  RunningMoments moments;
+  if (version != 1 && version != 2) throw std::runtime_error("unknown RL state version " + std::to_string(version));
+  RunningMoments moments, targets(1);
   Eigen::VectorXd weights;
   EpisodeRecord record;
   ar(moments, weights);
   ar(record.episodes, record.steps, record.best_return, record.last_return, record.solved_iteration, record.solved_steps);
+  if (version >= 2) ar(targets);
+  if (targets.mean.size() != 1 || targets.m2.size() != 1 || targets.count < 0)
+    throw std::runtime_error("the stored value targets' moments are not one-dimensional");
   if (moments.mean.size() != observation_space_.Dimension() || moments.m2.size() != moments.mean.size() || moments.count < 0)
     throw std::runtime_error("the stored observation statistics do not fit this environment");
   if (weights.size() != value_.Features()) throw std::runtime_error("the stored value function does not fit this environment");
   value_.set_weights(weights);
   normalizer_.moments() = moments;
   normalizer_.Refresh();
+  value_targets_ = targets;
   record_ = record;
 }
 

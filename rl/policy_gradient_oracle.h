@@ -3,8 +3,10 @@
 // episodes with the current policy (rollout.h), turns the rewards into per-step weights with
 // the chosen estimator (estimator.h) and returns minus the gradient of the surrogate, per
 // environment of its batch, as the gradient of a loss to minimise. The policy's parameters are
-// x; everything else the problem learns lives here as problem-owned state, saved in every
-// checkpoint: the observation statistics, the value function, and the running episode figures.
+// x (followed by the value network's, when the baseline is one); everything else the problem
+// learns lives here as problem-owned state, saved in every checkpoint: the observation
+// statistics, the linear value fit or the value targets' moments, and the running episode
+// figures.
 // Workers write only their own slot during an iteration; MergeWorkers folds the slots in
 // worker order, so a run is the same for any thread count.
 #include <cstdint>
@@ -30,6 +32,10 @@ struct PolicyGradientOptions {
   EstimatorOptions estimator;
   double entropy_coef = 0;  ///< c of the entropy bonus
   bool normalize_observations = false;
+  /// The value baseline's network: tanh hidden widths, empty for the linear fit; and the
+  /// weight c of its loss (value_network.h).
+  std::vector<int> value_hidden;
+  double value_coef = 0.5;
 };
 
 /// What the workers' episodes of one iteration looked like; returns of the episodes that
@@ -56,7 +62,8 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
   void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
 
-  std::uint32_t StateVersion() const override { return 1; }
+  /// Version 2 added the value targets' moments; version 1 checkpoints load without them.
+  std::uint32_t StateVersion() const override { return 2; }
   void SaveState(core::CheckpointOutputArchive& ar) const override;
   void LoadState(core::CheckpointInputArchive& ar, std::uint32_t version) override;
 
@@ -64,6 +71,13 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   core::Vector Initial(core::Rng& rng) const;
   const ObservationNormalizer& normalizer() const { return normalizer_; }
   const LinearValue& value() const { return value_; }
+  const RunningMoments& value_targets() const { return value_targets_; }
+  /// The policy's parameters are x's first policy_size() entries.
+  core::Index policy_size() const { return policy_size_; }
+  /// The gradient setup of the run's estimator at the current state.
+  GradientSetup Setup() const;
+  /// A thread's gradient scratch, with the value network if the run has one.
+  BatchGradient MakeBatchGradient() const;
   /// The last merged iteration's episodes, and the record so far.
   const IterationEpisodes& last_iteration() const { return last_; }
   const EpisodeRecord& record() const { return record_; }
@@ -74,13 +88,13 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
                        const envs::Environment& probe);
 
   struct Slot {
-    RunningMoments moments;
+    RunningMoments moments, targets;
     LinearValue::Normal normal;
     std::int64_t episodes = 0, steps = 0, length_sum = 0;
     double return_sum = 0, return_min = 0, return_max = 0;
   };
   struct Scratch {
-    Scratch(const PolicyGradientOptions& o, const envs::Space& observations, const envs::Space& actions);
+    explicit Scratch(const PolicyGradientOracle& oracle);
     RolloutCollector rollout;
     std::unique_ptr<Policy<float>> policy;
     BatchGradient gradient;
@@ -89,12 +103,14 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   PolicyGradientOptions options_;
   std::optional<double> solved_at_;
   envs::Space observation_space_, action_space_;
-  core::Index dimension_;
+  core::Index policy_size_, dimension_;
   ObservationNormalizer normalizer_;
   LinearValue value_;
+  RunningMoments value_targets_;
   std::vector<Slot> slots_;
   IterationEpisodes last_;
   EpisodeRecord record_;
+  bool value_network_;
   tbb::enumerable_thread_specific<Scratch> scratch_;
 };
 

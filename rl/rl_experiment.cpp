@@ -59,6 +59,11 @@ Setup Build(const RlConfig& c) {
   o.estimator.gae_lambda = c.gae_lambda;
   o.estimator.normalize_advantages = c.normalize_advantages;
   o.estimator.Validate();
+  o.value_hidden = core::Within("--value", [&] { return PolicyOptions::ParseNetwork(c.value); });
+  core::Require(o.value_hidden.empty() || o.estimator.baseline == Baseline::kValue,
+                "--value: a value network serves --baseline value only; drop --value or use --baseline value");
+  core::Require(std::isfinite(c.value_coef) && c.value_coef > 0, "--value-coef: must be a finite number > 0");
+  o.value_coef = c.value_coef;
   o.entropy_coef = c.entropy_coef;
   o.normalize_observations = c.normalize_observations;
   const auto policy = MakePolicy<float>(o.policy, env->observation_space(), env->action_space());
@@ -69,7 +74,8 @@ Setup Build(const RlConfig& c) {
   std::ostringstream what;
   what << c.env << ", " << (env->action_space().IsDiscrete() ? "categorical" : "Gaussian") << " policy "
        << PolicyOptions::NetworkSpec(o.policy.hidden) << " (" << policy->ParameterCount() << " parameters), " << c.estimator
-       << " with baseline " << c.baseline << ", discount " << c.discount << ", horizon " << o.rollout.horizon << ", " << c.workers
+       << " with baseline " << c.baseline
+       << (o.estimator.baseline == Baseline::kValue ? " (" + PolicyOptions::NetworkSpec(o.value_hidden) + ")" : std::string()) << ", discount " << c.discount << ", horizon " << o.rollout.horizon << ", " << c.workers
        << " workers x ";
   if (c.steps_per_worker > 0) what << c.steps_per_worker << " steps on " << c.episodes_per_worker << " environments";
   else what << c.episodes_per_worker << " episodes";
@@ -95,7 +101,7 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
     e.policy = options.policy;
     e.episodes = c.eval_episodes;
     e.seed = c.seed;
-    const EvaluationSummary summary = Summarize(EvaluatePolicy(e, oracle->normalizer(), x, pool), std::nullopt);
+    const EvaluationSummary summary = Summarize(EvaluatePolicy(e, oracle->normalizer(), x.head(oracle->policy_size()), pool), std::nullopt);
     return core::Evaluation{-summary.mean, std::nullopt};
   };
   p.extra_columns = {"episodes", "steps", "episodes_total", "steps_total", "return_mean", "return_min", "return_max", "episode_length_mean"};
@@ -153,7 +159,7 @@ RlEvaluation EvaluateCheckpoint(const RlConfig& c, const core::RunCheckpoint& ch
   options.policy = s.options.policy;
   RlEvaluation result;
   result.iteration = run.iteration;
-  result.outcomes = EvaluatePolicy(options, oracle.normalizer(), run.x, *run.pool);
+  result.outcomes = EvaluatePolicy(options, oracle.normalizer(), run.x.head(oracle.policy_size()), *run.pool);
   result.summary = Summarize(result.outcomes, s.solved_at);
   return result;
 }

@@ -30,6 +30,8 @@ struct RlConfig : core::RunOptions {
   std::string estimator = "gae";        ///< reinforce | gpomdp | gae
   double gae_lambda = 0.95;
   std::string baseline = "value";       ///< none | mean | value
+  std::string value = "linear";         ///< the value baseline: linear | mlp:W1,W2,... (its parameters then ride in x)
+  double value_coef = 0.5;              ///< weight of the value network's loss beside the policy's
   std::string state_weighting = "discounted";  ///< discounted | uniform
   std::string gradient_mean = "episode";       ///< episode | step
   bool normalize_advantages = true;

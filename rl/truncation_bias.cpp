@@ -13,36 +13,42 @@ core::BiasEstimate MeasureTruncationBias(const PolicyGradientOptions& options, c
     throw std::invalid_argument("--measure-bias-every: measures whole episodes; use --episodes-per-worker, not --steps-per-worker");
   if (reference_horizon < options.rollout.horizon)
     throw std::invalid_argument("--bias-reference-horizon: must be at least --horizon");
-  EstimatorOptions unbiased;
-  unbiased.estimator = Estimator::kGpomdp;
-  unbiased.baseline = Baseline::kNone;
-  unbiased.discount = options.estimator.discount;
+  // Both gradients are of the policy's parameters only: the reference has no baseline, and the
+  // value network's loss is not part of the policy gradient being measured.
+  const GradientSetup estimate = oracle.Setup();
+  GradientSetup reference = estimate;
+  reference.estimator = EstimatorOptions{};
+  reference.estimator.estimator = Estimator::kGpomdp;
+  reference.estimator.baseline = Baseline::kNone;
+  reference.estimator.discount = options.estimator.discount;
+  reference.entropy_coef = 0;
   RolloutOptions long_rollout = options.rollout;
   long_rollout.horizon = reference_horizon;
   struct Scratch {
-    Scratch(const RolloutOptions& r, const PolicyOptions& p)
-        : rollout(r), policy(MakePolicy<float>(p, rollout.observation_space(), rollout.action_space())) {}
+    Scratch(const RolloutOptions& r, const PolicyOptions& p, const PolicyGradientOracle& oracle)
+        : rollout(r),
+          policy(MakePolicy<float>(p, rollout.observation_space(), rollout.action_space())),
+          gradient(oracle.MakeBatchGradient()) {}
     RolloutCollector rollout;
     std::unique_ptr<Policy<float>> policy;
     TruncatedBatch truncated;
     BatchGradient gradient;
     core::Vector estimate, reference;
   };
-  tbb::enumerable_thread_specific<Scratch> scratch(long_rollout, options.policy);
-  core::BiasSums sums(x.size(), units);
-  const int environments = options.rollout.environments;
+  tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(long_rollout, options.policy, oracle); });
+  const core::Index p = oracle.policy_size();
+  core::BiasSums sums(p, units);
   pool.ForEach(sums.Chunks(), [&](core::Index c) {
     Scratch& s = scratch.local();
     s.estimate.resize(x.size());
     s.reference.resize(x.size());
     for (core::Index u = sums.ChunkBegin(c); u < sums.ChunkEnd(c); ++u) {
       core::Rng rng(seed, core::StreamKind::kBias, static_cast<std::uint64_t>(iteration) * (1ULL << 20) + static_cast<std::uint64_t>(u));
-      s.rollout.Collect(*s.policy, x, oracle.normalizer(), rng, nullptr);
-      s.gradient.Compute(unbiased, 0, environments, oracle.value(), *s.policy, x, s.rollout.batch(), s.reference, nullptr);
+      s.rollout.Collect(*s.policy, x.head(p), oracle.normalizer(), rng, nullptr);
+      s.gradient.Compute(reference, *s.policy, x, s.rollout.batch(), s.reference);
       s.truncated.Assign(s.rollout.batch(), options.rollout.horizon);
-      s.gradient.Compute(options.estimator, options.entropy_coef, environments, oracle.value(), *s.policy, x, s.truncated.batch(),
-                         s.estimate, nullptr);
-      sums.Add(u, (s.estimate - s.reference).cast<double>(), s.reference.cast<double>());
+      s.gradient.Compute(estimate, *s.policy, x, s.truncated.batch(), s.estimate);
+      sums.Add(u, (s.estimate - s.reference).head(p).cast<double>(), s.reference.head(p).cast<double>());
     }
   });
   return sums.Result();

@@ -113,8 +113,12 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
 
     t->add_option("--estimator", c.estimator, "reinforce (whole return), gpomdp (reward-to-go) or gae (lambda)")->group("Estimator");
     AddNumber(t, "--gae-lambda", c.gae_lambda, "lambda of gae, in [0, 1]")->group("Estimator");
-    t->add_option("--baseline", c.baseline, "none, mean (over the worker's episodes) or value (linear in features, fitted each iteration)")
+    t->add_option("--baseline", c.baseline, "none, mean (over the worker's episodes) or value (--value)")->group("Estimator");
+    t->add_option("--value", c.value,
+                  "The value baseline: linear (in features of s and t, refitted each iteration) or mlp:W1,W2,... (tanh; its "
+                  "parameters follow the policy's in x, stepped by the same server)")
         ->group("Estimator");
+    AddNumber(t, "--value-coef", c.value_coef, "Weight of the value network's regression loss beside the policy's")->group("Estimator");
     t->add_option("--state-weighting", c.state_weighting,
                   "discounted (gamma^t: the gradient of the discounted return) or uniform (drops gamma^t, as A2C/PPO)")
         ->group("Estimator");

@@ -111,7 +111,11 @@ MonteCarlo EstimateMean(const EstimatorOptions& estimator, const LinearValue& va
       last.col(e) = OneHot(s).cast<float>();
       episodes.push_back(ep);
     }
-    gradient.Compute(estimator, 0, kEpisodes, value, policy, params, {inputs, actions, rewards, episodes, last}, g, nullptr);
+    GradientSetup setup;
+    setup.estimator = estimator;
+    setup.environments = kEpisodes;
+    setup.linear_value = &value;
+    gradient.Compute(setup, policy, params, {inputs, actions, rewards, episodes, last}, g);
     const Eigen::VectorXd estimate = -g.cast<double>();
     sum += estimate;
     sum_sq += estimate.cwiseProduct(estimate);
@@ -199,11 +203,12 @@ TEST(EstimatorTest, TheStepMeanDividesTheSameSumByTheSteps) {
   const std::vector<EpisodeSegment> episodes = {{0, 2, true, true, 0}, {2, 3, true, true, 0}};
   BatchGradient gradient;
   core::Vector per_episode(params.size()), per_step(params.size());
-  EstimatorOptions o = Options(Estimator::kGpomdp, Baseline::kNone);
-  const LinearValue value(2, kSteps);
-  const double loss_episode = gradient.Compute(o, 0, 2, value, policy, params, {inputs, actions, rewards, episodes, last}, per_episode, nullptr);
-  o.mean = GradientMean::kStep;
-  const double loss_step = gradient.Compute(o, 0, 2, value, policy, params, {inputs, actions, rewards, episodes, last}, per_step, nullptr);
+  GradientSetup setup;
+  setup.estimator = Options(Estimator::kGpomdp, Baseline::kNone);
+  setup.environments = 2;
+  const double loss_episode = gradient.Compute(setup, policy, params, {inputs, actions, rewards, episodes, last}, per_episode);
+  setup.estimator.mean = GradientMean::kStep;
+  const double loss_step = gradient.Compute(setup, policy, params, {inputs, actions, rewards, episodes, last}, per_step);
   EXPECT_LT((per_step * 5 - per_episode * 2).norm(), 1e-5 * per_episode.norm());
   EXPECT_NEAR(loss_step * 5, loss_episode * 2, 1e-5 * std::abs(loss_episode));
 }

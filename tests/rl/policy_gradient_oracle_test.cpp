@@ -48,6 +48,24 @@ TEST(PolicyGradientOracleTest, AnIterationFillsTheStateAndItRoundTrips) {
   EXPECT_EQ(restored.record().steps, oracle.record().steps);
 }
 
+TEST(PolicyGradientOracleTest, AValueNetworkFollowsThePolicyInXAndItsTargetScaleIsState) {
+  PolicyGradientOptions o = Options("CartPole-v1");
+  o.value_hidden = {8};
+  PolicyGradientOracle oracle(o, 3, 475.0);
+  const PolicyGradientOracle linear(Options("CartPole-v1"), 3, 475.0);
+  EXPECT_EQ(oracle.policy_size(), linear.Dimension());
+  EXPECT_EQ(oracle.Dimension(), oracle.policy_size() + (4 + 1) * 8 + (8 + 1));
+  const core::ProblemStateBlob blob = Train(oracle, 2);
+  EXPECT_EQ(oracle.value_targets().count, oracle.record().steps);  // one target per step
+  EXPECT_EQ(oracle.value().weights().norm(), 0.0);                  // no linear fit beside the network
+
+  PolicyGradientOracle restored(o, 3, 475.0);
+  blob.RestoreInto(restored, "test");
+  EXPECT_EQ(restored.value_targets().count, oracle.value_targets().count);
+  EXPECT_EQ(restored.value_targets().mean, oracle.value_targets().mean);
+  EXPECT_EQ(restored.value_targets().m2, oracle.value_targets().m2);
+}
+
 TEST(PolicyGradientOracleTest, StateThatDoesNotFitIsRefused) {
   PolicyGradientOracle cartpole(Options("CartPole-v1"), 3, 475.0);
   core::ProblemStateBlob blob = Train(cartpole, 1);
@@ -57,7 +75,7 @@ TEST(PolicyGradientOracleTest, StateThatDoesNotFitIsRefused) {
   truncated.bytes.resize(truncated.bytes.size() / 2);
   EXPECT_THROW(truncated.RestoreInto(cartpole, "test"), std::runtime_error);
   core::ProblemStateBlob future = blob;
-  future.version = 2;
+  future.version = 3;
   EXPECT_THROW(future.RestoreInto(cartpole, "test"), std::runtime_error);
 }
 

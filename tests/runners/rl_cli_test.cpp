@@ -35,10 +35,13 @@ double JsonNumber(const std::string& text, const std::string& key) {
 const std::string kStateful =
     "rl --env CartPole-v1 --workers 3 --episodes-per-worker 2 --normalize-observations true --estimator gae --baseline value "
     "--compress topk:0.5 --error-feedback ef --eval-every 5 --quiet ";
+// The same with the value network in x and its targets' moments as state.
+const std::string kValueNetwork = kStateful + "--value mlp:16 --gradient-mean step ";
 
 TEST_F(RlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
-  for (const std::string& run : {kStateful, std::string("rl --env 'LunarLander-v3(continuous=true)' --workers 3 --episodes-per-worker 2 "
-                                                         "--steps-per-worker 100 --normalize-observations true --eval-every 0 --quiet ")}) {
+  for (const std::string& run : {kStateful, kValueNetwork,
+                                 std::string("rl --env 'LunarLander-v3(continuous=true)' --workers 3 --episodes-per-worker 2 "
+                                             "--steps-per-worker 100 --normalize-observations true --eval-every 0 --quiet ")}) {
     SCOPED_TRACE(run);
     for (const char* threads : {"1", "2", "4"})
       ASSERT_EQ(Pmlab(run + "--iters 8 --threads " + threads + " --out " + Out(threads)).code, 0);
@@ -54,14 +57,18 @@ TEST_F(RlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
 }
 
 TEST_F(RlCliTest, ResumeContinuesBitForBit) {
-  ASSERT_EQ(Pmlab(kStateful + "--iters 20 --out " + Out("whole")).code, 0);
-  ASSERT_EQ(Pmlab(kStateful + "--iters 9 --out " + Out("split")).code, 0);
-  ASSERT_EQ(Pmlab("resume " + Out("split") + " --iters 20 --quiet").code, 0);
-  EXPECT_EQ(Metrics(Out("whole")), Metrics(Out("split")));
-  EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
-  const std::string whole = ReadFile(Out("whole") + "/summary.json"), split = ReadFile(Out("split") + "/summary.json");
-  for (const char* key : {"episodes_total", "steps_total", "best_mean_return", "final_mean_return"})
-    EXPECT_EQ(JsonNumber(whole, key), JsonNumber(split, key)) << key;
+  for (const std::string& run : {kStateful, kValueNetwork}) {
+    SCOPED_TRACE(run);
+    ASSERT_EQ(Pmlab(run + "--iters 20 --out " + Out("whole")).code, 0);
+    ASSERT_EQ(Pmlab(run + "--iters 9 --out " + Out("split")).code, 0);
+    ASSERT_EQ(Pmlab("resume " + Out("split") + " --iters 20 --quiet").code, 0);
+    EXPECT_EQ(Metrics(Out("whole")), Metrics(Out("split")));
+    EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
+    const std::string whole = ReadFile(Out("whole") + "/summary.json"), split = ReadFile(Out("split") + "/summary.json");
+    for (const char* key : {"episodes_total", "steps_total", "best_mean_return", "final_mean_return"})
+      EXPECT_EQ(JsonNumber(whole, key), JsonNumber(split, key)) << key;
+    for (const char* out : {"whole", "split"}) fs::remove_all(Out(out));
+  }
 }
 
 TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
@@ -79,6 +86,9 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--gradient-mean sometimes", "--gradient-mean"},
       {"--state-weighting exponential", "--state-weighting"},
       {"--episodes-per-worker 3 --steps-per-worker 100", "--steps-per-worker"},
+      {"--value mlp:", "--value"},
+      {"--value mlp:8 --estimator gpomdp --baseline none", "--value"},
+      {"--value mlp:8 --value-coef 0", "--value-coef"},
   };
   for (const auto& [flags, named] : cases) {
     const auto o = Pmlab("rl " + flags + " --iters 1 --out " + Out("bad"));
