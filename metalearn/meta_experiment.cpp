@@ -20,7 +20,7 @@ namespace {
 
 void Validate(const MetaConfig& c) {
   core::Require(c.task == "sine" || c.task == "linreg" || c.task == "fmnist-fewshot",
-        "--task: '" + c.task + "' is unknown (allowed: sine, linreg, fmnist-fewshot)");
+        "--task: '" + c.task + "' is unknown (allowed: sine, linreg, fmnist-fewshot; RL: pointnav, lunar-gravity, cartpole or a family of pmlab envs --families)");
   const MetaAlgorithm algo = core::Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
   core::Require(c.shots >= 1, "--shots: must be at least 1 (K support points per task)");
   core::Require(c.query >= 1, "--query: must be at least 1");

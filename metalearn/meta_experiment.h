@@ -21,8 +21,8 @@ struct MetaConfig : core::RunOptions {
     eval_every = 1000;
     checkpoint_every = 1000;
   }
-  std::string task = "sine";          ///< sine | linreg | fmnist-fewshot
-  std::string algo = "maml";          ///< maml | fomaml | reptile | metasgd
+  std::string task = "sine";          ///< sine | linreg | fmnist-fewshot | pointnav | lunar-gravity | cartpole | a family spec
+  std::string algo = "maml";          ///< maml | fomaml | reptile | metasgd; on RL tasks maml-pg | maml-pg-dice | fomaml-pg | reptile
   int shots = 10;                     ///< K: support points per task (per class for fmnist-fewshot)
   int query = 10;                     ///< query points per task (per class for fmnist-fewshot)
   int inner_batch = 0;                ///< points for the inner gradient in training; 0 = shots
@@ -30,7 +30,7 @@ struct MetaConfig : core::RunOptions {
   double inner_lr = 0.01;             ///< alpha, the adaptation step size (Meta-SGD: its initial value)
   int inner_steps = 1;                ///< N adaptation steps
   int meta_batch = 25;                ///< tasks per iteration, split evenly over the workers
-  std::string hidden = "auto";        ///< hidden widths; auto = 40,40 (sine), none (linreg), 128,128 (fmnist-fewshot)
+  std::string hidden = "auto";        ///< hidden widths; auto = 40,40 (sine), none (linreg), 128,128 (fmnist-fewshot), 100,100 (RL tasks)
   int linreg_dim = 5;                 ///< features of the linreg tasks
   double linreg_spread = 1.0;         ///< spread of the linreg task weights around their mean
   int ways = 5;                       ///< N: classes per fmnist-fewshot task
@@ -40,6 +40,17 @@ struct MetaConfig : core::RunOptions {
   std::int64_t measure_bias_every = 0;   ///< log the estimator's relative bias every N iterations; 0 = never
   int bias_reference_tasks = 1000;    ///< tasks in each bias measurement
   int bias_reference_points = 1000;   ///< points per reference set (sine, fmnist-fewshot; linreg is exact)
+  // Meta-RL tasks only (pointnav, lunar-gravity, cartpole, or a task family spec):
+  int horizon = 0;                    ///< H: steps per episode at most; 0 = the environment's time limit
+  int inner_episodes = 20;            ///< E: episodes of each inner and outer batch
+  double discount = 0.99;             ///< gamma of the MDP
+  std::string estimator = "gae";      ///< reinforce | gpomdp | gae, for every batch
+  double gae_lambda = 1.0;            ///< with the value baseline: MAML-RL's advantages
+  std::string baseline = "value";     ///< none | mean | value (linear, fitted to each batch)
+  std::string gradient_mean = "step"; ///< episode | step: a batch's sum divided by its episodes or its steps (MAML-RL's)
+  bool normalize_advantages = true;   ///< centre and scale each batch's advantages (MAML-RL's)
+  std::string action_dist = "auto";   ///< auto | categorical | gaussian
+  double init_log_std = 0;            ///< Gaussian policies' starting log standard deviation
 };
 
 

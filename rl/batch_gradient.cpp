@@ -4,7 +4,7 @@
 
 namespace pmlab::rl {
 
-void TruncatedBatch::Assign(const EpisodeBatch& full, int horizon) {
+void StoredBatch::Assign(const EpisodeBatch& full, int horizon) {
   episodes_.clear();
   Eigen::Index n = 0;
   for (const EpisodeSegment& ep : full.episodes) n += std::min(ep.length, horizon);
@@ -26,11 +26,37 @@ void TruncatedBatch::Assign(const EpisodeBatch& full, int horizon) {
     prefix.start = at;
     prefix.length = length;
     prefix.terminated = ep.terminated && !cut;
-    prefix.finished = true;
+    prefix.finished = ep.finished || cut;
     if (cut) prefix.total_reward = rewards_.segment(at, length).sum();
     episodes_.push_back(prefix);
     at += length;
   }
+}
+
+void PredictLinearValues(const LinearValue& value, const EpisodeBatch& batch, Eigen::VectorXd& features, Eigen::VectorXd& values,
+                         Eigen::VectorXd& bootstrap) {
+  features.resize(value.Features());
+  values.resize(batch.inputs.cols());
+  bootstrap.resize(static_cast<Eigen::Index>(batch.episodes.size()));
+  for (std::size_t e = 0; e < batch.episodes.size(); ++e) {
+    const EpisodeSegment& ep = batch.episodes[e];
+    for (int t = 0; t < ep.length; ++t) {
+      value.Features(batch.inputs.col(ep.start + t), t, features);
+      values[ep.start + t] = value.Predict(features);
+    }
+    value.Features(batch.last_inputs.col(static_cast<Eigen::Index>(e)), ep.length, features);
+    bootstrap[static_cast<Eigen::Index>(e)] = value.Predict(features);
+  }
+}
+
+void AddLinearValueSamples(const LinearValue& value, const EpisodeBatch& batch, const Eigen::VectorXd& targets,
+                           Eigen::VectorXd& features, LinearValue::Normal& normal) {
+  features.resize(value.Features());
+  for (const EpisodeSegment& ep : batch.episodes)
+    for (int t = 0; t < ep.length; ++t) {
+      value.Features(batch.inputs.col(ep.start + t), t, features);
+      normal.Add(features, targets[ep.start + t]);
+    }
 }
 
 double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
@@ -45,26 +71,10 @@ double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy,
   if (uses_network) {
     network_->Predict(x.tail(network_->ParameterCount()), batch.inputs, batch.last_inputs, setup.value_scale, values_, bootstrap_);
   } else if (uses_value) {
-    const LinearValue& value = *setup.linear_value;
-    features_.resize(value.Features());
-    for (std::size_t e = 0; e < batch.episodes.size(); ++e) {
-      const EpisodeSegment& ep = batch.episodes[e];
-      for (int t = 0; t < ep.length; ++t) {
-        value.Features(batch.inputs.col(ep.start + t), t, features_);
-        values_[ep.start + t] = value.Predict(features_);
-      }
-      value.Features(batch.last_inputs.col(static_cast<Eigen::Index>(e)), ep.length, features_);
-      bootstrap_[static_cast<Eigen::Index>(e)] = value.Predict(features_);
-    }
+    PredictLinearValues(*setup.linear_value, batch, features_, values_, bootstrap_);
   }
   EstimatorWeights(setup.estimator, batch.episodes, batch.rewards, values_, bootstrap_, weights_, targets_);
-  if (learn.normal && uses_value && !uses_network) {
-    for (const EpisodeSegment& ep : batch.episodes)
-      for (int t = 0; t < ep.length; ++t) {
-        setup.linear_value->Features(batch.inputs.col(ep.start + t), t, features_);
-        learn.normal->Add(features_, targets_[ep.start + t]);
-      }
-  }
+  if (learn.normal && uses_value && !uses_network) AddLinearValueSamples(*setup.linear_value, batch, targets_, features_, *learn.normal);
   if (learn.targets && uses_network && n > 0) {
     // The batch's own moments, merged in one step (Chan et al.), as a per-step update would give.
     RunningMoments moments(1);

@@ -4,6 +4,7 @@
 // surrogate divided by the batch's environments or its steps (EstimatorOptions::mean): a loss
 // to minimise. With a value network, x is the policy's parameters followed by the network's,
 // and the gradient's tail is that of the network's regression loss (value_network.h).
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -26,11 +27,12 @@ struct EpisodeBatch {
   const core::Matrix& last_inputs;
 };
 
-/// The first `horizon` steps of every episode of a batch, as the batch a horizon-`horizon`
-/// rollout with the same draws would have given.
-class TruncatedBatch {
+/// A batch that owns its storage: a copy of another, or of the first `horizon` steps of each of
+/// its episodes, which is the batch a horizon-`horizon` rollout with the same draws would have
+/// given.
+class StoredBatch {
  public:
-  void Assign(const EpisodeBatch& full, int horizon);
+  void Assign(const EpisodeBatch& full, int horizon = std::numeric_limits<int>::max());
   EpisodeBatch batch() const { return {inputs_, actions_, rewards_, episodes_, last_inputs_}; }
 
  private:
@@ -38,6 +40,14 @@ class TruncatedBatch {
   Eigen::VectorXd rewards_;
   std::vector<EpisodeSegment> episodes_;
 };
+
+/// V of every step of `batch` into `values` and of each episode's last input into `bootstrap`;
+/// `features` is scratch.
+void PredictLinearValues(const LinearValue& value, const EpisodeBatch& batch, Eigen::VectorXd& features, Eigen::VectorXd& values,
+                         Eigen::VectorXd& bootstrap);
+/// Adds every step's (features, target) to `normal`.
+void AddLinearValueSamples(const LinearValue& value, const EpisodeBatch& batch, const Eigen::VectorXd& targets,
+                           Eigen::VectorXd& features, LinearValue::Normal& normal);
 
 /// What turns a batch into a gradient, besides the policy and the parameters.
 struct GradientSetup {

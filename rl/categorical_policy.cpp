@@ -85,6 +85,37 @@ T CategoricalPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat
   return total;
 }
 
+template <typename T>
+void CategoricalPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                                   const Vec& weights, const Eigen::Ref<const Vec>& direction,
+                                                   Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product) {
+  const Mat& logits = mlp_.Forward(params, observations);
+  if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
+    throw std::invalid_argument("one action and one weight per observation column");
+  // The MLP works on -S: d(-S)/dz = w (p - e_a) and d^2(-S)/dz^2 = w (diag(p) - p p^T).
+  output_grad_.resize(logits.rows(), logits.cols());
+  probs_.resize(logits.rows(), logits.cols());
+  for (core::Index j = 0; j < logits.cols(); ++j) {
+    const auto a = static_cast<core::Index>(actions(0, j));
+    if (a < 0 || a >= logits.rows()) throw std::invalid_argument("action index out of range");
+    probs_.col(j) = (logits.col(j).array() - LogSumExp(logits.col(j))).exp();
+    output_grad_.col(j) = weights[j] * probs_.col(j);
+    output_grad_(a, j) -= weights[j];
+  }
+  mlp_.BackwardWithHessianProduct(
+      params, observations, output_grad_, direction,
+      [&](const Mat& rz, Mat& rd) {
+        rd.resize(rz.rows(), rz.cols());
+        for (core::Index j = 0; j < rz.cols(); ++j) {
+          const auto p = probs_.col(j);
+          rd.col(j) = weights[j] * (p.cwiseProduct(rz.col(j)) - p * p.dot(rz.col(j)));
+        }
+      },
+      gradient, hessian_product);
+  gradient = -gradient;
+  hessian_product = -hessian_product;
+}
+
 template class CategoricalPolicy<float>;
 template class CategoricalPolicy<double>;
 

@@ -37,9 +37,13 @@ class CategoricalPolicy final : public Policy<T> {
   T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
               T entropy_weight, Eigen::Ref<Vec> gradient) override;
 
+  void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                               const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
+                               Eigen::Ref<Vec> hessian_product) override;
+
  private:
   core::Mlp<T> mlp_;
-  Mat output_grad_;
+  Mat output_grad_, probs_;
 };
 
 extern template class CategoricalPolicy<float>;

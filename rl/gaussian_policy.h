@@ -38,6 +38,11 @@ class GaussianPolicy final : public Policy<T> {
   T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
               T entropy_weight, Eigen::Ref<Vec> gradient) override;
 
+  /// The log-std entries of the product include their cross terms with the network's.
+  void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                               const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
+                               Eigen::Ref<Vec> hessian_product) override;
+
  private:
   core::Mlp<T> mlp_;
   T initial_log_std_;

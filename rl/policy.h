@@ -35,6 +35,11 @@ class Policy {
   /// S(params) above, and its gradient in `gradient`.
   virtual T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                       T entropy_weight, Eigen::Ref<Vec> gradient) = 0;
+  /// The gradient of S without the entropy bonus, and its exact Hessian-vector product along
+  /// `direction` (the second-order term of MAML's inner step), by the R-operator.
+  virtual void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                       const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
+                                       Eigen::Ref<Vec> hessian_product) = 0;
 };
 
 /// `--policy` and `--action-dist` of a run.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <cereal/types/optional.hpp>
 
@@ -66,7 +67,10 @@ BatchGradient PolicyGradientOracle::MakeBatchGradient() const {
 core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {
   Scratch& s = scratch_.local();
   Slot& slot = slots_[static_cast<std::size_t>(worker)];
-  s.rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr);
+  if (!s.rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr)) {
+    gradient.setConstant(std::numeric_limits<float>::quiet_NaN());  // the run loop stops on it as diverged
+    return {std::numeric_limits<double>::quiet_NaN()};
+  }
   const double loss = s.gradient.Compute(Setup(), *s.policy, x, s.rollout.batch(), gradient, {&slot.normal, &slot.targets});
   slot.steps += s.rollout.observations().cols();
   for (const EpisodeSegment& ep : s.rollout.episodes()) {

@@ -45,7 +45,7 @@ void RolloutCollector::EndEpisode(int b, bool terminated, bool finished) {
   last_observations_.col(e) = batch_inputs_.col(b);
 }
 
-void RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params,
+bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params,
                                const ObservationNormalizer& normalizer, core::Rng& rng, RunningMoments* moments) {
   const bool budget_mode = options_.steps_per_environment > 0;
   episodes_.clear();
@@ -58,6 +58,10 @@ void RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
     // Ended lanes keep their last input: the policy acts on a fixed-size batch, which keeps
     // its buffers (and the stream's draws per step) the same from step to step.
     policy.Act(params, batch_inputs_, rng, false, batch_actions_);
+    if (!batch_actions_.allFinite()) {
+      Gather();
+      return false;
+    }
     for (int b = 0; b < options_.environments; ++b) {
       Lane& lane = lanes_[static_cast<std::size_t>(b)];
       if (!lane.active) continue;
@@ -87,6 +91,7 @@ void RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
     }
   }
   Gather();
+  return true;
 }
 
 void RolloutCollector::Gather() {

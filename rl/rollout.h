@@ -38,8 +38,9 @@ class RolloutCollector {
   const envs::Space& action_space() const { return envs_.front()->action_space(); }
 
   /// Runs the batch with the policy at `params`. Inputs are normalised by `normalizer`; raw
-  /// observations are added to `moments` when it is not null.
-  void Collect(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, const ObservationNormalizer& normalizer,
+  /// observations are added to `moments` when it is not null. Returns false, with the batch cut
+  /// short, when the policy's actions are not finite: parameters that have diverged.
+  bool Collect(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, const ObservationNormalizer& normalizer,
                core::Rng& rng, RunningMoments* moments);
 
   // The batch, valid until the next Collect: steps as columns, episode by episode.

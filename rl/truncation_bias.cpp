@@ -31,7 +31,7 @@ core::BiasEstimate MeasureTruncationBias(const PolicyGradientOptions& options, c
           gradient(oracle.MakeBatchGradient()) {}
     RolloutCollector rollout;
     std::unique_ptr<Policy<float>> policy;
-    TruncatedBatch truncated;
+    StoredBatch truncated;
     BatchGradient gradient;
     core::Vector estimate, reference;
   };

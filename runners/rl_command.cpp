@@ -14,17 +14,6 @@
 namespace pmlab::runners {
 namespace {
 
-// A true/false option that config.toml writes back as true or false (a CLI11 flag cannot be
-// turned off from the command line).
-CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, const std::string& help) {
-  const auto parse = [](const std::string& text) {
-    if (text == "true" || text == "1") return true;
-    if (text == "false" || text == "0") return false;
-    throw std::invalid_argument("'" + text + "' is not true or false");
-  };
-  return AddParsed(cmd, name, target, parse, [](bool b) { return std::string(b ? "true" : "false"); }, help)->type_name("true|false");
-}
-
 class RlKind final : public TypedRunKind<rl::RlConfig> {
  public:
   RlKind() : TypedRunKind({3, "rl"}) {}

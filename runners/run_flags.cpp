@@ -32,6 +32,15 @@ void UsePmlabOptionDefaults(CLI::App& app) {
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
+CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, const std::string& help) {
+  const auto parse = [](const std::string& text) {
+    if (text == "true" || text == "1") return true;
+    if (text == "false" || text == "0") return false;
+    throw std::invalid_argument("'" + text + "' is not true or false");
+  };
+  return AddParsed(cmd, name, target, parse, [](bool b) { return std::string(b ? "true" : "false"); }, help)->type_name("true|false");
+}
+
 CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, const std::string& help) {
   const auto parse = [](const std::string& text) {
     const auto v = core::ParseNumber(text);

@@ -43,6 +43,10 @@ CLI::Option* AddParsed(CLI::App* cmd, const std::string& name, T& target, Parse 
 /// so that config.toml replays any value a user typed bit for bit.
 CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, const std::string& help);
 
+/// A true/false option that config.toml writes back as true or false (a CLI11 flag cannot be
+/// turned off from the command line).
+CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, const std::string& help);
+
 /// Registers --iters, --lr, --beta, --nesterov, --momentum-at, --schedule, --compress, --clip,
 /// --error-feedback (groups "Method", "Biased operators") and --seed, --threads, --eval-every,
 /// --out, --checkpoint-every, --keep-checkpoints, --quiet (group "Run") for `c`. --workers is

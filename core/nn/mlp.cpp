@@ -258,6 +258,36 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
                                         const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                         Eigen::Ref<Vec> hessian_product) {
   const T loss = LossAndGradient(params, inputs, targets, gradient);  // fills act_ and delta_
+  const Mat& out = act_.back();
+  const T batch = static_cast<T>(out.cols());
+  HessianProductPasses(params, inputs, direction, [&](const Mat& rz, Mat& rd) {
+    if (head_ == LossHead::kMeanSquaredError) {
+      rd = rz * (T(2) / (batch * static_cast<T>(out.rows())));
+      return;
+    }
+    rd.resize(out.rows(), out.cols());
+    for (Index j = 0; j < out.cols(); ++j) {
+      const T max = out.col(j).maxCoeff();
+      probs_ = (out.col(j).array() - max).exp();
+      probs_ /= probs_.sum();
+      // (diag(p) - p p^T) R(z), scaled by the column's target mass as the gradient is.
+      rd.col(j) = (probs_.cwiseProduct(rz.col(j)) - probs_ * probs_.dot(rz.col(j))) * (targets.col(j).sum() / batch);
+    }
+  }, hessian_product);
+  return loss;
+}
+
+template <typename T>
+void Mlp<T>::BackwardWithHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad,
+                                        const Eigen::Ref<const Vec>& direction, const HeadHessian& head,
+                                        Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product) {
+  Backward(params, inputs, output_grad, gradient);  // fills delta_ (act_ is the caller's Forward)
+  HessianProductPasses(params, inputs, direction, head, hessian_product);
+}
+
+template <typename T>
+void Mlp<T>::HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
+                                  const HeadHessian& head, Eigen::Ref<Vec> hessian_product) {
   const int layers = shape_.Layers();
   const auto weights = [&](const Eigen::Ref<const Vec>& flat, int l) {
     return Eigen::Map<const Mat>(flat.data() + offsets_[l], shape_.widths[l + 1], shape_.widths[l]);
@@ -265,7 +295,7 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
   const auto biases = [&](const Eigen::Ref<const Vec>& flat, int l) {
     return Eigen::Map<const Vec>(flat.data() + offsets_[l] + Index{shape_.widths[l + 1]} * shape_.widths[l], shape_.widths[l + 1]);
   };
-  // Forward: R(z_l) = V_l a_{l-1} + W_l R(a_{l-1}) + c_l, and R(a_l) = relu'(z_l) R(z_l).
+  // Forward: R(z_l) = V_l a_{l-1} + W_l R(a_{l-1}) + c_l, and R(a_l) = s'(z_l) R(z_l).
   for (int l = 0; l < layers; ++l) {
     Mat& rz = r_act_[l];
     rz.resize(shape_.widths[l + 1], inputs.cols());
@@ -278,22 +308,7 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
     }
   }
   // The head: R(delta_L) = (d^2 loss / d z_L^2) R(z_L).
-  const Mat& out = act_.back();
-  const Mat& rz = r_act_.back();
-  Mat& rd = r_delta_[layers - 1];
-  const T batch = static_cast<T>(out.cols());
-  if (head_ == LossHead::kMeanSquaredError) {
-    rd = rz * (T(2) / (batch * static_cast<T>(out.rows())));
-  } else {
-    rd.resize(out.rows(), out.cols());
-    for (Index j = 0; j < out.cols(); ++j) {
-      const T max = out.col(j).maxCoeff();
-      probs_ = (out.col(j).array() - max).exp();
-      probs_ /= probs_.sum();
-      // (diag(p) - p p^T) R(z), scaled by the column's target mass as the gradient is.
-      rd.col(j) = (probs_.cwiseProduct(rz.col(j)) - probs_ * probs_.dot(rz.col(j))) * (targets.col(j).sum() / batch);
-    }
-  }
+  head(r_act_.back(), r_delta_[layers - 1]);
   // Backward: R(delta_{l-1}) = (V_l^T delta_l + W_l^T R(delta_l)) s'(z_{l-1})
   //                          + (W_l^T delta_l) s''(z_{l-1}) R(z_{l-1}),
   // where for tanh s'' R(z) = -2 a s' R(z) = -2 a R(a), and for ReLU s'' = 0; and
@@ -319,7 +334,6 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
       d.array() = d.array() * (T(1) - a.square()) - T(2) * back_.array() * a * r_act_[l - 1].array();
     }
   }
-  return loss;
 }
 
 template <typename T>

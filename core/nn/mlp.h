@@ -6,6 +6,7 @@
 //
 // An Mlp object is the scratch space of one thread: it owns the activations of the last batch,
 // so a call allocates only when the batch shape changes. Parameters are passed to each call.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,17 @@ class Mlp {
                                   const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                   Eigen::Ref<Vec> hessian_product);
 
+  /// The head's second derivative: from R(z), the directional derivative of the outputs, to
+  /// R(d loss / d z) (same shape), written to its second argument.
+  using HeadHessian = std::function<void(const Mat& r_outputs, Mat& r_output_grad)>;
+
+  /// After Forward(params, inputs): Backward's gradient for a loss whose derivative with
+  /// respect to the outputs is `output_grad`, and the exact Hessian-vector product along
+  /// `direction`, for a head of the caller's (a policy's log-probability) described by `head`.
+  void BackwardWithHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad,
+                                  const Eigen::Ref<const Vec>& direction, const HeadHessian& head, Eigen::Ref<Vec> gradient,
+                                  Eigen::Ref<Vec> hessian_product);
+
   /// Columns of `outputs` whose largest entry is at the same row as the largest of `targets`.
   static Index CountCorrect(const Mat& outputs, const Mat& targets);
 
@@ -86,6 +98,10 @@ class Mlp {
  private:
   /// Loss of the last forward pass; when `output_grad` is given, also d loss / d output.
   T HeadLoss(const Mat& targets, Mat* output_grad);
+  /// With act_ and delta_ of a forward and backward pass: the R-operator's forward pass, the
+  /// head's R(delta_L), and its backward pass into `hessian_product`.
+  void HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
+                            const HeadHessian& head, Eigen::Ref<Vec> hessian_product);
   /// Backpropagates delta_ of the output layer (set by the caller) into `gradient`.
   void Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient);
 

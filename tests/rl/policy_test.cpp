@@ -61,7 +61,47 @@ void ExpectSurrogateGradientMatchesCentralDifferences(Policy<double>& policy, in
   }
 }
 
+// The Hessian-vector product of S (no entropy bonus) against central differences of its
+// gradient along the direction, at perturbed parameters and a random direction.
+void ExpectHessianProductMatchesCentralDifferences(Policy<double>& policy, int observations, core::Rng& rng) {
+  Vec params(policy.ParameterCount());
+  policy.Initialize(rng, params);
+  params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
+  const Mat obs = RandomMatrix(observations, 7, rng);
+  Mat actions;
+  policy.Act(params, obs, rng, false, actions);
+  const Vec w = Weights(7, rng);
+  const Vec direction = RandomMatrix(params.size(), 1, rng).col(0);
+  Vec grad(params.size()), product(params.size()), surrogate_grad(params.size()), up(params.size()), down(params.size());
+  policy.SurrogateHessianProduct(params, obs, actions, w, direction, grad, product);
+  policy.Surrogate(params, obs, actions, w, 0, surrogate_grad);
+  EXPECT_LT((grad - surrogate_grad).norm(), 1e-12 * surrogate_grad.norm());
+  const double h = 1e-6;
+  policy.Surrogate(params + h * direction, obs, actions, w, 0, up);
+  policy.Surrogate(params - h * direction, obs, actions, w, 0, down);
+  const Vec numeric = (up - down) / (2 * h);
+  EXPECT_LT((product - numeric).norm() / numeric.norm(), 1e-6);
+}
+
 const std::vector<int> kHiddenLayers[] = {{}, {8, 6}};
+
+TEST(CategoricalPolicyTest, HessianProductMatchesCentralDifferences) {
+  for (const std::vector<int>& hidden : kHiddenLayers) {
+    SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");
+    core::Rng rng(13);
+    CategoricalPolicy<double> policy(4, 3, hidden);
+    ExpectHessianProductMatchesCentralDifferences(policy, 4, rng);
+  }
+}
+
+TEST(GaussianPolicyTest, HessianProductMatchesCentralDifferences) {
+  for (const std::vector<int>& hidden : kHiddenLayers) {
+    SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");
+    core::Rng rng(14);
+    GaussianPolicy<double> policy(5, 2, hidden, -0.5);
+    ExpectHessianProductMatchesCentralDifferences(policy, 5, rng);
+  }
+}
 
 TEST(CategoricalPolicyTest, SurrogateGradientMatchesCentralDifferences) {
   for (const std::vector<int>& hidden : kHiddenLayers) {

@@ -1,0 +1,147 @@
+#include "rl/meta/meta_policy_gradient.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace pmlab::rl {
+
+MetaPolicyAlgorithm ParseMetaPolicyAlgorithm(std::string_view name) {
+  if (name == "maml-pg") return MetaPolicyAlgorithm::kMamlPg;
+  if (name == "maml-pg-dice") return MetaPolicyAlgorithm::kMamlPgDice;
+  if (name == "fomaml-pg") return MetaPolicyAlgorithm::kFomamlPg;
+  if (name == "reptile") return MetaPolicyAlgorithm::kReptile;
+  throw std::invalid_argument("unknown meta-RL algorithm '" + std::string(name) + "' (maml-pg, maml-pg-dice, fomaml-pg, reptile)");
+}
+
+const char* MetaPolicyAlgorithmName(MetaPolicyAlgorithm algorithm) {
+  switch (algorithm) {
+    case MetaPolicyAlgorithm::kMamlPg: return "maml-pg";
+    case MetaPolicyAlgorithm::kMamlPgDice: return "maml-pg-dice";
+    case MetaPolicyAlgorithm::kFomamlPg: return "fomaml-pg";
+    case MetaPolicyAlgorithm::kReptile: return "reptile";
+  }
+  return "?";
+}
+
+double MeanDiscountedReturn(const EpisodeBatch& batch, double discount) {
+  if (batch.episodes.empty()) return 0;
+  double sum = 0;
+  for (const EpisodeSegment& ep : batch.episodes) {
+    double weight = 1;
+    for (Eigen::Index j = ep.start; j < ep.start + ep.length; ++j, weight *= discount) sum += weight * batch.rewards[j];
+  }
+  return sum / static_cast<double>(batch.episodes.size());
+}
+
+MetaPolicyGradient::MetaPolicyGradient(std::unique_ptr<Policy<float>> policy, int observations, MetaPolicyOptions options)
+    : policy_(std::move(policy)),
+      options_(options),
+      value_(observations, options.horizon),
+      normal_(value_.Features()),
+      phi_(static_cast<std::size_t>(std::max(options.inner_steps, 0)) + 1),
+      batches_(phi_.size()),
+      weights_(phi_.size()) {
+  if (options.inner_steps < 0) throw std::invalid_argument("--inner-steps: must be >= 0");
+  if (!(std::isfinite(options.inner_lr) && options.inner_lr > 0)) throw std::invalid_argument("--inner-lr: must be a finite number > 0");
+  if (options.horizon < 1) throw std::invalid_argument("--horizon: must be at least 1");
+  options_.estimator.Validate();
+}
+
+void MetaPolicyGradient::Weigh(const EpisodeBatch& batch, core::Vector& weights) {
+  const Eigen::Index n = batch.inputs.cols();
+  values_.setZero(n);
+  bootstrap_.setZero(static_cast<Eigen::Index>(batch.episodes.size()));
+  if (options_.estimator.baseline == Baseline::kValue) {
+    // A fresh least-squares fit to this batch's rewards-to-go.
+    EstimatorOptions returns;
+    returns.estimator = Estimator::kGpomdp;
+    returns.baseline = Baseline::kNone;
+    returns.discount = options_.estimator.discount;
+    EstimatorWeights(returns, batch.episodes, batch.rewards, values_, bootstrap_, raw_weights_, targets_);
+    normal_.Clear();
+    AddLinearValueSamples(value_, batch, targets_, features_, normal_);
+    value_.set_weights(Eigen::VectorXd::Zero(value_.Features()));
+    value_.Fit(normal_);
+    PredictLinearValues(value_, batch, features_, values_, bootstrap_);
+  }
+  EstimatorWeights(options_.estimator, batch.episodes, batch.rewards, values_, bootstrap_, raw_weights_, targets_);
+  const Eigen::Index divisor = options_.estimator.mean == GradientMean::kStep ? std::max<Eigen::Index>(n, 1)
+                                                                                : static_cast<Eigen::Index>(batch.episodes.size());
+  weights = (raw_weights_ / static_cast<double>(std::max<Eigen::Index>(divisor, 1))).cast<float>();
+}
+
+double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng,
+                                    double score_baseline, Eigen::Ref<core::Vector> out) {
+  const std::size_t steps = phi_.size() - 1;
+  const float alpha = static_cast<float>(options_.inner_lr);
+  // Parameters that overflow, or whose policy acts non-finitely, have no episodes to draw: the
+  // estimate is reported as diverged, which the run loop stops on, keeping its last good
+  // checkpoint.
+  const auto diverged = [&] {
+    out.setConstant(std::numeric_limits<float>::quiet_NaN());
+    return std::numeric_limits<double>::quiet_NaN();
+  };
+  phi_[0] = x;
+  scratch_.resize(x.size());
+  for (std::size_t j = 0; j < steps; ++j) {
+    if (!task.Sample(*policy_, phi_[j], rng, batches_[j])) return diverged();
+    const EpisodeBatch b = batches_[j].batch();
+    Weigh(b, weights_[j]);
+    policy_->Surrogate(phi_[j], b.inputs, b.actions, weights_[j], 0, scratch_);
+    phi_[j + 1] = phi_[j] + alpha * scratch_;
+    if (!phi_[j + 1].allFinite()) return diverged();
+  }
+  if (!task.Sample(*policy_, phi_[steps], rng, batches_[steps])) return diverged();
+  const EpisodeBatch outer = batches_[steps].batch();
+  const double adapted_return = MeanDiscountedReturn(outer, options_.estimator.discount);
+  if (options_.algorithm == MetaPolicyAlgorithm::kReptile) {
+    out = x - phi_[steps];
+    return -adapted_return;
+  }
+  direction_.resize(x.size());
+  Weigh(outer, weights_[steps]);
+  policy_->Surrogate(phi_[steps], outer.inputs, outer.actions, weights_[steps], 0, direction_);
+  if (options_.algorithm != MetaPolicyAlgorithm::kFomamlPg) {
+    product_.resize(x.size());
+    const float score_weight = static_cast<float>(adapted_return - score_baseline);
+    // d/dphi_j = (I + alpha H_j / m_j) d/dphi_{j+1} [+ (J_out - b) grad log p_phi_j(D_j)], H_j symmetric.
+    for (std::size_t j = steps; j-- > 0;) {
+      const EpisodeBatch b = batches_[j].batch();
+      policy_->SurrogateHessianProduct(phi_[j], b.inputs, b.actions, weights_[j], direction_, scratch_, product_);
+      direction_ += alpha * product_;
+      if (options_.algorithm == MetaPolicyAlgorithm::kMamlPgDice) {
+        ones_.setOnes(b.inputs.cols());
+        policy_->Surrogate(phi_[j], b.inputs, b.actions, ones_, 0, scratch_);
+        direction_ += score_weight * scratch_;
+      }
+    }
+  }
+  out = -direction_;
+  return -adapted_return;
+}
+
+void MetaPolicyGradient::AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, int steps,
+                                         Eigen::Ref<Eigen::VectorXd> returns) {
+  core::Vector& phi = phi_[0];
+  phi = x;
+  scratch_.resize(x.size());
+  StoredBatch& stored = batches_[0];
+  for (int k = 0; k <= steps; ++k) {
+    if (!task.Sample(*policy_, phi, rng, stored)) {
+      returns.tail(steps + 1 - k).setConstant(std::numeric_limits<double>::quiet_NaN());
+      return;
+    }
+    const EpisodeBatch b = stored.batch();
+    double total = 0;
+    for (const EpisodeSegment& ep : b.episodes) total += ep.total_reward;
+    returns[k] = b.episodes.empty() ? 0.0 : total / static_cast<double>(b.episodes.size());
+    if (k == steps) break;
+    Weigh(b, weights_[0]);
+    policy_->Surrogate(phi, b.inputs, b.actions, weights_[0], 0, scratch_);
+    phi += static_cast<float>(options_.inner_lr) * scratch_;
+  }
+}
+
+}  // namespace pmlab::rl

@@ -1,0 +1,86 @@
+#pragma once
+// Meta-gradients of MAML for policies (Finn, Abbeel & Levine 2017, Sec. 5.3) from the sampled
+// episodes of one task. Adaptation takes N policy-gradient steps from x, each on a fresh batch
+// D_j of E episodes drawn with the current policy:
+//   phi_0 = x,  phi_{j+1} = phi_j + alpha g_j,  g_j = grad S_j(phi_j) / m_j,
+// where S_j = sum over D_j of w_t log pi(a_t | s_t) with the estimator's weights w (numbers, once
+// D_j is drawn) and m_j its divisor (E, or the steps). The meta-objective is the adapted
+// policy's discounted return, J(phi_N), estimated by the mean discounted return J_out of a
+// fresh batch D_out. Its gradient in x is estimated by
+//  - maml-pg: the outer policy gradient at phi_N pulled back through every step's Jacobian,
+//    g <- (I + alpha H_j / m_j) g, with H_j the exact Hessian of S_j (Hessian-vector products).
+//    It ignores that D_j was drawn from phi_j, as the original MAML-RL code does: biased.
+//  - maml-pg-dice: adds at each step the score-function term of D_j's sampling,
+//    (J_out - b) grad log p_phi_j(D_j), with b a baseline fixed before the draws. Its
+//    expectation is the gradient of E J(phi_N) for the truncated horizon (the term DiCE,
+//    Foerster et al. 2018, and ProMP, Rothfuss et al. 2019, restore).
+//  - fomaml-pg: the outer policy gradient alone (the Hessian terms dropped).
+//  - reptile: the displacement phi_N - x (Nichol, Achiam & Schulman 2018).
+// An estimate is written as a loss gradient, minus the ascent direction; the loss is -J_out.
+//
+// The baseline `value` is fitted to each batch's own returns (the linear features of
+// linear_value.h), as MAML-RL's feature baseline is.
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "rl/batch_gradient.h"
+#include "rl/estimator.h"
+#include "rl/linear_value.h"
+#include "rl/meta/task_episodes.h"
+#include "rl/policy.h"
+
+namespace pmlab::rl {
+
+enum class MetaPolicyAlgorithm { kMamlPg, kMamlPgDice, kFomamlPg, kReptile };
+
+/// maml-pg | maml-pg-dice | fomaml-pg | reptile; std::invalid_argument naming them otherwise.
+MetaPolicyAlgorithm ParseMetaPolicyAlgorithm(std::string_view name);
+const char* MetaPolicyAlgorithmName(MetaPolicyAlgorithm algorithm);
+
+struct MetaPolicyOptions {
+  MetaPolicyAlgorithm algorithm = MetaPolicyAlgorithm::kMamlPg;
+  double inner_lr = 0.1;  ///< alpha
+  int inner_steps = 1;    ///< N
+  int horizon = 100;      ///< H, for the value baseline's time features
+  EstimatorOptions estimator;  ///< the weights of every batch, inner and outer
+};
+
+/// One thread's scratch: the adapted parameters and batches of every step.
+class MetaPolicyGradient {
+ public:
+  /// `policy`: a policy of the task family's spaces, over `observations` inputs (the
+  /// estimator's own scratch). Throws std::invalid_argument for options out of range.
+  MetaPolicyGradient(std::unique_ptr<Policy<float>> policy, int observations, MetaPolicyOptions options);
+
+  /// Writes the estimate at x for a task to `out` and returns -J_out. `score_baseline` is b of
+  /// maml-pg-dice's score-function term.
+  double Estimate(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, double score_baseline,
+                  Eigen::Ref<core::Vector> out);
+
+  /// Mean discounted return after each of 0..steps adaptation steps from x (each measured on
+  /// its own batch, the step taken on another): the held-out learning curve of meta-testing.
+  void AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, int steps,
+                       Eigen::Ref<Eigen::VectorXd> returns);
+
+  Policy<float>& policy() { return *policy_; }
+
+ private:
+  /// The estimator's weights of `batch` divided by its divisor m, into `weights`.
+  void Weigh(const EpisodeBatch& batch, core::Vector& weights);
+
+  std::unique_ptr<Policy<float>> policy_;
+  MetaPolicyOptions options_;
+  LinearValue value_;
+  LinearValue::Normal normal_;
+  std::vector<core::Vector> phi_;     // phi_0 .. phi_N
+  std::vector<StoredBatch> batches_;  // D_0 .. D_{N-1}, then D_out
+  std::vector<core::Vector> weights_;  // w / m of each batch
+  Eigen::VectorXd values_, bootstrap_, raw_weights_, targets_, features_;
+  core::Vector ones_, direction_, product_, scratch_;
+};
+
+/// The mean over a batch's episodes of their discounted return sum_t gamma^t r_t.
+double MeanDiscountedReturn(const EpisodeBatch& batch, double discount);
+
+}  // namespace pmlab::rl

@@ -1,0 +1,33 @@
+#pragma once
+// Where a meta-RL task's episodes come from: a batch drawn with the policy at given parameters,
+// stored so that the inner steps' batches outlive the next draw (MAML's backward pass needs
+// every one of them).
+#include <memory>
+#include <string>
+
+#include "rl/batch_gradient.h"
+#include "rl/policy.h"
+#include "rl/rollout.h"
+
+namespace pmlab::rl {
+
+class TaskEpisodes {
+ public:
+  virtual ~TaskEpisodes() = default;
+  /// A batch of the task's episodes with the policy at `params`, drawn from `rng`, into `out`;
+  /// false when the policy's actions were not finite (diverged parameters).
+  virtual bool Sample(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, core::Rng& rng, StoredBatch& out) = 0;
+};
+
+/// Episodes of one environment spec (a task drawn from a family), E at a time from resets.
+class EnvironmentEpisodes final : public TaskEpisodes {
+ public:
+  explicit EnvironmentEpisodes(const RolloutOptions& options);
+  bool Sample(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, core::Rng& rng, StoredBatch& out) override;
+
+ private:
+  RolloutCollector rollout_;
+  ObservationNormalizer identity_;
+};
+
+}  // namespace pmlab::rl
