@@ -7,7 +7,7 @@
 
 #include "core/opt/flag_context.h"
 #include "metalearn/meta_experiment.h"
-#include "rl/meta/meta_policy_experiment.h"
+#include "metarl/meta_policy_experiment.h"
 #include "runners/typed_run_kind.h"
 
 namespace pmlab::runners {

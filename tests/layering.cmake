@@ -2,16 +2,17 @@
 # libraries it may use, and core/opt's tests link pmlab_opt alone). Run by ctest as
 #   cmake -DSOURCE_DIR=... -P tests/layering.cmake
 # Each rule: a folder, and a regular expression its #include lines must not match.
-set(problems "(supervised|metalearn|envs|rl|runners)/")
+set(problems "(supervised|metalearn|metarl|envs|rl|runners)/")
 set(rules
   "core/opt|\"core/(io|run|nn)/|\"${problems}|<cereal/|<zlib|<cblas|<CLI/"
   "core/io|\"core/(opt|run|nn)/|\"${problems}|<tbb/|<cblas|<CLI/"
   "core/nn|\"core/(io|run)/|\"${problems}|<cereal/|<CLI/"
   "core/run|\"core/nn/|\"${problems}|<cblas|<CLI/"
-  "envs|\"core/(run|nn)/|\"(supervised|metalearn|rl|runners)/|<CLI/"
-  "supervised|\"(metalearn|envs|rl|runners)/|<CLI/"
-  "metalearn|\"(envs|rl|runners)/|<CLI/"
-  "rl|\"(supervised|metalearn|runners)/|<CLI/"
+  "envs|\"core/(run|nn)/|\"(supervised|metalearn|metarl|rl|runners)/|<CLI/"
+  "supervised|\"(metalearn|metarl|envs|rl|runners)/|<CLI/"
+  "metalearn|\"(metarl|envs|rl|runners)/|<CLI/"
+  "rl|\"(supervised|metalearn|metarl|runners)/|<CLI/"
+  "metarl|\"(supervised|runners)/|<CLI/"
 )
 set(violations "")
 foreach(rule IN LISTS rules)

@@ -27,7 +27,7 @@
 #include "rl/batch_gradient.h"
 #include "rl/estimator.h"
 #include "rl/linear_value.h"
-#include "rl/meta/task_episodes.h"
+#include "metarl/task_episodes.h"
 #include "rl/policy.h"
 
 namespace pmlab::rl {

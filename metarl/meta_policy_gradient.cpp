@@ -1,4 +1,4 @@
-#include "rl/meta/meta_policy_gradient.h"
+#include "metarl/meta_policy_gradient.h"
 
 #include <cmath>
 #include <limits>

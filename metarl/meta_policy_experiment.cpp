@@ -1,4 +1,4 @@
-#include "rl/meta/meta_policy_experiment.h"
+#include "metarl/meta_policy_experiment.h"
 
 #include <cmath>
 #include <iomanip>

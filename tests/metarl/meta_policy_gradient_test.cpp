@@ -13,7 +13,7 @@
 #include <functional>
 
 #include "rl/categorical_policy.h"
-#include "rl/meta/meta_policy_gradient.h"
+#include "metarl/meta_policy_gradient.h"
 
 namespace pmlab::rl {
 namespace {

@@ -16,7 +16,7 @@
 #include "core/opt/gradient_oracle.h"
 #include "core/run/problem_state.h"
 #include "envs/registry.h"
-#include "rl/meta/meta_policy_gradient.h"
+#include "metarl/meta_policy_gradient.h"
 
 namespace pmlab::rl {
 

@@ -8,7 +8,7 @@
 #include "core/opt/worker_pool.h"
 #include "core/run/run_session.h"
 #include "metalearn/meta_experiment.h"
-#include "rl/meta/meta_policy_oracle.h"
+#include "metarl/meta_policy_oracle.h"
 
 namespace pmlab::rl {
 

@@ -1,4 +1,4 @@
-#include "rl/meta/task_episodes.h"
+#include "metarl/task_episodes.h"
 
 namespace pmlab::rl {
 

@@ -1,4 +1,4 @@
-#include "rl/meta/meta_policy_oracle.h"
+#include "metarl/meta_policy_oracle.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,0 +1,140 @@
+// `pmlab meta` on RL task families as a user meets it: determinism across thread counts and the
+// seed, resume with the problem's state, meta-testing with `pmlab eval`, clear errors for bad
+// options, and a PointNav run that learns to adapt.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/run/metrics_table.h"
+#include "runners/pmlab_process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using pmlab::testing::Hash;
+using pmlab::testing::Metrics;
+using pmlab::testing::Outcome;
+using pmlab::testing::Pmlab;
+using pmlab::testing::ReadFile;
+
+// The numbers of the JSON array `key` in `text` (pmlab eval --json).
+std::vector<double> JsonArray(const std::string& text, const std::string& key) {
+  std::vector<double> values;
+  auto at = text.find("\"" + key + "\":");
+  if (at == std::string::npos) return values;
+  at = text.find('[', at);
+  const char* p = text.c_str() + at + 1;
+  while (*p != '\0' && *p != ']') {
+    char* end = nullptr;
+    const double v = std::strtod(p, &end);
+    if (end == p) {
+      ++p;  // a comma or whitespace
+      continue;
+    }
+    values.push_back(v);
+    p = end;
+  }
+  return values;
+}
+
+// maml-pg-dice reads the problem's state (its score baseline) every iteration; Top-K with error
+// feedback keeps worker memories.
+const std::string kNav =
+    "meta --task pointnav --algo maml-pg-dice --meta-batch 4 --workers 4 --inner-episodes 4 --horizon 20 --inner-lr 0.1 --lr 0.5 "
+    "--clip norm:1 --compress topk:0.5 --error-feedback ef --eval-every 3 --eval-tasks 4 --quiet ";
+
+class MetaRlCliTest : public pmlab::testing::FolderTest {
+ protected:
+  MetaRlCliTest() : FolderTest("meta-rl") {}
+};
+
+TEST_F(MetaRlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
+  for (const char* threads : {"1", "2", "4"}) {
+    const Outcome o = Pmlab(kNav + "--iters 6 --threads " + threads + " --out " + Out(threads));
+    ASSERT_EQ(o.code, 0) << o.output;
+  }
+  for (const char* threads : {"2", "4"}) {
+    EXPECT_EQ(Metrics(Out("1")), Metrics(Out(threads))) << threads << " threads";
+    EXPECT_EQ(Hash(Out("1")), Hash(Out(threads))) << threads << " threads";
+  }
+  ASSERT_EQ(Pmlab(kNav + "--iters 6 --seed 2 --out " + Out("seed2")).code, 0);
+  EXPECT_NE(Hash(Out("1")), Hash(Out("seed2")));
+}
+
+TEST_F(MetaRlCliTest, ResumeContinuesBitForBit) {
+  ASSERT_EQ(Pmlab(kNav + "--iters 6 --out " + Out("whole")).code, 0);
+  ASSERT_EQ(Pmlab(kNav + "--iters 3 --out " + Out("split")).code, 0);
+  ASSERT_EQ(Pmlab("resume " + Out("split") + " --iters 6 --quiet").code, 0);
+  EXPECT_EQ(Metrics(Out("whole")), Metrics(Out("split")));
+  EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
+}
+
+TEST_F(MetaRlCliTest, EvalReportsReturnsPerAdaptationStepWithoutTouchingTheRun) {
+  ASSERT_EQ(Pmlab(kNav + "--iters 2 --out " + Out("run")).code, 0);
+  const std::string hash = Hash(Out("run"));
+  const Outcome json = Pmlab("eval " + Out("run") + " --tasks 5 --steps 2 --json");
+  ASSERT_EQ(json.code, 0) << json.output;
+  const std::vector<double> returns = JsonArray(json.output, "return"), ci = JsonArray(json.output, "return_ci95");
+  ASSERT_EQ(returns.size(), 3u) << json.output;
+  ASSERT_EQ(ci.size(), 3u);
+  for (std::size_t j = 0; j < 3; ++j) {
+    EXPECT_LT(returns[j], 0) << "PointNav's rewards are minus distances";
+    EXPECT_GT(ci[j], 0);
+  }
+  EXPECT_EQ(Pmlab("eval " + Out("run") + " --tasks 5 --steps 2 --json").output, json.output);  // same held-out tasks
+  const Outcome text = Pmlab("eval " + Out("run") + " --tasks 5 --steps 2");
+  EXPECT_NE(text.output.find("5 held-out tasks"), std::string::npos) << text.output;
+  EXPECT_EQ(Hash(Out("run")), hash);
+}
+
+TEST_F(MetaRlCliTest, BadInputsExitTwoNamingTheFlag) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--task NoSuchFamily --algo maml-pg", "--task"},
+      {"--task 'PointNav(goal_range=-1)' --algo maml-pg", "--task"},
+      {"--task pointnav --algo maml", "--algo"},
+      {"--task sine --algo maml-pg", "--algo"},
+      {"--task pointnav --algo maml-pg --meta-batch 5 --workers 2", "--meta-batch"},
+      {"--task pointnav --algo maml-pg --estimator gae --baseline mean", "--baseline"},
+      {"--task pointnav --algo maml-pg --gradient-mean sometimes", "--gradient-mean"},
+      {"--task cartpole --algo maml-pg --action-dist gaussian", "--action-dist"},
+  };
+  for (const auto& [flags, named] : cases) {
+    const Outcome o = Pmlab("meta " + flags + " --iters 1 --quiet --out " + Out("bad"));
+    EXPECT_EQ(o.code, 2) << flags << "\n" << o.output;
+    EXPECT_NE(o.output.find(named), std::string::npos) << flags << "\n" << o.output;
+    EXPECT_FALSE(fs::exists(Out("bad"))) << flags;
+  }
+}
+
+TEST_F(MetaRlCliTest, PointNavLearnsToAdaptInOneStep) {
+  // MAML's 2-D navigation, smaller: 150 meta-iterations of 10 tasks x 10 episodes.
+  const Outcome run = Pmlab(
+      "meta --task pointnav --algo maml-pg --meta-batch 10 --workers 10 --inner-episodes 10 --inner-lr 0.1 --lr 0.5 --clip norm:1 "
+      "--iters 150 --eval-every 0 --quiet --out " + Out("nav"));
+  ASSERT_EQ(run.code, 0) << run.output;
+  const Outcome eval = Pmlab("eval " + Out("nav") + " --tasks 20 --steps 1 --json");
+  ASSERT_EQ(eval.code, 0) << eval.output;
+  const std::vector<double> r = JsonArray(eval.output, "return"), ci = JsonArray(eval.output, "return_ci95");
+  ASSERT_EQ(r.size(), 2u) << eval.output;
+  // One step of adaptation on held-out goals gains a quarter of the unadapted return.
+  EXPECT_GT(r[1] - r[0], 10.0) << eval.output;
+  EXPECT_GT(r[0], -60.0) << eval.output;
+  // And meta-training made the adapted policy better: the mean over the last 10 iterations of
+  // the workers' adapted return (minus train_loss) against the first 10.
+  const auto table = pmlab::core::MetricsTable::Load(fs::path(Out("nav")) / "metrics.csv");
+  const std::size_t loss = table.Column("train_loss");
+  ASSERT_EQ(table.rows.size(), 150u);
+  double first = 0, last = 0;
+  for (int i = 0; i < 10; ++i) {
+    first -= table.rows[static_cast<std::size_t>(i)][loss] / 10;
+    last -= table.rows[static_cast<std::size_t>(140 + i)][loss] / 10;
+  }
+  EXPECT_GT(last - first, 5.0) << "adapted discounted return from " << first << " to " << last;
+}
+
+}  // namespace
