@@ -13,6 +13,7 @@
 #include "envs/registry.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
+#include "metarl/meta_policy_oracle.h"
 #include "rl/policy_gradient_oracle.h"
 #include "rl/rollout.h"
 #include "supervised/classification_oracle.h"
@@ -309,6 +310,62 @@ void RlIterationSplit(benchmark::State& state) {
   state.counters["server_us"] = 1e6 * step / steps;
 }
 BENCHMARK(RlIterationSplit)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One PointNav meta-iteration as MAML ran it (20 tasks x 20 episodes x 100 steps, inner and
+// outer batch, policy 100-100, maml-pg), on one thread: the whole estimate per task, and its
+// parts timed again on their own: the two batches' rollouts (simulation, and within them the
+// policy's batched forward passes), the inner and outer surrogate gradients, and the
+// Hessian-vector product. Counters in milliseconds per meta-iteration of 20 tasks.
+void MetaRlIterationSplit(benchmark::State& state) {
+  rl::MetaPolicyProblemOptions o;
+  o.family = "PointNav";
+  o.episodes = 20;
+  o.policy.hidden = {100, 100};
+  o.meta.inner_lr = 0.1;
+  o.meta.estimator.gae_lambda = 1;
+  o.meta.estimator.mean = rl::GradientMean::kStep;
+  o.meta.estimator.normalize_advantages = true;
+  const rl::MetaPolicyOracle oracle(o, 1);
+  core::Rng init(1), rng(3);
+  const core::Vector x = oracle.Initial(init);
+  rl::MetaPolicyGradient estimator = oracle.MakeEstimator();
+  rl::Policy<float>& policy = estimator.policy();
+  rl::EnvironmentEpisodes task(oracle.TaskRollouts(oracle.family().SampleTask(rng)));
+  rl::StoredBatch batch;
+  core::Vector out(x.size()), gradient(x.size()), product(x.size());
+  const core::Matrix inputs = core::Matrix::Random(2, o.episodes);
+  core::Matrix actions;
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+  double total = 0, rollouts = 0, act = 0, grads = 0, hvp = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    estimator.Estimate(x, task, rng, 0, out);
+    const auto t1 = Clock::now();
+    for (int b = 0; b < 2; ++b) task.Sample(policy, x, rng, batch);
+    const auto t2 = Clock::now();
+    for (int t = 0; t < 2 * oracle.options().horizon; ++t) policy.Act(x, inputs, rng, false, actions);
+    const auto t3 = Clock::now();
+    const rl::EpisodeBatch b = batch.batch();
+    const core::Vector weights = core::Vector::Ones(b.inputs.cols());
+    for (int k = 0; k < 2; ++k) policy.Surrogate(x, b.inputs, b.actions, weights, 0, gradient);
+    const auto t4 = Clock::now();
+    policy.SurrogateHessianProduct(x, b.inputs, b.actions, weights, gradient, out, product);
+    const auto t5 = Clock::now();
+    total += seconds(t0, t1);
+    rollouts += seconds(t1, t2);
+    act += seconds(t2, t3);
+    grads += seconds(t3, t4);
+    hvp += seconds(t4, t5);
+  }
+  const double per_iteration = 1e3 * 20 / static_cast<double>(state.iterations());
+  state.counters["total_ms"] = per_iteration * total;
+  state.counters["simulation_ms"] = per_iteration * (rollouts - act);
+  state.counters["policy_ms"] = per_iteration * act;
+  state.counters["gradients_ms"] = per_iteration * grads;
+  state.counters["hessian_product_ms"] = per_iteration * hvp;
+}
+BENCHMARK(MetaRlIterationSplit)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The checkpoint of the paper's run with error feedback: x, v and 100 workers' memories of
 // 669,706 floats (about 273 MB), written with fsync and read back with verification.
