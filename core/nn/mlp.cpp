@@ -279,7 +279,7 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
 
 template <typename T>
 void Mlp<T>::BackwardWithHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad,
-                                        const Eigen::Ref<const Vec>& direction, const HeadHessian& head,
+                                        const Eigen::Ref<const Vec>& direction, HeadHessian head,
                                         Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product) {
   Backward(params, inputs, output_grad, gradient);  // fills delta_ (act_ is the caller's Forward)
   HessianProductPasses(params, inputs, direction, head, hessian_product);
@@ -287,7 +287,7 @@ void Mlp<T>::BackwardWithHessianProduct(const Eigen::Ref<const Vec>& params, con
 
 template <typename T>
 void Mlp<T>::HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
-                                  const HeadHessian& head, Eigen::Ref<Vec> hessian_product) {
+                                  HeadHessian head, Eigen::Ref<Vec> hessian_product) {
   const int layers = shape_.Layers();
   const auto weights = [&](const Eigen::Ref<const Vec>& flat, int l) {
     return Eigen::Map<const Mat>(flat.data() + offsets_[l], shape_.widths[l + 1], shape_.widths[l]);

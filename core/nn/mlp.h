@@ -6,10 +6,10 @@
 //
 // An Mlp object is the scratch space of one thread: it owns the activations of the last batch,
 // so a call allocates only when the batch shape changes. Parameters are passed to each call.
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/opt/function_ref.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 
@@ -80,13 +80,13 @@ class Mlp {
 
   /// The head's second derivative: from R(z), the directional derivative of the outputs, to
   /// R(d loss / d z) (same shape), written to its second argument.
-  using HeadHessian = std::function<void(const Mat& r_outputs, Mat& r_output_grad)>;
+  using HeadHessian = FunctionRef<void(const Mat& r_outputs, Mat& r_output_grad)>;
 
   /// After Forward(params, inputs): Backward's gradient for a loss whose derivative with
   /// respect to the outputs is `output_grad`, and the exact Hessian-vector product along
   /// `direction`, for a head of the caller's (a policy's log-probability) described by `head`.
   void BackwardWithHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad,
-                                  const Eigen::Ref<const Vec>& direction, const HeadHessian& head, Eigen::Ref<Vec> gradient,
+                                  const Eigen::Ref<const Vec>& direction, HeadHessian head, Eigen::Ref<Vec> gradient,
                                   Eigen::Ref<Vec> hessian_product);
 
   /// Columns of `outputs` whose largest entry is at the same row as the largest of `targets`.
@@ -101,7 +101,7 @@ class Mlp {
   /// With act_ and delta_ of a forward and backward pass: the R-operator's forward pass, the
   /// head's R(delta_L), and its backward pass into `hessian_product`.
   void HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
-                            const HeadHessian& head, Eigen::Ref<Vec> hessian_product);
+                            HeadHessian head, Eigen::Ref<Vec> hessian_product);
   /// Backpropagates delta_ of the output layer (set by the caller) into `gradient`.
   void Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient);
 
