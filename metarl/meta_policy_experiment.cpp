@@ -14,12 +14,12 @@ std::string MetaPolicyFamily(const std::string& task) {
   if (task == "pointnav") return "PointNav";
   if (task == "lunar-gravity") return "LunarLander";
   if (task == "cartpole") return "CartPole";
-  try {
-    envs::MakeEnvFamily(task);
-    return task;
-  } catch (const std::invalid_argument&) {
-    return {};
-  }
+  // A registered family's name, with or without parameters; whether the parameters are valid
+  // is for the problem to say, naming --task.
+  const std::string name = task.substr(0, task.find('('));
+  for (const envs::EnvFamilyInfo& family : envs::RegisteredEnvFamilies())
+    if (family.name == name) return task;
+  return {};
 }
 
 AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::Vector& x, int tasks, int steps, std::uint64_t seed,
