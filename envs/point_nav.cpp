@@ -12,7 +12,7 @@ PointNav::PointNav(PointNavOptions options, std::uint64_t instance)
     : Environment("PointNav-v0",
                   Space::Box(Eigen::VectorXd::Constant(2, -std::numeric_limits<double>::infinity()),
                              Eigen::VectorXd::Constant(2, std::numeric_limits<double>::infinity())),
-                  Space::Box(Eigen::VectorXd::Constant(2, -kMaxSpeed), Eigen::VectorXd::Constant(2, kMaxSpeed)), 100, instance),
+                  Space::Box(Eigen::VectorXd::Constant(2, -1), Eigen::VectorXd::Constant(2, 1)), 100, instance),
       options_(options) {
   if (!std::isfinite(options.goal_x) || !std::isfinite(options.goal_y)) throw std::invalid_argument("PointNav-v0: the goal must be finite");
   // No gravity, no damping: the point moves by exactly its commanded velocity over a step.
@@ -24,6 +24,7 @@ PointNav::PointNav(PointNavOptions options, std::uint64_t instance)
   b2CircleShape dot;
   dot.m_radius = 0.01f;
   point_->CreateFixture(&dot, 1.0f);
+  path_.reserve(static_cast<std::size_t>(time_limit()) + 1);
 }
 
 PointNav::~PointNav() = default;
@@ -32,26 +33,32 @@ void PointNav::StartEpisode(core::Rng& /*rng*/, Eigen::VectorXd& observation) {
   point_->SetTransform(b2Vec2(0, 0), 0);
   point_->SetLinearVelocity(b2Vec2(0, 0));
   observation.setZero();
+  path_.assign(1, Eigen::Vector2d::Zero());
 }
 
 Environment::Transition PointNav::Advance(const Eigen::VectorXd& action, core::Rng& /*rng*/, Eigen::VectorXd& observation) {
-  point_->SetLinearVelocity(b2Vec2(static_cast<float>(action[0]), static_cast<float>(action[1])));
+  point_->SetLinearVelocity(b2Vec2(static_cast<float>(kMaxSpeed * action[0]), static_cast<float>(kMaxSpeed * action[1])));
   world_->Step(1.0f, 8, 3);
   const b2Vec2 p = point_->GetPosition();
   observation << p.x, p.y;
+  path_.emplace_back(p.x, p.y);
   const double dx = p.x - options_.goal_x, dy = p.y - options_.goal_y;
   return {-std::sqrt(dx * dx + dy * dy), std::abs(dx) < kGoalTolerance && std::abs(dy) < kGoalTolerance};
 }
 
 void PointNav::Draw(Canvas& canvas) const {
-  // [-1, 1]^2 across the canvas: grey axes, the goal in green, the point in blue.
+  // [-1, 1]^2 across the canvas, y up: grey axes, the goal in green with its tolerance, the path
+  // so far in light blue, the point in blue.
   const double scale = canvas.width() / 2.0;
   const Eigen::Vector2d centre(canvas.width() / 2.0, canvas.height() / 2.0);
+  const auto pixel = [&](double x, double y) { return Eigen::Vector2d(centre.x() + scale * x, centre.y() - scale * y); };
   canvas.Line({0, centre.y()}, {static_cast<double>(canvas.width()), centre.y()}, 1, {200, 200, 200});
   canvas.Line({centre.x(), 0}, {centre.x(), static_cast<double>(canvas.height())}, 1, {200, 200, 200});
-  canvas.FillCircle(centre + scale * Eigen::Vector2d(options_.goal_x, options_.goal_y), 6, {0, 170, 0});
+  canvas.FillCircle(pixel(options_.goal_x, options_.goal_y), 6, {0, 170, 0});
+  for (std::size_t i = 1; i < path_.size(); ++i)
+    canvas.Line(pixel(path_[i - 1].x(), path_[i - 1].y()), pixel(path_[i].x(), path_[i].y()), 2, {150, 170, 230});
   const b2Vec2 p = point_->GetPosition();
-  canvas.FillCircle(centre + scale * Eigen::Vector2d(p.x, p.y), 5, {50, 50, 200});
+  canvas.FillCircle(pixel(p.x, p.y), 5, {50, 50, 200});
 }
 
 }  // namespace pmlab::envs

@@ -1,10 +1,14 @@
 #pragma once
 // PointNav-v0: the 2-D navigation task of MAML's meta-RL experiments (Finn, Abbeel & Levine
-// 2017, Sec. 5.3), as a Box2D point mass: the agent starts at the origin, its action is a
-// velocity in [-0.1, 0.1]^2 held for one step of 1 s, its reward the negative distance to the
-// goal after the move; the episode terminates within 0.01 of the goal in both coordinates and is
-// truncated at 100 steps. The goal is the task parameter.
+// 2017, Sec. 5.3), as a Box2D point mass: the agent starts at the origin, its action a in
+// [-1, 1]^2 commands the velocity 0.1 a, held for one step of 1 s, its reward is the negative
+// distance to the goal after the move; the episode terminates within 0.01 of the goal in both
+// coordinates and is truncated at 100 steps. The goal is the task parameter. The action is in
+// units of the speed limit because MAML's experiment wrapped the environment in rllab's
+// normalize(), which maps [-1, 1] onto the velocity bounds [-0.1, 0.1]: a unit-variance Gaussian
+// policy then starts with a useful spread of speeds rather than bang-bang moves at the limit.
 #include <memory>
+#include <vector>
 
 #include "envs/environment.h"
 
@@ -23,7 +27,7 @@ class PointNav final : public Environment {
   explicit PointNav(PointNavOptions options = {}, std::uint64_t instance = 0);
   ~PointNav() override;
 
-  static constexpr double kMaxSpeed = 0.1, kGoalTolerance = 0.01;
+  static constexpr double kMaxSpeed = 0.1, kGoalTolerance = 0.01;  ///< speed for |a| = 1 (m/s); goal tolerance (m)
 
   Eigen::Vector2i RenderSize() const override { return {400, 400}; }
 
@@ -35,6 +39,7 @@ class PointNav final : public Environment {
   PointNavOptions options_;
   std::unique_ptr<b2World> world_;
   b2Body* point_ = nullptr;
+  std::vector<Eigen::Vector2d> path_;  // positions since the reset, for Draw
 };
 
 }  // namespace pmlab::envs

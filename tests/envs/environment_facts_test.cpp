@@ -201,13 +201,13 @@ TEST(PendulumTest, RewardIsTheCostOfTheStateBeforeTheStep) {
 TEST(PointNavTest, MovesByItsActionAndStopsAtTheGoal) {
   PointNav env({0.25, 0.25});
   EXPECT_EQ(env.Reset(0), Eigen::Vector2d(0, 0));
-  StepResult r = env.Step(Eigen::Vector2d(0.1, 0.1));
+  StepResult r = env.Step(Eigen::Vector2d(1, 1));  // a unit action moves at the 0.1 speed limit
   EXPECT_NEAR(env.observation()[0], 0.1, 1e-6);
   EXPECT_NEAR(r.reward, -std::sqrt(2 * 0.15 * 0.15), 1e-6);
-  r = env.Step(Eigen::Vector2d(0.5, 0.1));  // clipped to the 0.1 speed limit
+  r = env.Step(Eigen::Vector2d(5, 1));  // clipped to the action bound 1
   EXPECT_NEAR(env.observation()[0], 0.2, 1e-6);
   EXPECT_FALSE(r.terminated);
-  r = env.Step(Eigen::Vector2d(0.05, 0.05));
+  r = env.Step(Eigen::Vector2d(0.5, 0.5));
   EXPECT_TRUE(r.terminated);
   EXPECT_NEAR(r.reward, 0.0, 1e-6);
 }
