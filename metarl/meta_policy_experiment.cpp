@@ -1,10 +1,12 @@
 #include "metarl/meta_policy_experiment.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "core/opt/flag_context.h"
+#include "metarl/meta_policy_bias.h"
 
 #include <tbb/enumerable_thread_specific.h>
 
@@ -22,17 +24,22 @@ std::string MetaPolicyFamily(const std::string& task) {
   return {};
 }
 
-AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::Vector& x, int tasks, int steps, std::uint64_t seed,
-                                   core::WorkerPool& pool) {
+AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::Vector& x, int tasks, std::span<const double> step_sizes,
+                                   std::uint64_t seed, core::WorkerPool& pool, std::vector<AdaptedTask>* adapted) {
+  const Eigen::Index steps = static_cast<Eigen::Index>(step_sizes.size());
   Eigen::MatrixXd returns(tasks, steps + 1);
+  if (adapted) adapted->assign(static_cast<std::size_t>(tasks), AdaptedTask{});
   tbb::enumerable_thread_specific<std::unique_ptr<MetaPolicyGradient>> scratch;
   pool.ForEach(tasks, [&](core::Index k) {
     auto& estimator = scratch.local();
     if (!estimator) estimator = std::make_unique<MetaPolicyGradient>(oracle.MakeEstimator());
     core::Rng rng(seed, core::StreamKind::kHeldOut, static_cast<std::uint64_t>(k));
-    EnvironmentEpisodes task(oracle.TaskRollouts(oracle.family().SampleTask(rng)));
+    const std::string spec = oracle.family().SampleTask(rng);
+    EnvironmentEpisodes task(oracle.TaskRollouts(spec));
     Eigen::VectorXd curve(steps + 1);
-    estimator->AdaptationCurve(x, task, rng, steps, curve);
+    AdaptedTask* keep = adapted ? &(*adapted)[static_cast<std::size_t>(k)] : nullptr;
+    estimator->AdaptationCurve(x, task, rng, step_sizes, curve, keep ? &keep->params : nullptr);
+    if (keep) keep->spec = spec;
     returns.row(k) = curve.transpose();
   });
   AdaptationTable t;
@@ -77,7 +84,8 @@ MetaPolicyProblemOptions Options(const metalearn::MetaConfig& c) {
   o.meta.estimator.Validate();
   core::Require(c.inner_steps >= 1 || o.meta.algorithm != MetaPolicyAlgorithm::kReptile,
                 "--inner-steps: reptile needs at least 1 (its direction is phi_N - x)");
-  core::Require(c.measure_bias_every == 0, "--measure-bias-every: not yet measured on RL tasks");
+  core::Require(c.measure_bias_every >= 0, "--measure-bias-every: must be >= 0 (0 = never)");
+  core::Require(c.bias_reference_tasks >= 2, "--bias-reference-tasks: must be at least 2");
   return o;
 }
 
@@ -95,9 +103,20 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
     p.x0 = oracle->Initial(init);
     // The held-out figure: minus the mean return after the configured adaptation steps.
     p.evaluate = [oracle = oracle.get(), c, &pool](const core::Vector& x) {
-      const AdaptationTable t = EvaluateAdaptation(*oracle, x, c.eval_tasks, c.inner_steps, c.seed, pool);
+      const std::vector<double> step_sizes(static_cast<std::size_t>(c.inner_steps), c.inner_lr);
+      const AdaptationTable t = EvaluateAdaptation(*oracle, x, c.eval_tasks, step_sizes, c.seed, pool);
       return core::Evaluation{-t.mean.back(), std::nullopt};
     };
+    if (c.measure_bias_every > 0) {
+      p.extra_columns = {"bias", "bias_mc_error"};
+      p.extra_cells = [oracle = oracle.get(), c, &pool](std::int64_t k, const core::Vector& x, std::vector<core::MetricsWriter::Cell>& cells) {
+        if (k % c.measure_bias_every != 0) return;
+        const core::BiasEstimate b =
+            MeasureMetaPolicyBias(*oracle, x, c.bias_reference_tasks, c.seed, k, pool);
+        cells.push_back(b.relative_bias);
+        cells.push_back(b.monte_carlo);
+      };
+    }
     p.progress_note = [oracle = oracle.get()] {
       std::ostringstream note;
       if (oracle->last_adapted_return()) note << "adapted return " << std::fixed << std::setprecision(2) << *oracle->last_adapted_return();
@@ -115,12 +134,64 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
   };
 }
 
-AdaptationTable MetaPolicyTestCheckpoint(const metalearn::MetaConfig& c, const core::RunCheckpoint& checkpoint, int tasks, int steps,
-                                         std::int64_t& iteration) {
-  const core::RestoredRun run = core::RestoreRun(c, checkpoint, MetaPolicyProblem(c));
-  iteration = run.iteration;
-  const auto& oracle = static_cast<const MetaPolicyOracle&>(*run.problem.oracle);
-  return EvaluateAdaptation(oracle, run.x, tasks, steps, c.seed, *run.pool);
+MetaPolicyTest::MetaPolicyTest(const metalearn::MetaConfig& c, const core::RunCheckpoint& checkpoint, const AdaptationProtocol& protocol)
+    : config_(c), protocol_(protocol) {
+  core::Require(protocol.tasks >= 1, "--tasks: must be at least 1");
+  core::Require(protocol.steps >= 0 && protocol.steps <= 100000, "--steps: must be from 0 to 100000");
+  for (const double lr : protocol.lr) core::Require(std::isfinite(lr) && lr > 0, "--adapt-lr: every step size must be a finite number > 0");
+  core::Require(protocol.episodes >= 0 && protocol.episodes <= (1 << 20), "--adapt-episodes: must be from 1 to 1048576");
+  for (int j = 0; j < protocol.steps; ++j)
+    step_sizes_.push_back(protocol.lr.empty() ? c.inner_lr : protocol.lr[std::min<std::size_t>(j, protocol.lr.size() - 1)]);
+  run_ = core::RestoreRun(c, checkpoint, MetaPolicyProblem(c));
+  MetaPolicyProblemOptions o = static_cast<const MetaPolicyOracle&>(*run_.problem.oracle).options();
+  if (protocol.episodes > 0) o.episodes = protocol.episodes;
+  evaluator_ = std::make_unique<MetaPolicyOracle>(o, 1);
+}
+
+MetaPolicyTest::~MetaPolicyTest() = default;
+
+StartingPoint MetaPolicyTest::Trained() const { return {"meta-trained", run_.iteration, run_.x}; }
+
+StartingPoint MetaPolicyTest::Initial() const {
+  core::Rng init(config_.seed, core::StreamKind::kInit);
+  return {"random", 0, evaluator_->Initial(init)};
+}
+
+StartingPoint MetaPolicyTest::Other(const std::string& name, const metalearn::MetaConfig& c, const core::RunCheckpoint& checkpoint,
+                                    const std::string& flag) const {
+  const std::string family = MetaPolicyFamily(c.task);
+  core::Require(family == evaluator_->options().family,
+                flag + ": '" + name + "' is a run on " + (family.empty() ? "the supervised task " + c.task : family) + ", not on " +
+                    evaluator_->options().family);
+  const MetaPolicyProblemOptions& mine = evaluator_->options();
+  const MetaPolicyProblemOptions theirs = Options(c);
+  core::Require(theirs.policy.hidden == mine.policy.hidden && theirs.policy.distribution == mine.policy.distribution,
+                flag + ": '" + name + "' has the policy " + PolicyOptions::NetworkSpec(theirs.policy.hidden) + " (" +
+                    theirs.policy.distribution + "), this run " + PolicyOptions::NetworkSpec(mine.policy.hidden) + " (" +
+                    mine.policy.distribution + ")");
+  const core::RestoredRun other = core::RestoreRun(c, checkpoint, MetaPolicyProblem(c));
+  return {name, other.iteration, other.x};
+}
+
+AdaptationTable MetaPolicyTest::Evaluate(const StartingPoint& start, std::vector<AdaptedTask>* adapted) const {
+  return EvaluateAdaptation(*evaluator_, start.x, protocol_.tasks, step_sizes_, config_.seed, *run_.pool, adapted);
+}
+
+int MetaPolicyTest::episodes() const { return evaluator_->options().episodes; }
+int MetaPolicyTest::horizon() const { return evaluator_->options().horizon; }
+
+void MetaPolicyTest::Render(const std::vector<AdaptedTask>& adapted, std::uint64_t seed, ShowEpisode show) const {
+  const ObservationNormalizer identity(evaluator_->observation_space().Dimension(), false);
+  for (std::size_t k = 0; k < adapted.size(); ++k)
+    for (std::size_t j = 0; j < adapted[k].params.size(); ++j) {
+      EvaluationOptions options;
+      options.env = adapted[k].spec;
+      options.policy = evaluator_->options().policy;
+      options.episodes = 1;
+      options.seed = seed;
+      options.render = [&](int, const EpisodeOutcome& outcome, const std::vector<envs::Canvas>& frames) { show(k, j, outcome, frames); };
+      EvaluatePolicy(options, identity, adapted[k].params[j], *run_.pool);
+    }
 }
 
 }  // namespace pmlab::rl

@@ -3,12 +3,17 @@
 // the oracle of meta_policy_oracle.h and the held-out evaluation (returns before and after
 // adaptation on tasks of their own stream), from options the command line has already read.
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "core/opt/function_ref.h"
 #include "core/opt/worker_pool.h"
 #include "core/run/run_session.h"
 #include "metalearn/meta_experiment.h"
 #include "metarl/meta_policy_oracle.h"
+#include "rl/policy_evaluation.h"
 
 namespace pmlab::rl {
 
@@ -27,13 +32,76 @@ struct AdaptationTable {
   std::vector<double> mean, ci95;  ///< per step: mean return over tasks, 95% half-width
 };
 
-/// Held-out task k is drawn, and its episodes run, from stream (seed, kHeldOut, k), so every
-/// evaluation of a run sees the same tasks and draws.
-AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::Vector& x, int tasks, int steps, std::uint64_t seed,
-                                   core::WorkerPool& pool);
+/// One held-out task's adaptation: its environment spec and the parameters before and after
+/// each step (fewer if they diverged).
+struct AdaptedTask {
+  std::string spec;
+  std::vector<core::Vector> params;
+};
 
-/// Meta-testing of a checkpoint of a run with `config`; `iteration` receives the checkpoint's.
-AdaptationTable MetaPolicyTestCheckpoint(const metalearn::MetaConfig& config, const core::RunCheckpoint& checkpoint, int tasks,
-                                         int steps, std::int64_t& iteration);
+/// Held-out task k is drawn, and its episodes run, from stream (seed, kHeldOut, k), so every
+/// evaluation of a run, and of any policy against it, sees the same tasks and draws. One step
+/// per entry of `step_sizes`, each on the oracle's inner episodes and horizon. `adapted`, if
+/// given, receives every task's adaptation.
+AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::Vector& x, int tasks, std::span<const double> step_sizes,
+                                   std::uint64_t seed, core::WorkerPool& pool, std::vector<AdaptedTask>* adapted = nullptr);
+
+/// What meta-testing a checkpoint does: `tasks` held-out tasks, `steps` adaptation steps on
+/// `episodes` episodes each (0: the run's --inner-episodes). Step j's size is lr[j], the last
+/// entry repeating (empty: the run's --inner-lr), as MAML's evaluation took 0.5 then 0.25.
+struct AdaptationProtocol {
+  int tasks = 40;
+  int steps = 1;
+  std::vector<double> lr;
+  int episodes = 0;
+};
+
+/// A starting point meta-testing compares: the run's own meta-trained parameters, its
+/// initialisation, or another run's parameters.
+struct StartingPoint {
+  std::string name;          ///< "meta-trained", "random", or the other run's folder
+  std::int64_t iteration = 0;  ///< of the checkpoint it comes from (0 for the initialisation)
+  core::Vector x;
+};
+
+/// A checkpoint of a meta-RL run, restored for meta-testing.
+class MetaPolicyTest {
+ public:
+  /// Restores `checkpoint` of a run with `config`; throws std::invalid_argument for a protocol
+  /// out of range, naming --adapt-lr or --adapt-episodes.
+  MetaPolicyTest(const metalearn::MetaConfig& config, const core::RunCheckpoint& checkpoint, const AdaptationProtocol& protocol);
+  ~MetaPolicyTest();
+
+  /// The checkpoint's meta-trained parameters.
+  StartingPoint Trained() const;
+  /// The run's initialisation (the parameters at iteration 0).
+  StartingPoint Initial() const;
+  /// The parameters of another meta-RL run's checkpoint, which must be on the same task family
+  /// with the same policy network (std::invalid_argument naming `flag` otherwise).
+  StartingPoint Other(const std::string& name, const metalearn::MetaConfig& config, const core::RunCheckpoint& checkpoint,
+                      const std::string& flag) const;
+
+  /// The protocol from `start`.
+  AdaptationTable Evaluate(const StartingPoint& start, std::vector<AdaptedTask>* adapted = nullptr) const;
+
+  /// Runs one whole episode of each adapted task with the parameters before and after each
+  /// step, all from the evaluation stream of `seed` (so that they differ by the policy only), and
+  /// passes `show` its frames.
+  using ShowEpisode = core::FunctionRef<void(std::size_t task, std::size_t step, const EpisodeOutcome& outcome,
+                                             const std::vector<envs::Canvas>& frames)>;
+  void Render(const std::vector<AdaptedTask>& adapted, std::uint64_t seed, ShowEpisode show) const;
+
+  /// The resolved protocol: the step sizes, episodes per step and horizon it adapts with.
+  const std::vector<double>& step_sizes() const { return step_sizes_; }
+  int episodes() const;
+  int horizon() const;
+
+ private:
+  metalearn::MetaConfig config_;
+  AdaptationProtocol protocol_;
+  std::vector<double> step_sizes_;
+  core::RestoredRun run_;
+  std::unique_ptr<MetaPolicyOracle> evaluator_;
+};
 
 }  // namespace pmlab::rl

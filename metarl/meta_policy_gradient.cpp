@@ -122,25 +122,29 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
   return -adapted_return;
 }
 
-void MetaPolicyGradient::AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, int steps,
-                                         Eigen::Ref<Eigen::VectorXd> returns) {
+void MetaPolicyGradient::AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng,
+                                         std::span<const double> step_sizes, Eigen::Ref<Eigen::VectorXd> returns,
+                                         std::vector<core::Vector>* path) {
+  const std::size_t steps = step_sizes.size();
   core::Vector& phi = phi_[0];
   phi = x;
   scratch_.resize(x.size());
   StoredBatch& stored = batches_[0];
-  for (int k = 0; k <= steps; ++k) {
+  if (path) path->clear();
+  for (std::size_t k = 0; k <= steps; ++k) {
+    if (path) path->push_back(phi);
     if (!task.Sample(*policy_, phi, rng, stored)) {
-      returns.tail(steps + 1 - k).setConstant(std::numeric_limits<double>::quiet_NaN());
+      returns.tail(static_cast<Eigen::Index>(steps + 1 - k)).setConstant(std::numeric_limits<double>::quiet_NaN());
       return;
     }
     const EpisodeBatch b = stored.batch();
     double total = 0;
     for (const EpisodeSegment& ep : b.episodes) total += ep.total_reward;
-    returns[k] = b.episodes.empty() ? 0.0 : total / static_cast<double>(b.episodes.size());
+    returns[static_cast<Eigen::Index>(k)] = b.episodes.empty() ? 0.0 : total / static_cast<double>(b.episodes.size());
     if (k == steps) break;
     Weigh(b, weights_[0]);
     policy_->Surrogate(phi, b.inputs, b.actions, weights_[0], 0, scratch_);
-    phi += static_cast<float>(options_.inner_lr) * scratch_;
+    phi += static_cast<float>(step_sizes[k]) * scratch_;
   }
 }
 

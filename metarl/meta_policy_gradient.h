@@ -21,6 +21,7 @@
 // The baseline `value` is fitted to each batch's own returns (the linear features of
 // linear_value.h), as MAML-RL's feature baseline is.
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -58,10 +59,12 @@ class MetaPolicyGradient {
   double Estimate(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, double score_baseline,
                   Eigen::Ref<core::Vector> out);
 
-  /// Mean discounted return after each of 0..steps adaptation steps from x (each measured on
-  /// its own batch, the step taken on another): the held-out learning curve of meta-testing.
-  void AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, int steps,
-                       Eigen::Ref<Eigen::VectorXd> returns);
+  /// Mean undiscounted return of the batch drawn before each adaptation step from x and after
+  /// the last, step j of size step_sizes[j] taken on the batch before it: the held-out learning
+  /// curve of meta-testing (`returns` has one more entry than `step_sizes`). `path`, if given,
+  /// receives the parameters the batches were drawn with (fewer on divergence).
+  void AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng, std::span<const double> step_sizes,
+                       Eigen::Ref<Eigen::VectorXd> returns, std::vector<core::Vector>* path = nullptr);
 
   Policy<float>& policy() { return *policy_; }
 

@@ -39,9 +39,10 @@ RolloutOptions MetaPolicyOracle::TaskRollouts(const std::string& task) const {
   return r;
 }
 
-MetaPolicyGradient MetaPolicyOracle::MakeEstimator() const {
-  return MetaPolicyGradient(MakePolicy<float>(options_.policy, observation_space_, action_space_), observation_space_.Dimension(),
-                            options_.meta);
+MetaPolicyGradient MetaPolicyOracle::MakeEstimator(MetaPolicyAlgorithm algorithm) const {
+  MetaPolicyOptions meta = options_.meta;
+  meta.algorithm = algorithm;
+  return MetaPolicyGradient(MakePolicy<float>(options_.policy, observation_space_, action_space_), observation_space_.Dimension(), meta);
 }
 
 core::OracleResult MetaPolicyOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {

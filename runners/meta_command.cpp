@@ -2,10 +2,16 @@
 #include <cereal/archives/json.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 
+#include "core/opt/exact_number.h"
 #include "core/opt/flag_context.h"
+#include "core/run/run_directory.h"
+#include "envs/image_file.h"
 #include "metalearn/meta_experiment.h"
 #include "metarl/meta_policy_experiment.h"
 #include "runners/typed_run_kind.h"
@@ -21,9 +27,26 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     data_dir_.clear();
     tasks_ = -1;
     steps_ = -1;
+    adapt_lr_.clear();
+    adapt_episodes_ = 0;
+    against_.clear();
+    render_.clear();
     flags.Add("--data-dir", data_dir_, "Read the data from here instead of the run's --data-dir", "Runs that read data (train, meta)");
     flags.Add("--tasks", tasks_, "Held-out tasks to adapt to (default 600; RL tasks 40, as MAML's 2-D navigation)", "Meta runs");
     flags.Add("--steps", steps_, "Report the query loss after 0..STEPS adaptation steps (default: the run's --inner-steps)", "Meta runs");
+    flags.Add("--adapt-lr", adapt_lr_,
+              "RL tasks: adaptation step size, or one per step, e.g. 0.5,0.25 (the last repeats; default: the run's --inner-lr)",
+              "Meta runs");
+    flags.Add("--adapt-episodes", adapt_episodes_, "RL tasks: episodes per adaptation step (default: the run's --inner-episodes)",
+              "Meta runs");
+    flags.Add("--against", against_,
+              "RL tasks: also adapt from these starting points, comma-separated: random (the run's initialisation) or the "
+              "folder of another meta run on the same family, e.g. one with --inner-steps 0 (multi-task pretraining)",
+              "Meta runs");
+    flags.Add("--render", render_,
+              "Write GIFs into this folder: RL runs, each episode; meta runs on RL tasks, one episode of each held-out task "
+              "before and after each adaptation step",
+              "RL runs");
   }
 
   int Evaluate(const EvalRequest& e, const core::RunCheckpoint& ck, const std::filesystem::path& checkpoint) override {
@@ -33,6 +56,8 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     if (!data_dir_.empty()) config.data_dir = data_dir_;
     const int steps = steps_ >= 0 ? steps_ : config.inner_steps;
     if (!rl::MetaPolicyFamily(config.task).empty()) return EvaluatePolicies(e, config, ck, checkpoint, steps, tasks_ > 0 ? tasks_ : 40);
+    core::Require(adapt_lr_.empty() && adapt_episodes_ == 0 && against_.empty() && render_.empty(),
+                  "--adapt-lr, --adapt-episodes, --against and --render are for meta runs on RL tasks; " + config.task + " is supervised");
     const int tasks = tasks_ > 0 ? tasks_ : 600;
     const metalearn::MetaTestResult run = metalearn::MetaTestCheckpoint(config, ck, tasks, steps);
     const metalearn::HeldOutCurve& c = run.curve;
@@ -137,32 +162,121 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   }
 
  private:
-  // Meta-testing on an RL task: returns before and after each adaptation step.
+  // Meta-testing on an RL task: returns before and after each adaptation step, from the run's
+  // parameters and from every --against starting point, on the same held-out tasks.
   int EvaluatePolicies(const EvalRequest& e, const metalearn::MetaConfig& config, const core::RunCheckpoint& ck,
                        const std::filesystem::path& checkpoint, int steps, int tasks) {
-    std::int64_t iteration = 0;
-    const rl::AdaptationTable t = rl::MetaPolicyTestCheckpoint(config, ck, tasks, steps, iteration);
+    std::vector<double> lr;
+    for (const std::string& item : Split(adapt_lr_)) {
+      const auto v = core::ParseNumber(item);
+      core::Require(v.has_value(), "--adapt-lr: '" + item + "' is not a number");
+      lr.push_back(*v);
+    }
+    const rl::MetaPolicyTest test(config, ck, {tasks, steps, lr, adapt_episodes_});
+    std::vector<rl::StartingPoint> starts{test.Trained()};
+    for (const std::string& name : Split(against_)) {
+      if (name == "random") {
+        starts.push_back(test.Initial());
+        continue;
+      }
+      starts.push_back(Against(test, name));
+    }
+    std::vector<rl::AdaptationTable> tables;
+    for (const rl::StartingPoint& start : starts) {
+      std::vector<rl::AdaptedTask> adapted;
+      tables.push_back(test.Evaluate(start, render_.empty() ? nullptr : &adapted));
+      if (!render_.empty()) Render(test, start, adapted, config.seed);
+    }
     if (e.json) {
       {
         cereal::JSONOutputArchive ar(std::cout);
-        ar(cereal::make_nvp("checkpoint", checkpoint.string()), cereal::make_nvp("iteration", iteration),
-           cereal::make_nvp("task", config.task), cereal::make_nvp("algo", config.algo), cereal::make_nvp("tasks", t.tasks),
-           cereal::make_nvp("inner_lr", config.inner_lr), cereal::make_nvp("inner_episodes", config.inner_episodes),
-           cereal::make_nvp("return", t.mean), cereal::make_nvp("return_ci95", t.ci95));
+        ar(cereal::make_nvp("checkpoint", checkpoint.string()), cereal::make_nvp("iteration", starts[0].iteration),
+           cereal::make_nvp("task", config.task), cereal::make_nvp("algo", config.algo), cereal::make_nvp("tasks", tasks),
+           cereal::make_nvp("step_sizes", test.step_sizes()), cereal::make_nvp("adapt_episodes", test.episodes()),
+           cereal::make_nvp("horizon", test.horizon()), cereal::make_nvp("return", tables[0].mean),
+           cereal::make_nvp("return_ci95", tables[0].ci95));
+        ar.setNextName("against");
+        ar.startNode();
+        ar.makeArray();
+        for (std::size_t i = 1; i < starts.size(); ++i) {
+          ar.startNode();
+          ar(cereal::make_nvp("start", starts[i].name), cereal::make_nvp("iteration", starts[i].iteration),
+             cereal::make_nvp("return", tables[i].mean), cereal::make_nvp("return_ci95", tables[i].ci95));
+          ar.finishNode();
+        }
+        ar.finishNode();
       }
       std::cout << "\n";
       return 0;
     }
-    std::printf("%s after %lld meta-iterations: %d held-out tasks, %d episodes per step, inner lr %g (%s)\n", config.task.c_str(),
-                static_cast<long long>(iteration), t.tasks, config.inner_episodes, config.inner_lr, config.algo.c_str());
-    std::printf("%5s  %12s  %10s\n", "steps", "return", "ci95");
-    for (std::size_t j = 0; j < t.mean.size(); ++j) std::printf("%5zu  %12.4f  %10.4f\n", j, t.mean[j], t.ci95[j]);
+    std::string sizes;
+    for (const double lr : test.step_sizes()) sizes += (sizes.empty() ? "" : ", ") + core::FormatNumber(lr);
+    std::printf("%s after %lld meta-iterations (%s): %d held-out tasks, %d episodes of horizon %d per step, step sizes [%s]\n",
+                config.task.c_str(), static_cast<long long>(starts[0].iteration), config.algo.c_str(), tasks, test.episodes(),
+                test.horizon(), sizes.c_str());
+    std::printf("mean return over the tasks before each adaptation step, +- its 95%% half-width\n");
+    std::printf("%5s", "steps");
+    for (const rl::StartingPoint& start : starts) std::printf("  %22s", Abbreviate(start.name, 22).c_str());
+    std::printf("\n");
+    for (int j = 0; j <= steps; ++j) {
+      std::printf("%5d", j);
+      for (const rl::AdaptationTable& t : tables) std::printf("  %12.2f +- %6.2f", t.mean[j], t.ci95[j]);
+      std::printf("\n");
+    }
+    if (!render_.empty()) std::printf("GIFs in %s/\n", render_.c_str());
     return 0;
+  }
+
+  // The newest checkpoint of the meta run in folder `name`; a folder that is not one is a usage
+  // error of --against.
+  rl::StartingPoint Against(const rl::MetaPolicyTest& test, const std::string& name) const {
+    core::RunCheckpoint theirs;
+    try {
+      core::CheckpointFile file = core::CheckpointFile::Open(core::ResolveCheckpoint(name));
+      core::Require(file.kind() == info().id, "'" + name + "' is a " + RunKindName(file.kind()) + " run, not a meta run");
+      theirs = core::LoadRunCheckpoint(file);
+    } catch (const std::exception& error) {
+      throw std::invalid_argument(std::string("--against: ") + error.what());
+    }
+    return test.Other(name, Parse(theirs.config_toml), theirs, "--against");
+  }
+
+  // GIFs named by starting point, task, step and return.
+  void Render(const rl::MetaPolicyTest& test, const rl::StartingPoint& start, const std::vector<rl::AdaptedTask>& adapted,
+              std::uint64_t seed) const {
+    const std::filesystem::path dir = render_;
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) throw std::runtime_error("--render: cannot create the folder '" + render_ + "': " + error.message());
+    std::string prefix = start.name == "meta-trained" ? std::string() : start.name + "_";
+    for (char& ch : prefix)
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '-';
+    test.Render(adapted, seed, [&](std::size_t k, std::size_t j, const rl::EpisodeOutcome& outcome, const std::vector<envs::Canvas>& frames) {
+      char name[160];
+      std::snprintf(name, sizeof name, "%stask-%02zu_step-%zu_return_%.1f.gif", prefix.c_str(), k, j, outcome.total_reward);
+      envs::WriteGif(dir / name, frames);
+    });
+  }
+
+  // The --against list: comma-separated, empty items dropped.
+  static std::vector<std::string> Split(const std::string& list) {
+    std::vector<std::string> items;
+    std::istringstream in(list);
+    for (std::string item; std::getline(in, item, ',');)
+      if (!item.empty()) items.push_back(item);
+    return items;
+  }
+
+  static std::string Abbreviate(const std::string& text, std::size_t width) {
+    return text.size() <= width ? text : "..." + text.substr(text.size() - (width - 3));
   }
 
   std::string data_dir_;
   int tasks_ = -1;  // -1: the default of the task kind
   int steps_ = -1;
+  std::string adapt_lr_;    // empty: the run's
+  int adapt_episodes_ = 0;  // 0: the run's
+  std::string against_, render_;
 };
 
 }  // namespace

@@ -92,6 +92,55 @@ TEST_F(MetaRlCliTest, EvalReportsReturnsPerAdaptationStepWithoutTouchingTheRun) 
   EXPECT_EQ(Hash(Out("run")), hash);
 }
 
+TEST_F(MetaRlCliTest, EvalComparesStartingPointsOnTheSameTasksAndDrawsThem) {
+  ASSERT_EQ(Pmlab(kNav + "--iters 2 --out " + Out("run")).code, 0);
+  // Multi-task pretraining: the same family and policy with no inner step.
+  ASSERT_EQ(Pmlab(kNav + "--iters 2 --inner-steps 0 --out " + Out("pretrained")).code, 0);
+  const std::string protocol = " --tasks 3 --steps 2 --adapt-lr 0.2,0.1 --adapt-episodes 2 --json";
+  const Outcome all = Pmlab("eval " + Out("run") + protocol + " --against random," + Out("pretrained") + " --render " + Out("gifs"));
+  ASSERT_EQ(all.code, 0) << all.output;
+  EXPECT_NE(all.output.find("\"step_sizes\": [\n        0.2,\n        0.1\n    ]"), std::string::npos) << all.output;
+  const std::size_t against = all.output.find("\"against\"");
+  ASSERT_NE(against, std::string::npos) << all.output;
+  const std::string others = all.output.substr(against);
+  EXPECT_NE(others.find("\"start\": \"random\""), std::string::npos) << others;
+  // The run's own row is what eval reports without --against.
+  const Outcome alone = Pmlab("eval " + Out("run") + protocol);
+  ASSERT_EQ(alone.code, 0) << alone.output;
+  EXPECT_EQ(JsonArray(alone.output, "return"), JsonArray(all.output, "return"));
+  // The pretrained run's row is its own evaluation with this protocol (the same seed, hence the
+  // same held-out tasks and draws).
+  const std::string pretrained_rows = others.substr(others.find(Out("pretrained")));
+  const Outcome own = Pmlab("eval " + Out("pretrained") + protocol);
+  ASSERT_EQ(own.code, 0) << own.output;
+  EXPECT_EQ(JsonArray(own.output, "return"), JsonArray(pretrained_rows, "return"));
+  EXPECT_NE(JsonArray(all.output, "return"), JsonArray(others, "return"));  // random differs from meta-trained
+  // One GIF per starting point, task and step.
+  int gifs = 0;
+  for (const auto& entry : fs::directory_iterator(Out("gifs"))) gifs += entry.path().extension() == ".gif";
+  EXPECT_EQ(gifs, 3 * 3 * 3);
+}
+
+TEST_F(MetaRlCliTest, BadEvalOptionsExitTwoNamingTheFlag) {
+  ASSERT_EQ(Pmlab(kNav + "--iters 1 --out " + Out("run")).code, 0);
+  ASSERT_EQ(Pmlab("meta --task sine --iters 1 --quiet --out " + Out("sine")).code, 0);
+  ASSERT_EQ(Pmlab(kNav + "--iters 1 --hidden 8 --out " + Out("small")).code, 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {Out("run") + " --adapt-lr 0", "--adapt-lr"},
+      {Out("run") + " --adapt-lr 0.1,fast", "--adapt-lr"},
+      {Out("run") + " --adapt-episodes -1", "--adapt-episodes"},
+      {Out("run") + " --against " + Out("missing"), "--against"},
+      {Out("run") + " --against " + Out("sine"), "--against"},
+      {Out("run") + " --against " + Out("small"), "--against"},
+      {Out("sine") + " --against random", "--against"},
+  };
+  for (const auto& [flags, named] : cases) {
+    const Outcome o = Pmlab("eval " + flags + " --tasks 2");
+    EXPECT_EQ(o.code, 2) << flags << "\n" << o.output;
+    EXPECT_NE(o.output.find(named), std::string::npos) << flags << "\n" << o.output;
+  }
+}
+
 TEST_F(MetaRlCliTest, BadInputsExitTwoNamingTheFlag) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--task NoSuchFamily --algo maml-pg", "--task"},
