@@ -46,16 +46,16 @@ MetaPolicyGradient MetaPolicyOracle::MakeEstimator(MetaPolicyAlgorithm algorithm
 }
 
 core::OracleResult MetaPolicyOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {
-  auto& estimator = scratch_.local();
-  if (!estimator) estimator = std::make_unique<MetaPolicyGradient>(MakeEstimator());
+  auto& scratch = scratch_.local();
+  if (!scratch) scratch = std::make_unique<Scratch>(Scratch{MakeEstimator(), core::Vector(x.size())});
   Slot& slot = slots_[static_cast<std::size_t>(worker)];
   const double baseline = last_return_.value_or(0.0);
   gradient.setZero();
-  core::Vector one(x.size());
+  core::Vector& one = scratch->task_gradient;
   double loss = 0;
   for (int t = 0; t < options_.tasks_per_worker; ++t) {
     EnvironmentEpisodes task(TaskRollouts(family_->SampleTask(rng)));
-    const double task_loss = estimator->Estimate(x, task, rng, baseline, one);
+    const double task_loss = scratch->estimator.Estimate(x, task, rng, baseline, one);
     loss += task_loss;
     slot.return_sum -= task_loss;
     ++slot.tasks;

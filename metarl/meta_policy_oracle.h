@@ -67,7 +67,11 @@ class MetaPolicyOracle final : public core::GradientOracle, public core::Problem
   core::Index dimension_;
   std::vector<Slot> slots_;
   std::optional<double> last_return_;
-  tbb::enumerable_thread_specific<std::unique_ptr<MetaPolicyGradient>> scratch_;
+  struct Scratch {
+    MetaPolicyGradient estimator;
+    core::Vector task_gradient;
+  };
+  tbb::enumerable_thread_specific<std::unique_ptr<Scratch>> scratch_;
 };
 
 }  // namespace pmlab::rl
