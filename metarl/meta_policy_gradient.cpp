@@ -49,7 +49,7 @@ MetaPolicyGradient::MetaPolicyGradient(std::unique_ptr<Policy<float>> policy, in
   options_.estimator.Validate();
 }
 
-void MetaPolicyGradient::Weigh(const EpisodeBatch& batch, core::Vector& weights) {
+double MetaPolicyGradient::Weigh(const EpisodeBatch& batch, core::Vector& weights) {
   const Eigen::Index n = batch.inputs.cols();
   values_.setZero(n);
   bootstrap_.setZero(static_cast<Eigen::Index>(batch.episodes.size()));
@@ -66,10 +66,11 @@ void MetaPolicyGradient::Weigh(const EpisodeBatch& batch, core::Vector& weights)
     value_.Fit(normal_);
     PredictLinearValues(value_, batch, features_, values_, bootstrap_);
   }
-  EstimatorWeights(options_.estimator, batch.episodes, batch.rewards, values_, bootstrap_, raw_weights_, targets_);
-  const Eigen::Index divisor = options_.estimator.mean == GradientMean::kStep ? std::max<Eigen::Index>(n, 1)
-                                                                                : static_cast<Eigen::Index>(batch.episodes.size());
-  weights = (raw_weights_ / static_cast<double>(std::max<Eigen::Index>(divisor, 1))).cast<float>();
+  const double normalized = EstimatorWeights(options_.estimator, batch.episodes, batch.rewards, values_, bootstrap_, raw_weights_, targets_);
+  const double episodes = static_cast<double>(std::max<std::size_t>(batch.episodes.size(), 1));
+  const double divisor = options_.estimator.mean == GradientMean::kStep ? static_cast<double>(std::max<Eigen::Index>(n, 1)) : episodes;
+  weights = (raw_weights_ / divisor).cast<float>();
+  return normalized * episodes / divisor;
 }
 
 double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng,
@@ -101,11 +102,13 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
     return -adapted_return;
   }
   direction_.resize(x.size());
-  Weigh(outer, weights_[steps]);
+  const double outer_scale = Weigh(outer, weights_[steps]);
   policy_->Surrogate(phi_[steps], outer.inputs, outer.actions, weights_[steps], 0, direction_);
   if (options_.algorithm != MetaPolicyAlgorithm::kFomamlPg) {
     product_.resize(x.size());
-    const float score_weight = static_cast<float>(adapted_return - score_baseline);
+    // The outer gradient estimates c grad J (c = 1 for the plain per-episode mean); the score
+    // term is of the same objective c J.
+    const float score_weight = static_cast<float>(outer_scale * (adapted_return - score_baseline));
     // d/dphi_j = (I + alpha H_j / m_j) d/dphi_{j+1} [+ (J_out - b) grad log p_phi_j(D_j)], H_j symmetric.
     for (std::size_t j = steps; j-- > 0;) {
       const EpisodeBatch b = batches_[j].batch();

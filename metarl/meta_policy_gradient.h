@@ -11,9 +11,13 @@
 //    g <- (I + alpha H_j / m_j) g, with H_j the exact Hessian of S_j (Hessian-vector products).
 //    It ignores that D_j was drawn from phi_j, as the original MAML-RL code does: biased.
 //  - maml-pg-dice: adds at each step the score-function term of D_j's sampling,
-//    (J_out - b) grad log p_phi_j(D_j), with b a baseline fixed before the draws. Its
+//    c (J_out - b) grad log p_phi_j(D_j), with b a baseline fixed before the draws. Its
 //    expectation is the gradient of E J(phi_N) for the truncated horizon (the term DiCE,
-//    Foerster et al. 2018, and ProMP, Rothfuss et al. 2019, restore).
+//    Foerster et al. 2018, and ProMP, Rothfuss et al. 2019, restore). c puts the term on the
+//    outer gradient's scale: that gradient estimates c grad J with c = E / m and, with
+//    advantage normalisation, 1 / std of the outer batch's advantages. Exactly unbiased with
+//    the per-episode mean and no normalisation (c = 1); otherwise c is itself random, as the
+//    normalisation already makes every policy gradient here.
 //  - fomaml-pg: the outer policy gradient alone (the Hessian terms dropped).
 //  - reptile: the displacement phi_N - x (Nichol, Achiam & Schulman 2018).
 // An estimate is written as a loss gradient, minus the ascent direction; the loss is -J_out.
@@ -69,8 +73,10 @@ class MetaPolicyGradient {
   Policy<float>& policy() { return *policy_; }
 
  private:
-  /// The estimator's weights of `batch` divided by its divisor m, into `weights`.
-  void Weigh(const EpisodeBatch& batch, core::Vector& weights);
+  /// The estimator's weights of `batch` divided by its divisor m, into `weights`. Returns c, the
+  /// factor by which the surrogate's gradient scales the plain one, sum_t A_t grad log pi / E:
+  /// E / m times advantage normalisation's 1 / std.
+  double Weigh(const EpisodeBatch& batch, core::Vector& weights);
 
   std::unique_ptr<Policy<float>> policy_;
   MetaPolicyOptions options_;

@@ -41,9 +41,9 @@ void EstimatorOptions::Validate() const {
     throw std::invalid_argument("--baseline: reinforce weighs whole episodes and takes none or mean; for a value baseline use gpomdp");
 }
 
-void EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
-                      const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
-                      Eigen::VectorXd& targets) {
+double EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+                        const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
+                        Eigen::VectorXd& targets) {
   const double gamma = o.discount;
   const Eigen::Index n = rewards.size();
   weights.resize(n);
@@ -90,10 +90,12 @@ void EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegmen
       for (const EpisodeSegment& ep : episodes) weights.segment(ep.start, ep.length) -= b.head(ep.length);
     }
   }
+  double scale = 1;
   if (o.normalize_advantages && n > 1) {
     const double mean = weights.mean();
     const double std = std::sqrt((weights.array() - mean).square().sum() / static_cast<double>(n));
-    weights = ((weights.array() - mean) / (std + 1e-8)).matrix();
+    scale = 1 / (std + 1e-8);
+    weights = ((weights.array() - mean) * scale).matrix();
   }
   if (o.estimator != Estimator::kReinforce && o.weighting == StateWeighting::kDiscounted) {
     for (const EpisodeSegment& ep : episodes) {
@@ -101,6 +103,7 @@ void EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegmen
       for (Eigen::Index j = ep.start; j < ep.start + ep.length; ++j, discount *= gamma) weights[j] *= discount;
     }
   }
+  return scale;
 }
 
 }  // namespace pmlab::rl

@@ -61,9 +61,10 @@ struct EpisodeSegment {
 
 /// The weights w of every step, and the targets the value function is fitted to (G_t, or
 /// A_t + V(s_t) for GAE). `values` holds V(s_t) per step and `bootstrap` V of each episode's
-/// last observation (both ignored without a value baseline).
-void EstimatorWeights(const EstimatorOptions& options, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
-                      const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
-                      Eigen::VectorXd& targets);
+/// last observation (both ignored without a value baseline). Returns the factor advantage
+/// normalisation scaled the centred weights by, 1 / (std + 1e-8), or 1 without it.
+double EstimatorWeights(const EstimatorOptions& options, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+                        const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
+                        Eigen::VectorXd& targets);
 
 }  // namespace pmlab::rl
