@@ -42,16 +42,17 @@ AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::V
     if (keep) keep->spec = spec;
     returns.row(k) = curve.transpose();
   });
-  AdaptationTable t;
-  t.tasks = tasks;
-  for (int j = 0; j <= steps; ++j) {
+  return AdaptationTable(std::move(returns));
+}
+
+AdaptationTable::AdaptationTable(Eigen::MatrixXd per_task) : tasks(static_cast<int>(per_task.rows())), returns(std::move(per_task)) {
+  for (Eigen::Index j = 0; j < returns.cols(); ++j) {
     const Eigen::VectorXd column = returns.col(j);
     const double mean = column.mean();
     const double var = tasks > 1 ? (column.array() - mean).square().sum() / (tasks - 1) : 0.0;
-    t.mean.push_back(mean);
-    t.ci95.push_back(1.96 * std::sqrt(var / tasks));
+    this->mean.push_back(mean);
+    ci95.push_back(1.96 * std::sqrt(var / tasks));
   }
-  return t;
 }
 
 namespace {

@@ -28,7 +28,12 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& config);
 
 /// Returns before and after each of 0..steps adaptation steps on `tasks` held-out tasks.
 struct AdaptationTable {
+  AdaptationTable() = default;
+  /// From the returns of each task (row) after each number of steps (column).
+  explicit AdaptationTable(Eigen::MatrixXd per_task);
+
   int tasks = 0;
+  Eigen::MatrixXd returns;         ///< per task and step
   std::vector<double> mean, ci95;  ///< per step: mean return over tasks, 95% half-width
 };
 

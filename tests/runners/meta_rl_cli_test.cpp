@@ -115,6 +115,15 @@ TEST_F(MetaRlCliTest, EvalComparesStartingPointsOnTheSameTasksAndDrawsThem) {
   ASSERT_EQ(own.code, 0) << own.output;
   EXPECT_EQ(JsonArray(own.output, "return"), JsonArray(pretrained_rows, "return"));
   EXPECT_NE(JsonArray(all.output, "return"), JsonArray(others, "return"));  // random differs from meta-trained
+  // The paired difference's mean is the difference of the means.
+  const std::vector<double> mine = JsonArray(all.output, "return"), random = JsonArray(others, "return"),
+                            difference = JsonArray(others, "difference"), spread = JsonArray(others, "difference_ci95");
+  ASSERT_EQ(difference.size(), 3u) << others;
+  ASSERT_EQ(spread.size(), 3u) << others;
+  for (std::size_t j = 0; j < 3; ++j) {
+    EXPECT_NEAR(difference[j], mine[j] - random[j], 1e-9 * (1 + std::abs(mine[j])));
+    EXPECT_GT(spread[j], 0);
+  }
   // One GIF per starting point, task and step.
   int gifs = 0;
   for (const auto& entry : fs::directory_iterator(Out("gifs"))) gifs += entry.path().extension() == ".gif";
