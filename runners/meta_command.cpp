@@ -92,7 +92,8 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     t->footer(RunFooter("meta",
                         "Writes RUN_DIR/config.toml, metrics.csv (one row per meta-iteration; test_loss is the held-out\n"
                         "query loss after --inner-steps steps on --eval-tasks tasks) and summary.json.\n"
-                        "Meta-testing of a finished run: pmlab eval RUN_DIR --tasks 600 --steps 10.\n"));
+                        "Meta-testing of a finished run: pmlab eval RUN_DIR --tasks 600 --steps 10; on RL tasks also\n"
+                        "--adapt-lr, --adapt-episodes, --against random,OTHER_RUN and --render DIR (pmlab eval --help).\n"));
     t->configurable();
 
     t->add_option("--task", c.task,
