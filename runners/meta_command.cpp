@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <span>
 #include <sstream>
 
 #include "core/opt/exact_number.h"
@@ -220,27 +221,23 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     std::printf("%s after %lld meta-iterations (%s): %d held-out tasks, %d episodes of horizon %d per step, step sizes [%s]\n",
                 config.task.c_str(), static_cast<long long>(starts[0].iteration), config.algo.c_str(), tasks, test.episodes(),
                 test.horizon(), sizes.c_str());
-    std::printf("mean return over the tasks before each adaptation step, +- its 95%% half-width\n");
-    std::printf("%5s", "steps");
+    PrintTable("mean return over the tasks before each adaptation step", starts, tables);
+    if (!differences.empty())
+      PrintTable("meta-trained minus each, paired over the tasks", std::span(starts).subspan(1), differences);
+    if (!render_.empty()) std::printf("GIFs in %s/\n", render_.c_str());
+    return 0;
+  }
+
+  // One column per starting point, one row per number of steps.
+  static void PrintTable(const char* title, std::span<const rl::StartingPoint> starts, const std::vector<rl::AdaptationTable>& tables) {
+    std::printf("%s, +- its 95%% half-width\n%5s", title, "steps");
     for (const rl::StartingPoint& start : starts) std::printf("  %22s", Abbreviate(start.name, 22).c_str());
     std::printf("\n");
-    for (int j = 0; j <= steps; ++j) {
-      std::printf("%5d", j);
+    for (std::size_t j = 0; j < tables[0].mean.size(); ++j) {
+      std::printf("%5zu", j);
       for (const rl::AdaptationTable& t : tables) std::printf("  %12.2f +- %6.2f", t.mean[j], t.ci95[j]);
       std::printf("\n");
     }
-    if (!differences.empty()) {
-      std::printf("meta-trained minus each, paired over the tasks, +- its 95%% half-width\n%5s", "steps");
-      for (std::size_t i = 1; i < starts.size(); ++i) std::printf("  %22s", Abbreviate(starts[i].name, 22).c_str());
-      std::printf("\n");
-      for (int j = 0; j <= steps; ++j) {
-        std::printf("%5d", j);
-        for (const rl::AdaptationTable& t : differences) std::printf("  %12.2f +- %6.2f", t.mean[j], t.ci95[j]);
-        std::printf("\n");
-      }
-    }
-    if (!render_.empty()) std::printf("GIFs in %s/\n", render_.c_str());
-    return 0;
   }
 
   // The newest checkpoint of the meta run in folder `name`; a folder that is not one is a usage
