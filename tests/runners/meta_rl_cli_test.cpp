@@ -130,6 +130,20 @@ TEST_F(MetaRlCliTest, EvalComparesStartingPointsOnTheSameTasksAndDrawsThem) {
   EXPECT_EQ(gifs, 3 * 3 * 3);
 }
 
+TEST_F(MetaRlCliTest, CartPoleTasksRunWithACategoricalPolicy) {
+  const Outcome run = Pmlab("meta --task cartpole --algo maml-pg --inner-lr 0.1 --meta-batch 2 --workers 2 --inner-episodes 3 "
+                            "--horizon 50 --iters 2 --eval-every 0 --quiet --out " + Out("cartpole"));
+  ASSERT_EQ(run.code, 0) << run.output;
+  const Outcome eval = Pmlab("eval " + Out("cartpole") + " --tasks 3 --steps 1 --json");
+  ASSERT_EQ(eval.code, 0) << eval.output;
+  const std::vector<double> r = JsonArray(eval.output, "return");
+  ASSERT_EQ(r.size(), 2u) << eval.output;
+  for (const double v : r) {
+    EXPECT_GE(v, 1.0) << "CartPole pays 1 per step";
+    EXPECT_LE(v, 50.0) << "at most the horizon";
+  }
+}
+
 TEST_F(MetaRlCliTest, BadEvalOptionsExitTwoNamingTheFlag) {
   ASSERT_EQ(Pmlab(kNav + "--iters 1 --out " + Out("run")).code, 0);
   ASSERT_EQ(Pmlab("meta --task sine --iters 1 --quiet --out " + Out("sine")).code, 0);
