@@ -51,6 +51,7 @@ struct MetaConfig : core::RunOptions {
   bool normalize_advantages = true;   ///< centre and scale each batch's advantages (MAML-RL's)
   std::string action_dist = "auto";   ///< auto | categorical | gaussian
   double init_log_std = 0;            ///< Gaussian policies' starting log standard deviation
+  std::string activation = "tanh";    ///< the policy's hidden layers: tanh or relu (RL tasks)
 };
 
 

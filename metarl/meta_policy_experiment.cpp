@@ -73,6 +73,7 @@ MetaPolicyProblemOptions Options(const metalearn::MetaConfig& c) {
   o.policy.distribution = c.action_dist;
   o.policy.hidden = core::Within("--hidden", [&] { return core::ParseHiddenWidths(c.hidden == "auto" ? "100,100" : c.hidden); });
   o.policy.initial_log_std = c.init_log_std;
+  o.policy.activation = core::Within("--activation", [&] { return PolicyOptions::ParseActivation(c.activation); });
   o.meta.algorithm = core::Within("--algo", [&] { return ParseMetaPolicyAlgorithm(c.algo); });
   o.meta.inner_lr = c.inner_lr;
   o.meta.inner_steps = c.inner_steps;
@@ -125,7 +126,8 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
     };
     const MetaPolicyProblemOptions& o = oracle->options();
     std::ostringstream what;
-    what << o.family << ", policy " << PolicyOptions::NetworkSpec(o.policy.hidden) << " (" << oracle->Dimension() << " parameters), "
+    what << o.family << ", policy " << PolicyOptions::NetworkSpec(o.policy.hidden) << (o.policy.hidden.empty() ? "" : " " + c.activation) << " (" << oracle->Dimension()
+         << " parameters), "
          << MetaPolicyAlgorithmName(o.meta.algorithm) << " with " << o.meta.inner_steps << " inner step(s) of " << o.meta.inner_lr << ", "
          << o.episodes << " episodes of horizon " << o.horizon << " per batch, " << c.estimator << " with baseline " << c.baseline
          << ", meta-batch " << c.meta_batch << " = " << c.workers << " workers x " << o.tasks_per_worker << " tasks";
@@ -166,10 +168,11 @@ StartingPoint MetaPolicyTest::Other(const std::string& name, const metalearn::Me
                     evaluator_->options().family);
   const MetaPolicyProblemOptions& mine = evaluator_->options();
   const MetaPolicyProblemOptions theirs = Options(c);
-  core::Require(theirs.policy.hidden == mine.policy.hidden && theirs.policy.distribution == mine.policy.distribution,
+  core::Require(theirs.policy.hidden == mine.policy.hidden && theirs.policy.distribution == mine.policy.distribution &&
+                    theirs.policy.activation == mine.policy.activation,
                 flag + ": '" + name + "' has the policy " + PolicyOptions::NetworkSpec(theirs.policy.hidden) + " (" +
-                    theirs.policy.distribution + "), this run " + PolicyOptions::NetworkSpec(mine.policy.hidden) + " (" +
-                    mine.policy.distribution + ")");
+                    theirs.policy.distribution + ", " + c.activation + "), this run " + PolicyOptions::NetworkSpec(mine.policy.hidden) +
+                    " (" + mine.policy.distribution + ", " + config_.activation + ")");
   const core::RestoredRun other = core::RestoreRun(c, checkpoint, MetaPolicyProblem(c));
   return {name, other.iteration, other.x};
 }

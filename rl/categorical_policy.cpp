@@ -18,8 +18,8 @@ auto LogSumExp(const Col& z) {
 }  // namespace
 
 template <typename T>
-CategoricalPolicy<T>::CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden)
-    : mlp_(PolicyNetwork(observations, actions, hidden), core::LossHead::kSoftmaxCrossEntropy) {
+CategoricalPolicy<T>::CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden, core::Activation activation)
+    : mlp_(PolicyNetwork(observations, actions, hidden, activation), core::LossHead::kSoftmaxCrossEntropy) {
   if (actions < 2) throw std::invalid_argument("a categorical policy needs at least 2 actions");
 }
 

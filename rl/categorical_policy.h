@@ -1,5 +1,5 @@
 #pragma once
-// A policy over a discrete action space: an MLP (tanh hidden layers; none for a linear policy)
+// A policy over a discrete action space: an MLP (tanh or ReLU hidden layers; none for a linear policy)
 // maps an observation to the logits of a categorical distribution (Williams 1992; the usual
 // policy-gradient parametrisation). Its parameters are one flat vector, the x that the
 // momentum server steps. Samples are columns: observations one per column, actions a 1 x B
@@ -19,8 +19,8 @@ class CategoricalPolicy final : public Policy<T> {
   using typename Policy<T>::Vec;
   using typename Policy<T>::Mat;
 
-  /// `observations` inputs, `actions` >= 2 choices, tanh hidden layers of `hidden` widths.
-  CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden);
+  /// `observations` inputs, `actions` >= 2 choices, hidden layers of `hidden` widths.
+  CategoricalPolicy(int observations, int actions, const std::vector<int>& hidden, core::Activation activation = core::Activation::kTanh);
 
   core::Index ParameterCount() const override { return mlp_.ParameterCount(); }
   int Actions() const { return mlp_.shape().Outputs(); }

@@ -9,8 +9,10 @@
 namespace pmlab::rl {
 
 template <typename T>
-GaussianPolicy<T>::GaussianPolicy(int observations, int actions, const std::vector<int>& hidden, T initial_log_std)
-    : mlp_(PolicyNetwork(observations, actions, hidden), core::LossHead::kMeanSquaredError), initial_log_std_(initial_log_std) {}
+GaussianPolicy<T>::GaussianPolicy(int observations, int actions, const std::vector<int>& hidden, T initial_log_std,
+                                  core::Activation activation)
+    : mlp_(PolicyNetwork(observations, actions, hidden, activation), core::LossHead::kMeanSquaredError),
+      initial_log_std_(initial_log_std) {}
 
 template <typename T>
 void GaussianPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const {

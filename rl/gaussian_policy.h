@@ -1,5 +1,5 @@
 #pragma once
-// A policy over a box action space: an MLP (tanh hidden layers; none for a linear policy) maps
+// A policy over a box action space: an MLP (tanh or ReLU hidden layers; none for a linear policy) maps
 // an observation to the mean of a diagonal Gaussian whose log standard deviations are
 // parameters of their own, independent of the state (Schulman et al. 2015; Stable-Baselines3's
 // default). Parameters: the MLP's, then one log-std per action entry. Actions are sampled
@@ -20,7 +20,8 @@ class GaussianPolicy final : public Policy<T> {
 
   /// `observations` inputs, `actions` >= 1 entries, tanh hidden layers of `hidden` widths;
   /// every log-std starts at `initial_log_std` (0: unit standard deviation).
-  GaussianPolicy(int observations, int actions, const std::vector<int>& hidden, T initial_log_std = 0);
+  GaussianPolicy(int observations, int actions, const std::vector<int>& hidden, T initial_log_std = 0,
+                 core::Activation activation = core::Activation::kTanh);
 
   core::Index ParameterCount() const override { return mlp_.ParameterCount() + Actions(); }
   int Actions() const { return mlp_.shape().Outputs(); }

@@ -17,6 +17,12 @@ std::vector<int> PolicyOptions::ParseNetwork(const std::string& spec) {
   throw std::invalid_argument("'" + spec + "' is not a policy network (use linear or mlp:W1,W2,..., e.g. mlp:64,64)");
 }
 
+core::Activation PolicyOptions::ParseActivation(const std::string& name) {
+  if (name == "tanh") return core::Activation::kTanh;
+  if (name == "relu") return core::Activation::kRelu;
+  throw std::invalid_argument("unknown activation '" + name + "' (tanh, relu)");
+}
+
 std::string PolicyOptions::NetworkSpec(const std::vector<int>& hidden) {
   if (hidden.empty()) return "linear";
   std::string spec = "mlp:";
@@ -38,8 +44,9 @@ std::unique_ptr<Policy<T>> MakePolicy(const PolicyOptions& o, const envs::Space&
   if (d == "categorical" && !discrete)
     throw std::invalid_argument("--action-dist: a categorical policy needs a discrete action space; this environment's is " +
                                 actions.ToString() + " (use gaussian or auto)");
-  if (discrete) return std::make_unique<CategoricalPolicy<T>>(observations.Dimension(), actions.discrete, o.hidden);
-  return std::make_unique<GaussianPolicy<T>>(observations.Dimension(), actions.Dimension(), o.hidden, static_cast<T>(o.initial_log_std));
+  if (discrete) return std::make_unique<CategoricalPolicy<T>>(observations.Dimension(), actions.discrete, o.hidden, o.activation);
+  return std::make_unique<GaussianPolicy<T>>(observations.Dimension(), actions.Dimension(), o.hidden, static_cast<T>(o.initial_log_std),
+                                             o.activation);
 }
 
 template std::unique_ptr<Policy<float>> MakePolicy<float>(const PolicyOptions&, const envs::Space&, const envs::Space&);

@@ -10,6 +10,7 @@
 
 #include <Eigen/Core>
 
+#include "core/nn/mlp.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 #include "envs/space.h"
@@ -45,9 +46,12 @@ class Policy {
 /// `--policy` and `--action-dist` of a run.
 struct PolicyOptions {
   std::string distribution = "auto";  ///< auto (from the action space) | categorical | gaussian
-  std::vector<int> hidden = {64, 64};  ///< tanh hidden widths; empty = linear
+  std::vector<int> hidden = {64, 64};  ///< hidden widths; empty = linear
   double initial_log_std = 0;          ///< Gaussian policies: starting log standard deviation
+  core::Activation activation = core::Activation::kTanh;  ///< of the hidden layers (MAML-RL's were ReLU)
 
+  /// "tanh" or "relu"; std::invalid_argument otherwise.
+  static core::Activation ParseActivation(const std::string& name);
   /// "mlp:64,64" or "linear" into hidden widths; std::invalid_argument otherwise.
   static std::vector<int> ParseNetwork(const std::string& spec);
   static std::string NetworkSpec(const std::vector<int>& hidden);

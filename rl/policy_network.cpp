@@ -4,10 +4,10 @@
 
 namespace pmlab::rl {
 
-core::MlpShape PolicyNetwork(int observations, int outputs, const std::vector<int>& hidden) {
+core::MlpShape PolicyNetwork(int observations, int outputs, const std::vector<int>& hidden, core::Activation activation) {
   if (observations < 1) throw std::invalid_argument("a policy needs at least one observation entry");
   if (outputs < 1) throw std::invalid_argument("a policy needs at least one output");
-  core::MlpShape shape{{observations}, core::Activation::kTanh};
+  core::MlpShape shape{{observations}, activation};
   shape.widths.insert(shape.widths.end(), hidden.begin(), hidden.end());
   shape.widths.push_back(outputs);
   return shape;

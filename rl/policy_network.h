@@ -1,6 +1,6 @@
 #pragma once
-// The network every policy shares: observations in, tanh hidden layers (none for a linear
-// policy), one output per distribution parameter the network predicts.
+// The network every policy shares: observations in, tanh (or ReLU) hidden layers (none for a
+// linear policy), one output per distribution parameter the network predicts.
 #include <vector>
 
 #include "core/nn/mlp.h"
@@ -8,8 +8,9 @@
 
 namespace pmlab::rl {
 
-/// `observations` >= 1 inputs, tanh hidden layers of `hidden` widths, `outputs` >= 1 outputs.
-core::MlpShape PolicyNetwork(int observations, int outputs, const std::vector<int>& hidden);
+/// `observations` >= 1 inputs, hidden layers of `hidden` widths, `outputs` >= 1 outputs.
+core::MlpShape PolicyNetwork(int observations, int outputs, const std::vector<int>& hidden,
+                             core::Activation activation = core::Activation::kTanh);
 
 /// PyTorch's default initialisation with the output layer scaled by 0.01, so that the first
 /// policy barely depends on the observation (a common choice for policy-gradient methods).

@@ -51,6 +51,7 @@ Setup Build(const RlConfig& c) {
   o.policy.distribution = c.action_dist;
   o.policy.hidden = core::Within("--policy", [&] { return PolicyOptions::ParseNetwork(c.policy); });
   o.policy.initial_log_std = c.init_log_std;
+  o.policy.activation = core::Within("--activation", [&] { return PolicyOptions::ParseActivation(c.activation); });
   o.estimator.estimator = core::Within("--estimator", [&] { return ParseEstimator(c.estimator); });
   o.estimator.baseline = core::Within("--baseline", [&] { return ParseBaseline(c.baseline); });
   o.estimator.weighting = core::Within("--state-weighting", [&] { return ParseStateWeighting(c.state_weighting); });
@@ -73,7 +74,7 @@ Setup Build(const RlConfig& c) {
 
   std::ostringstream what;
   what << c.env << ", " << (env->action_space().IsDiscrete() ? "categorical" : "Gaussian") << " policy "
-       << PolicyOptions::NetworkSpec(o.policy.hidden) << " (" << policy->ParameterCount() << " parameters), " << c.estimator
+       << PolicyOptions::NetworkSpec(o.policy.hidden) << (o.policy.hidden.empty() ? "" : " " + c.activation) << " (" << policy->ParameterCount() << " parameters), " << c.estimator
        << " with baseline " << c.baseline
        << (o.estimator.baseline == Baseline::kValue ? " (" + PolicyOptions::NetworkSpec(o.value_hidden) + ")" : std::string()) << ", discount " << c.discount << ", horizon " << o.rollout.horizon << ", " << c.workers
        << " workers x ";

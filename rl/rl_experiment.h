@@ -25,6 +25,7 @@ struct RlConfig : core::RunOptions {
   std::string policy = "mlp:64,64";     ///< linear | mlp:W1,W2,...
   std::string action_dist = "auto";     ///< auto | categorical | gaussian
   double init_log_std = 0;              ///< Gaussian policies' starting log standard deviation
+  std::string activation = "tanh";      ///< the policy's hidden layers: tanh or relu
   int horizon = 0;                      ///< H: steps per episode at most; 0 = the environment's time limit
   double discount = 0.99;               ///< gamma of the MDP
   std::string estimator = "gae";        ///< reinforce | gpomdp | gae

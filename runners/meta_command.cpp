@@ -144,6 +144,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     AddSwitch(t, "--normalize-advantages", c.normalize_advantages, "RL tasks: centre and scale each batch's advantages")->group("Meta-RL");
     t->add_option("--action-dist", c.action_dist, "RL tasks: auto (from the action space), categorical or gaussian")->group("Meta-RL");
     AddNumber(t, "--init-log-std", c.init_log_std, "RL tasks: Gaussian policies' starting log standard deviation")->group("Meta-RL");
+    t->add_option("--activation", c.activation, "RL tasks: the policy's hidden layers, tanh or relu (MAML-RL's)")->group("Meta-RL");
 
     AddRunFlags(t, c, "Held-out evaluation every N meta-iterations (and at the end, in summary.json); 0 = never");
     t->add_option("--eval-tasks", c.eval_tasks, "Held-out tasks in each periodic evaluation")->check(CLI::Range(1, 1 << 24))->group("Run");

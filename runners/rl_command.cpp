@@ -99,6 +99,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     t->add_option("--policy", c.policy, "Policy network: linear, or mlp:W1,W2,... with tanh hidden layers")->group("Policy");
     t->add_option("--action-dist", c.action_dist, "auto (from the action space), categorical or gaussian")->group("Policy");
     AddNumber(t, "--init-log-std", c.init_log_std, "Gaussian policies: starting log standard deviation")->group("Policy");
+    t->add_option("--activation", c.activation, "The policy's hidden layers: tanh or relu")->group("Policy");
 
     t->add_option("--estimator", c.estimator, "reinforce (whole return), gpomdp (reward-to-go) or gae (lambda)")->group("Estimator");
     AddNumber(t, "--gae-lambda", c.gae_lambda, "lambda of gae, in [0, 1]")->group("Estimator");

@@ -103,6 +103,23 @@ TEST(GaussianPolicyTest, HessianProductMatchesCentralDifferences) {
   }
 }
 
+// ReLU hidden layers (MAML-RL's policies): piecewise linear, so the Hessian is the output
+// head's curvature pulled back through the active units; central differences see the same
+// away from the kinks, which random inputs avoid.
+TEST(PolicyTest, ReluHessianProductsMatchCentralDifferences) {
+  core::Rng rng(15);
+  CategoricalPolicy<double> categorical(4, 3, {8, 6}, core::Activation::kRelu);
+  ExpectHessianProductMatchesCentralDifferences(categorical, 4, rng);
+  GaussianPolicy<double> gaussian(5, 2, {8, 6}, -0.5, core::Activation::kRelu);
+  ExpectHessianProductMatchesCentralDifferences(gaussian, 5, rng);
+}
+
+TEST(PolicyTest, ActivationNamesParseAndOthersAreRefused) {
+  EXPECT_EQ(PolicyOptions::ParseActivation("relu"), core::Activation::kRelu);
+  EXPECT_EQ(PolicyOptions::ParseActivation("tanh"), core::Activation::kTanh);
+  EXPECT_THROW(PolicyOptions::ParseActivation("sigmoid"), std::invalid_argument);
+}
+
 TEST(CategoricalPolicyTest, SurrogateGradientMatchesCentralDifferences) {
   for (const std::vector<int>& hidden : kHiddenLayers) {
     SCOPED_TRACE(std::to_string(hidden.size()) + " hidden layers");

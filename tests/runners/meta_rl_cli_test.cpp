@@ -174,6 +174,7 @@ TEST_F(MetaRlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--task pointnav --algo maml-pg --estimator gae --baseline mean", "--baseline"},
       {"--task pointnav --algo maml-pg --gradient-mean sometimes", "--gradient-mean"},
       {"--task cartpole --algo maml-pg --action-dist gaussian", "--action-dist"},
+      {"--task pointnav --algo maml-pg --activation sigmoid", "--activation"},
   };
   for (const auto& [flags, named] : cases) {
     const Outcome o = Pmlab("meta " + flags + " --iters 1 --quiet --out " + Out("bad"));

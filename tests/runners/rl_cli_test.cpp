@@ -81,6 +81,7 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--gae-lambda -0.1", "--gae-lambda"},
       {"--env CartPole-v1 --action-dist gaussian", "--action-dist"},
       {"--env Pendulum-v1 --action-dist categorical", "--action-dist"},
+      {"--env CartPole-v1 --activation sigmoid", "--activation"},
       {"--estimator gae --baseline mean", "--baseline"},
       {"--policy mlp:", "--policy"},
       {"--gradient-mean sometimes", "--gradient-mean"},
