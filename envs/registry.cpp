@@ -7,6 +7,7 @@
 
 #include "envs/bipedal_walker.h"
 #include "envs/cart_pole.h"
+#include "envs/family_environment.h"
 #include "envs/lunar_lander.h"
 #include "envs/pendulum.h"
 #include "envs/point_nav.h"
@@ -121,26 +122,41 @@ std::unique_ptr<Environment> MakeEnvironment(const std::string& spec, std::uint6
     values[a.key] = a.value;
     name = a.target;
   }
+  // Every environment takes Gymnasium's max_episode_steps.
+  double limit = 0;
+  if (const auto given = values.find("max_episode_steps"); given != values.end()) {
+    Binder steps(name, {*given});
+    steps.Number("max_episode_steps", &limit, "");
+    if (limit < 1 || limit != std::floor(limit) || limit > 1e9)
+      throw std::invalid_argument(name + ": max_episode_steps must be a whole number >= 1");
+    values.erase(given);
+  }
+  std::unique_ptr<Environment> env;
   for (const Entry& e : Entries()) {
     if (e.name != name) continue;
-    // Every environment takes Gymnasium's max_episode_steps.
-    double limit = 0;
-    const auto given = values.find("max_episode_steps");
-    if (given != values.end()) {
-      Binder steps(e.name, {*given});
-      steps.Number("max_episode_steps", &limit, "");
-      if (limit < 1 || limit != std::floor(limit) || limit > 1e9)
-        throw std::invalid_argument(e.name + ": max_episode_steps must be a whole number >= 1");
-      values.erase(given);
-    }
     Binder binder(e.name, std::move(values));
-    auto env = e.make(binder, instance);
+    env = e.make(binder, instance);
+    break;
+  }
+  // A task family's name is accepted wherever an environment is: a new task every episode.
+  if (!env)
+    for (const EnvFamilyInfo& family : RegisteredEnvFamilies()) {
+      if (family.name != name) continue;
+      std::string family_spec = name;
+      for (const auto& [key, value] : values) family_spec += (family_spec == name ? "(" : ",") + key + "=" + value;
+      if (!values.empty()) family_spec += ")";
+      env = std::make_unique<FamilyEnvironment>(family_spec, instance);
+      break;
+    }
+  if (env) {
     if (limit > 0) env->set_time_limit(static_cast<int>(limit));
     return env;
   }
   std::string known;
   for (const Entry& e : Entries()) known += (known.empty() ? "" : ", ") + e.name;
-  throw std::invalid_argument("unknown environment '" + name + "' (registered: " + known + ")");
+  std::string families;
+  for (const EnvFamilyInfo& family : RegisteredEnvFamilies()) families += (families.empty() ? "" : ", ") + family.name;
+  throw std::invalid_argument("unknown environment '" + name + "' (registered: " + known + "; task families: " + families + ")");
 }
 
 }  // namespace pmlab::envs

@@ -82,6 +82,7 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--env CartPole-v1 --action-dist gaussian", "--action-dist"},
       {"--env Pendulum-v1 --action-dist categorical", "--action-dist"},
       {"--env CartPole-v1 --activation sigmoid", "--activation"},
+      {"--env 'PointNav(goal_range=-1)'", "--env"},
       {"--estimator gae --baseline mean", "--baseline"},
       {"--policy mlp:", "--policy"},
       {"--gradient-mean sometimes", "--gradient-mean"},
