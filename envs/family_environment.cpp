@@ -13,7 +13,10 @@ std::unique_ptr<Environment> Probe(const EnvFamily& family) {
 }  // namespace
 
 FamilyEnvironment::FamilyEnvironment(const std::string& spec, std::uint64_t instance)
-    : FamilyEnvironment(spec, MakeEnvFamily(spec), *Probe(*MakeEnvFamily(spec)), instance) {}
+    : FamilyEnvironment(spec, MakeEnvFamily(spec), instance) {}
+
+FamilyEnvironment::FamilyEnvironment(const std::string& spec, std::shared_ptr<const EnvFamily> family, std::uint64_t instance)
+    : FamilyEnvironment(spec, family, *Probe(*family), instance) {}
 
 FamilyEnvironment::FamilyEnvironment(const std::string& spec, std::shared_ptr<const EnvFamily> family, const Environment& probe,
                                      std::uint64_t instance)

@@ -21,6 +21,7 @@ class FamilyEnvironment final : public Environment {
   const std::string& task() const { return task_; }
 
  private:
+  FamilyEnvironment(const std::string& spec, std::shared_ptr<const EnvFamily> family, std::uint64_t instance);
   FamilyEnvironment(const std::string& spec, std::shared_ptr<const EnvFamily> family, const Environment& probe,
                     std::uint64_t instance);
 

@@ -12,10 +12,8 @@ MetaPolicyOracle::MetaPolicyOracle(const MetaPolicyProblemOptions& o, int worker
   if (o.horizon < 0) throw std::invalid_argument("--horizon: must be at least 1 (or 0 for the environment's time limit)");
   if (o.episodes < 1) throw std::invalid_argument("--inner-episodes: must be at least 1");
   if (o.tasks_per_worker < 1) throw std::invalid_argument("each worker needs at least one task per round");
-  // Every task of a family shares its spaces and time limit; one draw of a throwaway stream
-  // shows them.
-  core::Rng probe_rng(0);
-  const auto probe = envs::MakeEnvironment(family_->SampleTask(probe_rng));
+  // The family as one environment has the spaces and time limit every task shares.
+  const auto probe = envs::MakeEnvironment(o.family);
   observation_space_ = probe->observation_space();
   action_space_ = probe->action_space();
   if (options_.horizon == 0) options_.horizon = probe->time_limit();
