@@ -166,15 +166,29 @@ StartingPoint MetaPolicyTest::Other(const std::string& name, const metalearn::Me
   core::Require(family == evaluator_->options().family,
                 flag + ": '" + name + "' is a run on " + (family.empty() ? "the supervised task " + c.task : family) + ", not on " +
                     evaluator_->options().family);
-  const MetaPolicyProblemOptions& mine = evaluator_->options();
-  const MetaPolicyProblemOptions theirs = Options(c);
-  core::Require(theirs.policy.hidden == mine.policy.hidden && theirs.policy.distribution == mine.policy.distribution &&
-                    theirs.policy.activation == mine.policy.activation,
-                flag + ": '" + name + "' has the policy " + PolicyOptions::NetworkSpec(theirs.policy.hidden) + " (" +
-                    theirs.policy.distribution + ", " + c.activation + "), this run " + PolicyOptions::NetworkSpec(mine.policy.hidden) +
-                    " (" + mine.policy.distribution + ", " + config_.activation + ")");
+  RequireSamePolicy(name, Options(c).policy, flag);
   const core::RestoredRun other = core::RestoreRun(c, checkpoint, MetaPolicyProblem(c));
   return {name, other.iteration, other.x};
+}
+
+StartingPoint MetaPolicyTest::Pretrained(const std::string& name, const TrainedPolicy& policy, const std::string& flag) const {
+  const std::string& family = evaluator_->options().family;
+  core::Require(policy.env == family, flag + ": '" + name + "' is an rl run on " + policy.env + ", not on the family " + family +
+                                          " (pmlab rl --env " + family + " trains one policy across the family's tasks)");
+  core::Require(!policy.normalizes_observations,
+                flag + ": '" + name + "' normalises its observations (--normalize-observations); meta-RL policies read them raw");
+  RequireSamePolicy(name, policy.policy, flag);
+  return {name, policy.iteration, policy.parameters};
+}
+
+void MetaPolicyTest::RequireSamePolicy(const std::string& name, const PolicyOptions& theirs, const std::string& flag) const {
+  const PolicyOptions& mine = evaluator_->options().policy;
+  const auto describe = [](const PolicyOptions& p) {
+    return PolicyOptions::NetworkSpec(p.hidden) + " (" + p.distribution + ", " +
+           (p.activation == core::Activation::kTanh ? "tanh" : "relu") + ")";
+  };
+  core::Require(theirs.hidden == mine.hidden && theirs.distribution == mine.distribution && theirs.activation == mine.activation,
+                flag + ": '" + name + "' has the policy " + describe(theirs) + ", this run " + describe(mine));
 }
 
 AdaptationTable MetaPolicyTest::Evaluate(const StartingPoint& start, std::vector<AdaptedTask>* adapted) const {

@@ -14,6 +14,7 @@
 #include "metalearn/meta_experiment.h"
 #include "metarl/meta_policy_oracle.h"
 #include "rl/policy_evaluation.h"
+#include "rl/rl_experiment.h"
 
 namespace pmlab::rl {
 
@@ -85,6 +86,9 @@ class MetaPolicyTest {
   /// with the same policy network (std::invalid_argument naming `flag` otherwise).
   StartingPoint Other(const std::string& name, const metalearn::MetaConfig& config, const core::RunCheckpoint& checkpoint,
                       const std::string& flag) const;
+  /// The policy of a `pmlab rl` run, which must have trained across the same family (--env
+  /// naming it) with the same policy network and raw observations: multi-task pretraining.
+  StartingPoint Pretrained(const std::string& name, const TrainedPolicy& policy, const std::string& flag) const;
 
   /// The protocol from `start`.
   AdaptationTable Evaluate(const StartingPoint& start, std::vector<AdaptedTask>* adapted = nullptr) const;
@@ -104,6 +108,9 @@ class MetaPolicyTest {
  private:
   metalearn::MetaConfig config_;
   AdaptationProtocol protocol_;
+  // Throws naming `flag` unless `theirs` is this run's policy network.
+  void RequireSamePolicy(const std::string& name, const PolicyOptions& theirs, const std::string& flag) const;
+
   std::vector<double> step_sizes_;
   core::RestoredRun run_;
   std::unique_ptr<MetaPolicyOracle> evaluator_;

@@ -145,6 +145,10 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
   return p;
 }
 
+core::RestoredRun Restore(const RlConfig& c, const Setup& s, const core::RunCheckpoint& checkpoint) {
+  return core::RestoreRun(c, checkpoint, [&](core::WorkerPool& pool) { return ProblemOf(c, s, pool); });
+}
+
 }  // namespace
 
 core::MakeProblem RlProblem(const RlConfig& c) {
@@ -154,7 +158,7 @@ core::MakeProblem RlProblem(const RlConfig& c) {
 
 RlEvaluation EvaluateCheckpoint(const RlConfig& c, const core::RunCheckpoint& checkpoint, EvaluationOptions options) {
   const Setup s = Build(c);
-  const core::RestoredRun run = core::RestoreRun(c, checkpoint, [&](core::WorkerPool& pool) { return ProblemOf(c, s, pool); });
+  const core::RestoredRun run = Restore(c, s, checkpoint);
   const auto& oracle = static_cast<const PolicyGradientOracle&>(*run.problem.oracle);
   options.env = c.env;
   options.policy = s.options.policy;
@@ -163,6 +167,13 @@ RlEvaluation EvaluateCheckpoint(const RlConfig& c, const core::RunCheckpoint& ch
   result.outcomes = EvaluatePolicy(options, oracle.normalizer(), run.x.head(oracle.policy_size()), *run.pool);
   result.summary = Summarize(result.outcomes, s.solved_at);
   return result;
+}
+
+TrainedPolicy TrainedPolicyOf(const RlConfig& c, const core::RunCheckpoint& checkpoint) {
+  const Setup s = Build(c);
+  const core::RestoredRun run = Restore(c, s, checkpoint);
+  const auto& oracle = static_cast<const PolicyGradientOracle&>(*run.problem.oracle);
+  return {c.env, s.options.policy, c.normalize_observations, run.iteration, run.x.head(oracle.policy_size())};
 }
 
 }  // namespace pmlab::rl

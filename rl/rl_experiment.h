@@ -59,4 +59,17 @@ struct RlEvaluation {
 /// filled from the config.
 RlEvaluation EvaluateCheckpoint(const RlConfig& config, const core::RunCheckpoint& checkpoint, EvaluationOptions options);
 
+/// The policy a checkpoint has trained, taken out of its run: meta-testing adapts from it as
+/// from a multi-task pretrained policy.
+struct TrainedPolicy {
+  std::string env;                 ///< the run's --env
+  PolicyOptions policy;            ///< its network
+  bool normalizes_observations = false;  ///< the policy reads observations through the run's normaliser
+  std::int64_t iteration = 0;      ///< of the checkpoint
+  core::Vector parameters;         ///< the policy's (the value network's, if any, left behind)
+};
+
+/// The policy of a checkpoint of a run with `config`.
+TrainedPolicy TrainedPolicyOf(const RlConfig& config, const core::RunCheckpoint& checkpoint);
+
 }  // namespace pmlab::rl

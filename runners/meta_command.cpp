@@ -15,6 +15,7 @@
 #include "envs/image_file.h"
 #include "metalearn/meta_experiment.h"
 #include "metarl/meta_policy_experiment.h"
+#include "runners/rl_command.h"
 #include "runners/typed_run_kind.h"
 
 namespace pmlab::runners {
@@ -41,8 +42,9 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     flags.Add("--adapt-episodes", adapt_episodes_, "RL tasks: episodes per adaptation step (default: the run's --inner-episodes)",
               "Meta runs");
     flags.Add("--against", against_,
-              "RL tasks: also adapt from these starting points, comma-separated: random (the run's initialisation) or the "
-              "folder of another meta run on the same family, e.g. one with --inner-steps 0 (multi-task pretraining)",
+              "RL tasks: also adapt from these starting points, comma-separated: random (the run's initialisation), the folder "
+              "of a pmlab rl run trained across the family (--env PointNav: multi-task pretraining), or of another meta run on "
+              "the same family (e.g. --inner-steps 0)",
               "Meta runs");
     flags.Add("--render", render_,
               "Write GIFs into this folder: RL runs, each episode; meta runs on RL tasks, one episode of each held-out task "
@@ -241,17 +243,22 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     }
   }
 
-  // The newest checkpoint of the meta run in folder `name`; a folder that is not one is a usage
-  // error of --against.
+  // The newest checkpoint of the meta or rl run in folder `name`; a folder that is neither is a
+  // usage error of --against.
   rl::StartingPoint Against(const rl::MetaPolicyTest& test, const std::string& name) const {
     core::RunCheckpoint theirs;
+    std::optional<rl::TrainedPolicy> policy;
     try {
       core::CheckpointFile file = core::CheckpointFile::Open(core::ResolveCheckpoint(name));
-      core::Require(file.kind() == info().id, "'" + name + "' is a " + RunKindName(file.kind()) + " run, not a meta run");
       theirs = core::LoadRunCheckpoint(file);
+      if (file.kind() != info().id) {
+        policy = RlTrainedPolicy(file.kind(), theirs);
+        core::Require(policy.has_value(), "'" + name + "' is a " + RunKindName(file.kind()) + " run, not a meta or rl run");
+      }
     } catch (const std::exception& error) {
       throw std::invalid_argument(std::string("--against: ") + error.what());
     }
+    if (policy) return test.Pretrained(name, *policy, "--against");
     return test.Other(name, Parse(theirs.config_toml), theirs, "--against");
   }
 

@@ -8,7 +8,7 @@
 
 #include "core/opt/flag_context.h"
 #include "envs/image_file.h"
-#include "rl/rl_experiment.h"
+#include "runners/rl_command.h"
 #include "runners/typed_run_kind.h"
 
 namespace pmlab::runners {
@@ -152,5 +152,11 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
 }  // namespace
 
 PMLAB_REGISTER_RUN_KIND(RlKind);
+
+std::optional<rl::TrainedPolicy> RlTrainedPolicy(core::RunKindId kind, const core::RunCheckpoint& checkpoint) {
+  const RlKind rl_kind;
+  if (kind != rl_kind.info().id) return std::nullopt;
+  return rl::TrainedPolicyOf(rl_kind.Parse(checkpoint.config_toml), checkpoint);
+}
 
 }  // namespace pmlab::runners

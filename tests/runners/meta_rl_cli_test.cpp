@@ -130,6 +130,28 @@ TEST_F(MetaRlCliTest, EvalComparesStartingPointsOnTheSameTasksAndDrawsThem) {
   EXPECT_EQ(gifs, 3 * 3 * 3);
 }
 
+TEST_F(MetaRlCliTest, EvalAdaptsFromAPolicyThatPmlabRlTrainedAcrossTheFamily) {
+  ASSERT_EQ(Pmlab(kNav + "--iters 1 --out " + Out("run")).code, 0);
+  // One step too small to move a float: the rl run's policy is still its initialisation, which
+  // is drawn from the same stream of the same seed as the meta run's. Its column must then be
+  // the meta run's `random` one exactly, which holds only if eval reads the rl run's policy
+  // parameters (not its value network's) in the meta run's layout.
+  const std::string rl = "rl --env PointNav --policy mlp:100,100 --horizon 20 --iters 1 --eval-every 0 --quiet ";
+  ASSERT_EQ(Pmlab(rl + "--lr 1e-300 --out " + Out("still")).code, 0);
+  ASSERT_EQ(Pmlab(rl + "--lr 0.5 --out " + Out("moved")).code, 0);
+  const std::string protocol = " --tasks 3 --steps 1 --adapt-episodes 2 --json --against ";
+  const Outcome still = Pmlab("eval " + Out("run") + protocol + "random," + Out("still"));
+  ASSERT_EQ(still.code, 0) << still.output;
+  const std::string random = still.output.substr(still.output.find("\"start\": \"random\""));
+  const std::string pretrained = random.substr(random.find("\"start\": \"" + Out("still")));
+  ASSERT_EQ(JsonArray(random, "return").size(), 2u) << still.output;
+  EXPECT_EQ(JsonArray(random, "return"), JsonArray(pretrained, "return"));
+  const Outcome moved = Pmlab("eval " + Out("run") + protocol + Out("moved"));
+  ASSERT_EQ(moved.code, 0) << moved.output;
+  const std::string trained = moved.output.substr(moved.output.find("\"start\": \"" + Out("moved")));
+  EXPECT_NE(JsonArray(trained, "return"), JsonArray(pretrained, "return"));
+}
+
 TEST_F(MetaRlCliTest, CartPoleTasksRunWithACategoricalPolicy) {
   const Outcome run = Pmlab("meta --task cartpole --algo maml-pg --inner-lr 0.1 --meta-batch 2 --workers 2 --inner-episodes 3 "
                             "--horizon 50 --iters 2 --eval-every 0 --quiet --out " + Out("cartpole"));
@@ -148,6 +170,10 @@ TEST_F(MetaRlCliTest, BadEvalOptionsExitTwoNamingTheFlag) {
   ASSERT_EQ(Pmlab(kNav + "--iters 1 --out " + Out("run")).code, 0);
   ASSERT_EQ(Pmlab("meta --task sine --iters 1 --quiet --out " + Out("sine")).code, 0);
   ASSERT_EQ(Pmlab(kNav + "--iters 1 --hidden 8 --out " + Out("small")).code, 0);
+  const std::string rl = "rl --horizon 20 --iters 1 --eval-every 0 --quiet ";
+  ASSERT_EQ(Pmlab(rl + "--env PointNav --policy mlp:8 --out " + Out("rl-small")).code, 0);
+  ASSERT_EQ(Pmlab(rl + "--env PointNav --policy mlp:100,100 --normalize-observations true --out " + Out("rl-normalized")).code, 0);
+  ASSERT_EQ(Pmlab(rl + "--env 'PointNav(goal_range=1)' --policy mlp:100,100 --out " + Out("rl-wide")).code, 0);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {Out("run") + " --adapt-lr 0", "--adapt-lr"},
       {Out("run") + " --adapt-lr 0.1,fast", "--adapt-lr"},
@@ -155,6 +181,9 @@ TEST_F(MetaRlCliTest, BadEvalOptionsExitTwoNamingTheFlag) {
       {Out("run") + " --against " + Out("missing"), "--against"},
       {Out("run") + " --against " + Out("sine"), "--against"},
       {Out("run") + " --against " + Out("small"), "--against"},
+      {Out("run") + " --against " + Out("rl-small"), "--against"},
+      {Out("run") + " --against " + Out("rl-normalized"), "--against"},
+      {Out("run") + " --against " + Out("rl-wide"), "--against"},
       {Out("sine") + " --against random", "--against"},
   };
   for (const auto& [flags, named] : cases) {
