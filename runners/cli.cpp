@@ -33,6 +33,12 @@ int RunPmlab(int argc, char** argv) {
   CLI::App* envs = AddEnvsCommand(app, envs_config);
   CompareConfig compare_config;
   CLI::App* compare = AddCompareCommand(app, compare_config);
+  SweepConfig sweep_config;
+  CLI::App* sweep = AddSweepCommand(app, sweep_config);
+  ReportConfig report_config;
+  CLI::App* report = AddReportCommand(app, report_config);
+  PlotConfig plot_config;
+  CLI::App* plot = AddPlotCommand(app, plot_config);
 
   const std::string command = argc > 1 ? std::string("pmlab ") + argv[1] : std::string("pmlab");
   try {
@@ -57,6 +63,9 @@ int RunPmlab(int argc, char** argv) {
     if (inspect->parsed()) return RunInspectCommand(inspect_config);
     if (compare->parsed()) return RunCompareCommand(compare_config);
     if (envs->parsed()) return RunEnvsCommand(envs_config);
+    if (sweep->parsed()) return RunSweepCommand(sweep_config);
+    if (report->parsed()) return RunReportCommand(report_config);
+    if (plot->parsed()) return RunPlotCommand(plot_config);
   } catch (const std::invalid_argument& e) {
     std::cerr << command << ": error: " << e.what() << "\n";
     return 2;

@@ -45,6 +45,43 @@ struct EvalCommand {
 CLI::App* AddEvalCommand(CLI::App& app, EvalCommand& command);
 int RunEvalCommand(const EvalCommand& command);
 
+/// `pmlab sweep FILE --out DIR` runs a sweep file's grid; `pmlab sweep DIR --resume` continues it.
+struct SweepConfig {
+  std::string target;      ///< a sweep file (new sweep) or a sweep folder (--resume)
+  std::string out;         ///< the new sweep's folder; default runs/sweep-STEM-YYYYmmdd-HHMMSS
+  bool resume = false;
+  int threads = 0;         ///< for all runs together; 0 = every core
+  int parallel_runs = 1;
+  bool dry_run = false;    ///< list the runs and their commands, run nothing
+  bool quiet = false;
+};
+CLI::App* AddSweepCommand(CLI::App& app, SweepConfig& config);
+int RunSweepCommand(const SweepConfig& config);
+
+/// `pmlab report SWEEP_DIR`: the markdown table of a sweep, printed and written to report.md.
+struct ReportConfig {
+  std::string target;
+  std::string over = "seed";  ///< axes averaged over, comma-separated
+  std::string versus;         ///< AXIS=VALUE: ratio of iterations to each level against it
+  std::string out;            ///< default SWEEP_DIR/report.md
+};
+CLI::App* AddReportCommand(CLI::App& app, ReportConfig& config);
+int RunReportCommand(const ReportConfig& config);
+
+/// `pmlab plot SWEEP_DIR|RUN_DIR... --metric M --out FIG.png`: curves with bands over seeds.
+struct PlotConfig {
+  std::vector<std::string> targets;
+  std::string metric = "train_loss";
+  std::string x = "iteration";  ///< iteration, wall or bits
+  bool log_x = false, log_y = false;
+  std::string panel;
+  std::string over = "seed";
+  std::string title;
+  std::string out;
+};
+CLI::App* AddPlotCommand(CLI::App& app, PlotConfig& config);
+int RunPlotCommand(const PlotConfig& config);
+
 /// `pmlab inspect CHECKPOINT|RUN_DIR`: header, checksum, sizes and config of a checkpoint.
 struct InspectConfig {
   std::string target;

@@ -1,36 +1,43 @@
-#include "runners/commands.h"
-
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
+#include <string>
 
-#include "core/run/metrics_table.h"
+#include "runners/commands.h"
+#include "sweep/run_result.h"
 
 namespace pmlab::runners {
+namespace {
+
+std::string Figure(const std::optional<double>& v, double scale, const char* format) {
+  if (!v) return "-";
+  char text[48];
+  std::snprintf(text, sizeof text, format, scale * *v);
+  return text;
+}
+
+}  // namespace
 
 CLI::App* AddCompareCommand(CLI::App& app, CompareConfig& c) {
   CLI::App* cmd = app.add_subcommand("compare", "Compare runs: rounds to reach a train-loss level, final test figures");
   cmd->add_option("runs", c.runs, "Run folders (each with metrics.csv)")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--loss-level", c.loss_level, "Train-loss level to reach")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->footer("A diverged run shows the iteration it diverged at instead of final figures. For sweeps: pmlab report.");
   return cmd;
 }
 
 int RunCompareCommand(const CompareConfig& c) {
+  sweep::ReportLevels levels;
+  levels.train_loss = {c.loss_level};
   std::printf("%-40s %14s %12s %10s %10s\n", "run", "rounds<=level", "final_loss", "test_loss", "test_acc");
   for (const auto& run : c.runs) {
-    const auto table = core::MetricsTable::Load(std::filesystem::path(run) / "metrics.csv");
-    const std::size_t it = table.Column("iteration"), loss = table.Column("train_loss");
-    const std::size_t test_loss = table.Column("test_loss"), test_acc = table.Column("test_accuracy");
-    std::string reached = "never";
-    double final_loss = NAN, final_test_loss = NAN, final_acc = NAN;
-    for (const auto& row : table.rows) {
-      if (reached == "never" && row[loss] <= c.loss_level) reached = std::to_string(static_cast<long long>(row[it]));
-      final_loss = row[loss];
-      if (!std::isnan(row[test_loss])) final_test_loss = row[test_loss];
-      if (!std::isnan(row[test_acc])) final_acc = row[test_acc];
+    const sweep::RunResult r = sweep::ReadRunResult(run, levels);
+    const std::string reached = r.to_train_loss[0] ? std::to_string(*r.to_train_loss[0]) : "never";
+    if (r.diverged_at) {
+      std::printf("%-40s %14s   diverged at iteration %lld\n", run.c_str(), reached.c_str(), static_cast<long long>(*r.diverged_at));
+      continue;
     }
-    std::printf("%-40s %14s %12.4f %10.4f %9.2f%%\n", run.c_str(), reached.c_str(), final_loss, final_test_loss, 100 * final_acc);
+    std::printf("%-40s %14s %12s %10s %10s\n", run.c_str(), reached.c_str(), Figure(r.train_loss.final, 1, "%.4g").c_str(),
+                Figure(r.test_loss.final, 1, "%.4g").c_str(), Figure(r.test_accuracy.final, 100, "%.2f%%").c_str());
   }
   std::printf("(level: train loss <= %g)\n", c.loss_level);
   return 0;

@@ -2,7 +2,7 @@
 # libraries it may use, and core/opt's tests link pmlab_opt alone). Run by ctest as
 #   cmake -DSOURCE_DIR=... -P tests/layering.cmake
 # Each rule: a folder, and a regular expression its #include lines must not match.
-set(problems "(supervised|metalearn|metarl|envs|rl|runners)/")
+set(problems "(supervised|metalearn|metarl|envs|rl|sweep|runners)/")
 set(rules
   "core/opt|\"core/(io|run|nn)/|\"${problems}|<cereal/|<zlib|<cblas|<CLI/"
   "core/io|\"core/(opt|run|nn)/|\"${problems}|<tbb/|<cblas|<CLI/"
@@ -12,7 +12,8 @@ set(rules
   "supervised|\"(metalearn|metarl|envs|rl|runners)/|<CLI/"
   "metalearn|\"(metarl|envs|rl|runners)/|<CLI/"
   "rl|\"(supervised|metalearn|metarl|runners)/|<CLI/"
-  "metarl|\"(supervised|runners)/|<CLI/"
+  "metarl|\"(supervised|sweep|runners)/|<CLI/"
+  "sweep|\"core/nn/|\"(supervised|metalearn|metarl|envs|rl|runners)/|<CLI/"
 )
 set(violations "")
 foreach(rule IN LISTS rules)

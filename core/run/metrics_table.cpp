@@ -56,9 +56,14 @@ MetricsTable MetricsTable::Load(const std::filesystem::path& path) {
   return table;
 }
 
-std::size_t MetricsTable::Column(const std::string& name) const {
+std::optional<std::size_t> MetricsTable::Find(const std::string& name) const {
   for (std::size_t i = 0; i < columns.size(); ++i)
     if (columns[i] == name) return i;
+  return std::nullopt;
+}
+
+std::size_t MetricsTable::Column(const std::string& name) const {
+  if (const auto i = Find(name)) return *i;
   throw std::runtime_error("metrics have no column '" + name + "'");
 }
 

@@ -171,6 +171,13 @@ TEST_F(CliTest, CompareReportsRoundsToLevel) {
   EXPECT_EQ(o.code, 0) << o.output;
   EXPECT_NE(o.output.find(Out("a")), std::string::npos);
   EXPECT_EQ(Pmlab("compare " + Out("missing")).code, 2);
+  // A diverged run says so, with its iteration, instead of printing nan or inf.
+  ASSERT_EQ(Pmlab(Quadratic("--beta 1 --lr 1000", "blown")).code, 3);
+  const Outcome d = Pmlab("compare " + Out("a") + " " + Out("blown"));
+  EXPECT_EQ(d.code, 0) << d.output;
+  EXPECT_NE(d.output.find("diverged at iteration"), std::string::npos) << d.output;
+  EXPECT_EQ(d.output.find("nan"), std::string::npos) << d.output;
+  EXPECT_EQ(d.output.find("inf"), std::string::npos) << d.output;
 }
 
 }  // namespace
