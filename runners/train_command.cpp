@@ -57,6 +57,11 @@ class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
     t->add_option("--quadratic-dim", c.quadratic_dim, "Parameters of the quadratic problem")->check(CLI::Range(1, 100000))->group("Problem");
     t->add_option("--quadratic-rows", c.quadratic_rows, "Rows of A per worker in the quadratic problem")
         ->check(CLI::Range(1, 1000000))->group("Problem");
+    AddNumber(t, "--bias-relative", c.bias_relative, "Quadratic: each worker adds a bias of norm m |grad f_i(x)| along a fixed random direction field")
+        ->group("Controlled bias");
+    AddNumber(t, "--bias-absolute", c.bias_absolute, "Quadratic: each worker adds a fixed random vector of norm zeta")->group("Controlled bias");
+    AddNumber(t, "--noise", c.noise, "Quadratic: Gaussian noise of standard deviation sigma on each gradient coordinate")
+        ->group("Controlled bias");
     AddRunFlags(t, c, "Test loss/accuracy every N rounds (and at the end, in summary.json); 0 = never");
     return t;
   }

@@ -1,5 +1,6 @@
 #include "supervised/quadratic_problem.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "core/opt/sampling.h"
@@ -12,6 +13,8 @@ QuadraticProblem::QuadraticProblem(int workers, const QuadraticOptions& options,
     throw std::invalid_argument("quadratic problem: workers, dimension and rows per worker must be >= 1");
   if (options.batch < 0 || options.batch > options.rows_per_worker)
     throw std::invalid_argument("quadratic problem: batch must be between 0 (all rows) and the rows per worker");
+  for (const double v : {options.bias_relative, options.bias_absolute, options.gradient_noise})
+    if (!std::isfinite(v) || v < 0) throw std::invalid_argument("quadratic problem: bias and noise must be finite numbers >= 0");
   const int d = options.dimension;
   const core::Index rows = core::Index{workers} * options.rows_per_worker;
   core::Rng rng(seed, core::StreamKind::kProblem);
@@ -31,6 +34,18 @@ QuadraticProblem::QuadraticProblem(int workers, const QuadraticOptions& options,
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(hessian_);
   convexity_ = eig.eigenvalues().minCoeff();
   smoothness_ = eig.eigenvalues().maxCoeff();
+  // The bias's directions come after the data from the same stream: a problem without bias
+  // is the same problem as before they existed.
+  if (options.bias_relative > 0) {
+    field_.resize(d, d + 1);
+    for (Eigen::Index j = 0; j <= d; ++j)
+      for (int i = 0; i < d; ++i) field_(i, j) = rng.Normal();
+  }
+  bias_direction_ = Eigen::VectorXd::Zero(d);
+  if (options.bias_absolute > 0) {
+    for (int j = 0; j < d; ++j) bias_direction_[j] = rng.Normal();
+    bias_direction_.normalize();
+  }
 }
 
 core::OracleResult QuadraticProblem::Estimate(int worker, const core::Vector& x, core::Rng& rng,
@@ -54,7 +69,18 @@ core::OracleResult QuadraticProblem::Estimate(int worker, const core::Vector& x,
       if (picked) add_row(first + i);
     });
   }
-  gradient = (g / static_cast<double>(used)).cast<float>();
+  g /= static_cast<double>(used);
+  if (options_.bias_relative > 0) {
+    thread_local Eigen::VectorXd u;
+    u.noalias() = field_.leftCols(a_.cols()) * x.cast<double>();
+    u += field_.col(a_.cols());
+    const double norm = u.norm();
+    if (norm > 0) g += (options_.bias_relative * g.norm() / norm) * u;
+  }
+  g += options_.bias_absolute * bias_direction_;
+  if (options_.gradient_noise > 0)
+    for (Eigen::Index j = 0; j < g.size(); ++j) g[j] += options_.gradient_noise * rng.Normal();
+  gradient = g.cast<float>();
   return {loss / static_cast<double>(used)};
 }
 

@@ -1,5 +1,6 @@
 #include "supervised/train_experiment.h"
 
+#include <cmath>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -69,6 +70,11 @@ core::RunProblem MakeQuadratic(const TrainConfig& c) {
   QuadraticOptions q;
   q.dimension = c.quadratic_dim;
   q.rows_per_worker = c.quadratic_rows;
+  q.bias_relative = c.bias_relative;
+  q.bias_absolute = c.bias_absolute;
+  q.gradient_noise = c.noise;
+  for (const auto& [flag, v] : {std::pair{"--bias-relative", c.bias_relative}, std::pair{"--bias-absolute", c.bias_absolute}, std::pair{"--noise", c.noise}})
+    core::Require(std::isfinite(v) && v >= 0, std::string(flag) + ": must be a finite number >= 0");
   q.batch = core::Within("--batch", [&] { return ParseBatch(c.batch); });
   if (q.batch > q.rows_per_worker)
     throw std::invalid_argument("--batch: " + c.batch + " exceeds the " + std::to_string(q.rows_per_worker) +
@@ -83,6 +89,8 @@ core::RunProblem MakeQuadratic(const TrainConfig& c) {
   std::ostringstream d;
   d << "quadratic least squares, d = " << q.dimension << ", L = " << raw->Smoothness() << ", mu = " << raw->StrongConvexity()
     << ", " << c.workers << " workers x " << q.rows_per_worker << " rows";
+  if (q.bias_relative > 0 || q.bias_absolute > 0 || q.gradient_noise > 0)
+    d << ", bias m = " << q.bias_relative << " relative + zeta = " << q.bias_absolute << " absolute, noise sigma = " << q.gradient_noise;
   p.name = "quadratic";
   p.description = d.str();
   p.oracle = std::move(problem);
@@ -94,6 +102,8 @@ core::RunProblem MakeQuadratic(const TrainConfig& c) {
 core::MakeProblem TrainProblem(const TrainConfig& c) {
   if (c.problem != "fmnist" && c.problem != "quadratic")
     throw std::invalid_argument("--problem: '" + c.problem + "' is unknown (allowed: fmnist, quadratic)");
+  if (c.problem != "quadratic" && (c.bias_relative != 0 || c.bias_absolute != 0 || c.noise != 0))
+    throw std::invalid_argument("--bias-relative, --bias-absolute and --noise control the bias of --problem quadratic only");
   return [c](core::WorkerPool& pool) { return c.problem == "fmnist" ? MakeFmnist(c, pool) : MakeQuadratic(c); };
 }
 

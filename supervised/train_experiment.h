@@ -25,6 +25,9 @@ struct TrainConfig : core::RunOptions {
   std::string hidden = "512,512";                ///< hidden widths, comma-separated (fmnist)
   int quadratic_dim = 20;                        ///< parameters of the quadratic problem
   int quadratic_rows = 50;                       ///< rows of A per worker (quadratic)
+  double bias_relative = 0;                      ///< m: each worker's bias m |grad f_i| (quadratic)
+  double bias_absolute = 0;                      ///< zeta: a fixed bias vector of norm zeta (quadratic)
+  double noise = 0;                              ///< sigma: Gaussian noise per gradient coordinate (quadratic)
 };
 
 
