@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test bench clean
+.PHONY: all deps configure build demo test bench results clean
 
 all: build
 
@@ -23,6 +23,10 @@ test: build
 
 bench: build
 	@$(BUILD_DIR)/bench/pmlab_bench
+
+# The sweeps of experiments/ and docs/results.md from them (FULL=1: the full grids, hours).
+results: build
+	@scripts/results.sh $(BUILD_DIR)/pmlab
 
 clean:
 	rm -rf $(BUILD_DIR)
