@@ -173,16 +173,20 @@ std::string GnuplotScript(const std::vector<Panel>& panels, const FigureOptions&
       for (const auto& [x, y] : c.ended) gp << number(x) << " " << number(y) << "\n";
     gp << "EOD\n";
   }
+  // A legend of a few lines sits inside; a longer one goes under the plot, off the curves.
+  std::size_t most = 0;
+  for (const Panel& p : panels) most = std::max(most, p.curves.size());
   const int columns = static_cast<int>(std::min<std::size_t>(panels.size(), 3));
   const int rows = static_cast<int>((panels.size() + 2) / 3);
-  const int width = panels.size() == 1 ? 1000 : 620 * columns, height = panels.size() == 1 ? 650 : 520 * rows + (o.title.empty() ? 0 : 40);
+  const int width = panels.size() == 1 ? 1000 : 620 * columns;
+  const int height = (panels.size() == 1 ? 650 : 520 * rows) + (o.title.empty() ? 0 : 40) + (most <= 4 ? 0 : 90 * rows);
   gp << "set terminal pngcairo size " << width << "," << height << " noenhanced font \"DejaVu Sans,12\"\n";
   // pmlab plot passes out (a temporary name it renames); run by hand, the script writes the PNG.
   gp << "if (!exists(\"out\")) out = " << Quoted(png.string()) << "\nset output out\n";
-  gp << "set grid lc rgb \"#dddddd\"\nset key top right opaque box lc rgb \"#bbbbbb\"\n";
+  gp << "set grid lc rgb \"#dddddd\"\n" << (most <= 4 ? "set key top right opaque box lc rgb \"#bbbbbb\"\n" : "set key outside below maxrows 4\n");
   gp << "set xlabel " << Quoted(AxisLabel(o.x)) << "\nset ylabel " << Quoted(AxisLabel(o.metric)) << "\n";
-  if (o.log_x) gp << "set logscale x\n";
-  if (o.log_y) gp << "set logscale y\n";
+  if (o.log_x) gp << "set logscale x\nset format x \"%g\"\n";
+  if (o.log_y) gp << "set logscale y\nset format y \"%g\"\n";
   if (panels.size() > 1 || !o.title.empty())
     gp << "set multiplot layout " << rows << "," << columns << (o.title.empty() ? "" : " title " + Quoted(o.title)) << "\n";
   for (std::size_t p = 0; p < panels.size(); ++p) {
