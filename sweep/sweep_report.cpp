@@ -176,6 +176,7 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
     md << "\n";
   }
 
+  const bool any_level = !levels.train_loss.empty() || !levels.test_loss.empty() || !levels.test_accuracy.empty();
   if (o.versus) {
     const auto& [axis, baseline] = *o.versus;
     if (!is_axis(axis)) throw std::invalid_argument("--versus: '" + axis + "' is not an axis of this sweep");
@@ -183,6 +184,7 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
       return std::find(r.setting.begin(), r.setting.end(), std::pair{axis, baseline}) != r.setting.end();
     });
     if (!has_value) throw std::invalid_argument("--versus: the axis '" + axis + "' has no value " + baseline);
+    if (!any_level) return md.str();  // no levels, no ratios
     // Iterations of the baseline over those of each other value, per level: how many times
     // sooner the other value reaches it. Means over the runs that reached the level.
     const auto mean_iters = [&](const SettingGroup& g, std::vector<std::optional<std::int64_t>> RunResult::*first, std::size_t k) {
