@@ -1,0 +1,117 @@
+# Written by pmlab plot; run again with: gnuplot "paper-fmnist-topk-reduced-accuracy.gp"
+$P0C0 << EOD
+# x mean low high runs
+10 0.6264 0.6061350056 0.6466649944 3
+20 0.7124333333 0.7031703245 0.7216963422 3
+30 0.7506333333 0.7448020956 0.7564645711 3
+40 0.7748666667 0.7715661617 0.7781671717 3
+50 0.7964 0.7935381824 0.7992618176 3
+60 0.8077333333 0.8068259562 0.8086407105 3
+70 0.8156 0.8149071797 0.8162928203 3
+80 0.8218666667 0.8205769639 0.8231563695 3
+90 0.8269333333 0.8259217339 0.8279449327 3
+100 0.8308666667 0.8302008339 0.8315324995 3
+EOD
+$P0C1 << EOD
+# x mean low high runs
+10 0.3214666667 0.2229759903 0.419957343 3
+20 0.2709333333 0.2380653651 0.3038013015 3
+30 0.2492333333 0.130871839 0.3675948276 3
+40 0.1947666667 0.1754145781 0.2141187553 3
+50 0.2286 0.09997508017 0.3572249198 3
+60 0.167 0.1044385902 0.2295614098 3
+70 0.2344666667 0.153811082 0.3151222513 3
+80 0.1757 0.07365510792 0.2777448921 3
+90 0.1959666667 0.1644382139 0.2274951194 3
+100 0.234 0.1410167757 0.3269832243 3
+EOD
+$P0E << EOD
+EOD
+$P1C0 << EOD
+# x mean low high runs
+10 0.6609333333 0.6504584427 0.6714082239 3
+20 0.6805666667 0.6341886187 0.7269447146 3
+30 0.6938333333 0.6740838186 0.7135828481 3
+40 0.7572333333 0.7533265017 0.761140165 3
+50 0.7802333333 0.7748136162 0.7856530504 3
+60 0.8032333333 0.8002764205 0.8061902461 3
+70 0.8178666667 0.8176357266 0.8180976068 3
+80 0.8256 0.8238650648 0.8273349352 3
+90 0.8313 0.8298201351 0.8327798649 3
+100 0.8349666667 0.8334622288 0.8364711045 3
+EOD
+$P1C1 << EOD
+# x mean low high runs
+10 0.122 0.09968924026 0.1443107597 3
+20 0.1106333333 0.09557467027 0.1256919964 3
+30 0.1818 0.1772745166 0.1863254834 2
+40 0.1419 0.08264445174 0.2011555483 2
+50 0.2338 0.2338 0.2338 1
+60 0.2188 0.2188 0.2188 1
+70 0.3033 0.3033 0.3033 1
+80 0.2794 0.2794 0.2794 1
+90 0.2231 0.2231 0.2231 1
+100 0.2175 0.2175 0.2175 1
+EOD
+$P1E << EOD
+20 0.1027
+40 0.1
+EOD
+$P2C0 << EOD
+# x mean low high runs
+10 0.6570333333 0.6300295682 0.6840370985 3
+20 0.5828333333 0.5424872885 0.6231793782 3
+30 0.7270666667 0.6950938136 0.7590395197 3
+40 0.7639333333 0.7510006873 0.7768659794 3
+50 0.7971 0.7933757551 0.8008242449 3
+60 0.8123666667 0.8099953098 0.8147380235 3
+70 0.8216 0.8201474161 0.8230525839 3
+80 0.8288333333 0.8272638324 0.8304028343 3
+90 0.8341 0.8327771243 0.8354228757 3
+100 0.8388666667 0.8372164142 0.8405169192 3
+EOD
+$P2C1 << EOD
+# x mean low high runs
+10 0.2545666667 0.1731575558 0.3359757775 3
+20 0.1398666667 0.06659113642 0.2131421969 3
+30 0.25055 0.03764014818 0.4634598518 2
+40 0.1051 0.1051 0.1051 1
+50 0.2868 0.2868 0.2868 1
+60 0.2486 0.2486 0.2486 1
+70 0.3048 0.3048 0.3048 1
+80 0.2074 0.2074 0.2074 1
+90 0.367 0.367 0.367 1
+100 0.3558 0.3558 0.3558 1
+EOD
+$P2E << EOD
+30 0.1
+20 0.0929
+EOD
+set terminal pngcairo size 1860,560 noenhanced font "DejaVu Sans,12"
+if (!exists("out")) out = "docs/figures/paper-fmnist-topk-reduced-accuracy.png"
+set output out
+set grid lc rgb "#dddddd"
+set key top right opaque box lc rgb "#bbbbbb"
+set xlabel "iteration"
+set ylabel "test accuracy"
+set multiplot layout 1,3 title "Fashion-MNIST, Top-K, gamma = 0.7: test accuracy"
+set title "compress=topk:0.02"
+plot $P0C0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
+     $P0C0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "beta=0.1", \
+     $P0C1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
+     $P0C1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "beta=1", \
+     1/0 notitle
+set title "compress=topk:0.05"
+plot $P1C0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
+     $P1C0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "beta=0.1", \
+     $P1C1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
+     $P1C1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "beta=1", \
+     $P1E using 1:2 with points pt 2 ps 2 lw 2 lc rgb "black" title "run diverged here"
+set title "compress=topk:0.1"
+plot $P2C0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
+     $P2C0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "beta=0.1", \
+     $P2C1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
+     $P2C1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "beta=1", \
+     $P2E using 1:2 with points pt 2 ps 2 lw 2 lc rgb "black" title "run diverged here"
+unset multiplot
+set output
