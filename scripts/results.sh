@@ -60,7 +60,7 @@ rates() {
 plot theory-quadratic-zeta theory-zeta --metric test_loss --log-y --panel beta --title "Quadratic with absolute bias zeta: f - f*"
 plot theory-quadratic-rate theory-rate --metric test_loss --log-y --panel beta --title "Quadratic, no bias: f - f* for each step size"
 plot linreg-inner-batch linreg-bias --metric bias --panel beta --title "MAML on linreg: relative bias of the meta-gradient, by inner batch"
-plot linreg-inner-batch linreg-loss --metric test_loss --log-y --panel beta --title "MAML on linreg: held-out query loss"
+plot linreg-inner-batch linreg-loss --metric test_loss --panel beta --title "MAML on linreg: held-out query loss"
 plot sine-maml-topk sine-loss --metric test_loss --log-y --panel compress --title "Sine regression: held-out MSE after one step"
 declare -A step=([paper-fmnist-topk-reduced]=", gamma = 0.7" [paper-fmnist-topk-gamma05-reduced]=", gamma = 0.5"
                   [paper-fmnist-clip-reduced]=", gamma = 0.7" [paper-fmnist-clip]=", gamma = 0.7")
