@@ -172,14 +172,14 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   int EvaluatePolicies(const EvalRequest& e, const metalearn::MetaConfig& config, const core::RunCheckpoint& ck,
                        const std::filesystem::path& checkpoint, int steps, int tasks) {
     std::vector<double> lr;
-    for (const std::string& item : Split(adapt_lr_)) {
+    for (const std::string& item : SplitList(adapt_lr_)) {
       const auto v = core::ParseNumber(item);
       core::Require(v.has_value(), "--adapt-lr: '" + item + "' is not a number");
       lr.push_back(*v);
     }
     const rl::MetaPolicyTest test(config, ck, {tasks, steps, lr, adapt_episodes_});
     std::vector<rl::StartingPoint> starts{test.Trained()};
-    for (const std::string& name : Split(against_)) {
+    for (const std::string& name : SplitList(against_)) {
       if (name == "random") {
         starts.push_back(test.Initial());
         continue;
@@ -277,15 +277,6 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
       std::snprintf(name, sizeof name, "%stask-%02zu_step-%zu_return_%.1f.gif", prefix.c_str(), k, j, outcome.total_reward);
       envs::WriteGif(dir / name, frames);
     });
-  }
-
-  // The --against list: comma-separated, empty items dropped.
-  static std::vector<std::string> Split(const std::string& list) {
-    std::vector<std::string> items;
-    std::istringstream in(list);
-    for (std::string item; std::getline(in, item, ',');)
-      if (!item.empty()) items.push_back(item);
-    return items;
   }
 
   static std::string Abbreviate(const std::string& text, std::size_t width) {

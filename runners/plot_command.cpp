@@ -1,8 +1,8 @@
 // `pmlab plot`: curves of a metric with bands over seeds, drawn by gnuplot (sweep/figure.h).
 #include <iostream>
-#include <sstream>
 
 #include "runners/commands.h"
+#include "runners/run_flags.h"
 #include "sweep/figure.h"
 
 namespace pmlab::runners {
@@ -34,10 +34,7 @@ int RunPlotCommand(const PlotConfig& c) {
   o.log_x = c.log_x;
   o.log_y = c.log_y;
   o.panel = c.panel;
-  o.over.clear();
-  std::istringstream over(c.over);
-  for (std::string axis; std::getline(over, axis, ',');)
-    if (!axis.empty()) o.over.push_back(axis);
+  o.over = SplitList(c.over);
   o.title = c.title;
   if (std::filesystem::path(c.out).extension() != ".png") throw std::invalid_argument("--out: '" + c.out + "' must end in .png");
   sweep::FigureInput input;

@@ -1,23 +1,12 @@
 // `pmlab report`: a sweep's settings as a markdown table (sweep/sweep_report.h).
 #include <iostream>
-#include <sstream>
 
 #include "core/io/atomic_file.h"
 #include "runners/commands.h"
+#include "runners/run_flags.h"
 #include "sweep/sweep_report.h"
 
 namespace pmlab::runners {
-namespace {
-
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> items;
-  std::istringstream in(list);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) items.push_back(item);
-  return items;
-}
-
-}  // namespace
 
 CLI::App* AddReportCommand(CLI::App& app, ReportConfig& c) {
   CLI::App* cmd = app.add_subcommand("report", "A sweep's results as a markdown table: mean +- std over seeds per setting");

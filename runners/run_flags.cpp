@@ -57,6 +57,14 @@ std::string RunFooter(const std::string& command, const std::string& writes) {
          "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).";
 }
 
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> items;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
 std::string DefaultOut(const std::string& command) {
   const std::time_t now = std::time(nullptr);
   char stamp[32];

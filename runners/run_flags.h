@@ -57,6 +57,9 @@ void AddRunFlags(CLI::App* cmd, core::RunOptions& c, const std::string& eval_hel
 /// (`writes`, full lines), and the exit codes.
 std::string RunFooter(const std::string& command, const std::string& writes);
 
+/// The items of a comma-separated list (--against, --over), empty items dropped.
+std::vector<std::string> SplitList(const std::string& list);
+
 /// runs/COMMAND-YYYYmmdd-HHMMSS
 std::string DefaultOut(const std::string& command);
 

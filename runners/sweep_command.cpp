@@ -2,9 +2,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "runners/commands.h"
 #include "runners/run_flags.h"
@@ -61,13 +59,6 @@ void Validate(const sweep::SweepFile& file, const std::vector<sweep::PlannedRun>
       throw sweep::SweepFileError(file.path.string() + ": the run " + run.name + " is refused: " + error);
 }
 
-std::string ReadText(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 CLI::App* AddSweepCommand(CLI::App& app, SweepConfig& c) {
@@ -119,7 +110,7 @@ int RunSweepCommand(const SweepConfig& c) {
   }
   if (!c.resume) {
     folder = c.out.empty() ? fs::path(DefaultOut("sweep-" + fs::path(c.target).stem().string())) : fs::path(c.out);
-    sweep::CreateSweepFolder(folder, ReadText(c.target));
+    sweep::CreateSweepFolder(folder, file.text);
   }
   sweep::SweepRunOptions o;
   o.program = fs::read_symlink("/proc/self/exe", error);

@@ -54,6 +54,7 @@ SweepFile SweepFile::Load(const std::filesystem::path& path) {
 SweepFile SweepFile::Parse(const std::string& text, const std::filesystem::path& path) {
   SweepFile f;
   f.path = path;
+  f.text = text;
   toml::table root;
   try {
     root = toml::parse(text, path.string());

@@ -43,6 +43,7 @@ struct ReportLevels {
 
 struct SweepFile {
   std::filesystem::path path;  ///< for messages
+  std::string text;            ///< as read: a new sweep keeps it as SWEEP/sweep.toml
   std::string command;         ///< train, meta or rl
   int command_line = 0;
   std::vector<SweepOption> base;

@@ -87,6 +87,14 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
     }
     return v;
   };
+  // The iteration each of a group's runs first reached level k of `first`, over the runs that
+  // did (diverged ones included: they reached it before diverging).
+  const auto iterations_to = [&](const SettingGroup& g, std::vector<std::optional<std::int64_t>> RunResult::*first, std::size_t k) {
+    return values(g, [&](const RunResult& r) {
+      const auto& it = (r.*first)[k];
+      return it ? std::optional<double>(static_cast<double>(*it)) : std::nullopt;
+    }, true);
+  };
   const auto finished = [&](const SettingGroup& g) {
     return static_cast<std::size_t>(std::count_if(g.runs.begin(), g.runs.end(), [&](std::size_t i) { return Finished(s.results[i]); }));
   };
@@ -143,10 +151,7 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
                                  std::vector<std::optional<std::int64_t>> RunResult::*first) {
     for (std::size_t k = 0; k < at.size(); ++k)
       columns.push_back({"iters to " + metric + " " + relation + " " + core::FormatNumber(at[k]), [&, k, first](const SettingGroup& g) {
-                           const std::vector<double> v = values(g, [&](const RunResult& r) -> std::optional<double> {
-                             const auto& it = (r.*first)[k];
-                             return it ? std::optional<double>(static_cast<double>(*it)) : std::nullopt;
-                           }, true);
+                           const std::vector<double> v = iterations_to(g, first, k);
                            if (v.empty()) return std::string(finished(g) ? "never" : "-");
                            std::string text = MeanStd(SpreadOf(v), 1, "%.1f");
                            if (v.size() < finished(g)) text += " (" + std::to_string(v.size()) + "/" + std::to_string(finished(g)) + ")";
@@ -188,10 +193,7 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
     // Iterations of the baseline over those of each other value, per level: how many times
     // sooner the other value reaches it. Means over the runs that reached the level.
     const auto mean_iters = [&](const SettingGroup& g, std::vector<std::optional<std::int64_t>> RunResult::*first, std::size_t k) {
-      return SpreadOf(values(g, [&](const RunResult& r) -> std::optional<double> {
-        const auto& it = (r.*first)[k];
-        return it ? std::optional<double>(static_cast<double>(*it)) : std::nullopt;
-      }, true));
+      return SpreadOf(iterations_to(g, first, k));
     };
     md << "\nIterations to each level at " << axis << " = " << baseline << " divided by those of the setting (above 1: the setting "
        << "gets there sooner; \"never\": the baseline's runs never reached it, ✗: the setting's did not).\n\n| setting |";

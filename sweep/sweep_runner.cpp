@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/io/atomic_file.h"
+#include "core/run/run_session.h"
 #include "core/run/stop_request.h"
 #include "sweep/child_process.h"
 #include "sweep/sweep_results.h"
@@ -23,15 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string Duration(double seconds) {
-  const long long s = static_cast<long long>(seconds + 0.5);
-  std::ostringstream text;
-  if (s >= 3600) text << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
-  else if (s >= 60) text << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
-  else text << s << "s";
-  return text.str();
-}
 
 // A run under way: its process and where its output goes.
 struct Active {
@@ -116,7 +108,7 @@ int RunSweep(const fs::path& folder, const SweepRunOptions& o, std::ostream& out
     const std::string& name = sweep.runs[a.index].name;
     sweep.results[a.index] = ReadRunResult(folder / name, sweep.file.levels);
     const RunStatus status = sweep.results[a.index].status;
-    const std::string took = Duration(std::chrono::duration<double>(Clock::now() - a.start).count());
+    const std::string took = core::DurationText(std::chrono::duration<double>(Clock::now() - a.start).count());
     if (status == RunStatus::kCompleted || status == RunStatus::kDiverged) {
       ++done;
       out << prefix(a.index) << ToString(status);
@@ -187,7 +179,7 @@ int RunSweep(const fs::path& folder, const SweepRunOptions& o, std::ostream& out
     return failure;
   }
   const auto diverged = std::count_if(sweep.results.begin(), sweep.results.end(), [](const RunResult& r) { return r.status == RunStatus::kDiverged; });
-  out << "pmlab sweep: " << total << " runs finished (" << diverged << " diverged) in " << Duration(took) << "; " << (folder / "summary.csv").string()
+  out << "pmlab sweep: " << total << " runs finished (" << diverged << " diverged) in " << core::DurationText(took) << "; " << (folder / "summary.csv").string()
       << "; read them with: pmlab report " << folder.string() << std::endl;
   return 0;
 }

@@ -24,15 +24,6 @@ std::uint64_t Fnv1a(const Vector& x) {
   return h;
 }
 
-std::string Duration(double seconds) {
-  const auto s = static_cast<long long>(seconds + 0.5);
-  std::ostringstream out;
-  if (s >= 3600) out << s / 3600 << 'h' << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << 'm';
-  else if (s >= 60) out << s / 60 << 'm' << std::setw(2) << std::setfill('0') << s % 60 << 's';
-  else out << s << 's';
-  return out.str();
-}
-
 const std::vector<double> kSummaryLevels = {2.0, 1.0, 0.7, 0.5, 0.4, 0.3};
 const std::vector<std::string> kColumns = {"iteration", "train_loss", "grad_norm", "transform_error", "bits", "bits_total",
                                            "test_loss", "test_accuracy", "lr"};  // then a problem's own, then wall_seconds
@@ -175,7 +166,7 @@ class RunSession {
     if (status == "completed" && c.eval_every > 0 && c.iters % c.eval_every != 0) last_eval_ = Evaluate();
     dir.WriteSummary(SummaryJson(status));
     if (!c.quiet && status == "completed") {
-      log << who << ": done in " << Duration(Wall()) << "; results in " << dir.path().string() << "/";
+      log << who << ": done in " << DurationText(Wall()) << "; results in " << dir.path().string() << "/";
       if (last_eval_) {
         log << "  (test loss " << std::setprecision(4) << last_eval_->loss;
         if (last_eval_->accuracy)
@@ -201,7 +192,7 @@ class RunSession {
       if (eval->accuracy) log << "  test_acc " << std::fixed << std::setprecision(2) << 100 * *eval->accuracy << "%" << std::defaultfloat;
     }
     log << "  " << std::setprecision(3) << per_iteration << " s/it  eta "
-        << Duration(per_iteration * static_cast<double>(config_.iters - k)) << std::endl;
+        << DurationText(per_iteration * static_cast<double>(config_.iters - k)) << std::endl;
   }
 
   std::string SummaryJson(const std::string& status) const {
@@ -244,6 +235,15 @@ class RunSession {
 };
 
 }  // namespace
+
+std::string DurationText(double seconds) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  std::ostringstream out;
+  if (s >= 3600) out << s / 3600 << 'h' << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << 'm';
+  else if (s >= 60) out << s / 60 << 'm' << std::setw(2) << std::setfill('0') << s % 60 << 's';
+  else out << s << 's';
+  return out.str();
+}
 
 int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const MakeProblem& make, std::ostream& log) {
   Require(!c.out.empty(), "--out: a run folder is required");

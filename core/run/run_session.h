@@ -27,6 +27,9 @@ namespace pmlab::core {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitDiverged = 3;
 
+/// A wall time as progress lines show it: "42s", "3m07s", "1h05m".
+std::string DurationText(double seconds);
+
 /// A held-out figure of the current parameters.
 struct Evaluation {
   double loss = 0;
