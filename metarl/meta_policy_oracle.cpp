@@ -74,6 +74,18 @@ void MetaPolicyOracle::MergeWorkers(std::int64_t /*iteration*/, const core::Vect
   if (tasks > 0) last_return_ = sum / static_cast<double>(tasks);
 }
 
+void MetaPolicyOracle::SaveWorkerSlot(int worker, core::ByteWriter& out) const {
+  const Slot& s = slots_[static_cast<std::size_t>(worker)];
+  out.Put(s.return_sum);
+  out.Put(s.tasks);
+}
+
+void MetaPolicyOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
+  Slot& s = slots_[static_cast<std::size_t>(worker)];
+  s.return_sum = in.Get<double>();
+  s.tasks = in.Get<std::int64_t>();
+}
+
 void MetaPolicyOracle::SaveState(core::CheckpointOutputArchive& ar) const { ar(last_return_); }
 
 void MetaPolicyOracle::LoadState(core::CheckpointInputArchive& ar, std::uint32_t version) {

@@ -37,6 +37,8 @@ class MetaPolicyOracle final : public core::GradientOracle, public core::Problem
   core::Index Dimension() const override { return dimension_; }
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
   void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
+  void SaveWorkerSlot(int worker, core::ByteWriter& out) const override;
+  void LoadWorkerSlot(int worker, core::ByteReader& in) override;
 
   std::uint32_t StateVersion() const override { return 1; }
   void SaveState(core::CheckpointOutputArchive& ar) const override;

@@ -127,6 +127,40 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
   }
 }
 
+void PolicyGradientOracle::SaveWorkerSlot(int worker, core::ByteWriter& out) const {
+  const Slot& s = slots_[static_cast<std::size_t>(worker)];
+  for (const RunningMoments* m : {&s.moments, &s.targets}) {
+    out.Put(m->count);
+    out.PutMatrix(m->mean);
+    out.PutMatrix(m->m2);
+  }
+  out.PutMatrix(s.normal.xtx);
+  out.PutMatrix(s.normal.xty);
+  out.Put(s.episodes);
+  out.Put(s.steps);
+  out.Put(s.length_sum);
+  out.Put(s.return_sum);
+  out.Put(s.return_min);
+  out.Put(s.return_max);
+}
+
+void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
+  Slot& s = slots_[static_cast<std::size_t>(worker)];
+  for (RunningMoments* m : {&s.moments, &s.targets}) {
+    m->count = in.Get<std::int64_t>();
+    in.GetMatrix(m->mean);
+    in.GetMatrix(m->m2);
+  }
+  in.GetMatrix(s.normal.xtx);
+  in.GetMatrix(s.normal.xty);
+  s.episodes = in.Get<std::int64_t>();
+  s.steps = in.Get<std::int64_t>();
+  s.length_sum = in.Get<std::int64_t>();
+  s.return_sum = in.Get<double>();
+  s.return_min = in.Get<double>();
+  s.return_max = in.Get<double>();
+}
+
 void PolicyGradientOracle::SaveState(core::CheckpointOutputArchive& ar) const {
   ar(normalizer_.moments(), value_.weights());
   ar(record_.episodes, record_.steps, record_.best_return, record_.last_return, record_.solved_iteration, record_.solved_steps);

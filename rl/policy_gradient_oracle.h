@@ -61,6 +61,8 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   core::Index Dimension() const override { return dimension_; }
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
   void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
+  void SaveWorkerSlot(int worker, core::ByteWriter& out) const override;
+  void LoadWorkerSlot(int worker, core::ByteReader& in) override;
 
   /// Version 2 added the value targets' moments; version 1 checkpoints load without them.
   std::uint32_t StateVersion() const override { return 2; }

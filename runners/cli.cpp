@@ -1,15 +1,34 @@
 // The pmlab command line: parses, builds, runs; every algorithm lives in the libraries.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
+#include "core/opt/cluster.h"
 #include "core/run/stop_request.h"
 #include "runners/commands.h"
 #include "runners/run_flags.h"
 
 namespace pmlab::runners {
+namespace {
+
+// An error of a run: in a job of several processes, the first to report it stops the job. The
+// server reports at once; another process waits a moment first, since an error every process
+// meets (a bad file, say) is then reported once, by the server, before the job stops.
+int Fail(const std::string& message, int code) {
+  core::Cluster& job = core::ThisJob();
+  if (!job.is_root()) std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::cerr << message << (job.is_root() ? "" : " (process " + std::to_string(job.rank()) + ")") << "\n";
+  job.Abort(code);
+  return code;
+}
+
+}  // namespace
 
 int RunPmlab(int argc, char** argv) {
+  // Every process of a job parses the same command line; only the server speaks for them.
+  const bool speaks = core::ThisJob().is_root();
   CLI::App app("pmlab: parallel momentum methods under biased gradient estimates", "pmlab");
   app.require_subcommand(1);
   app.set_version_flag("--version", "pmlab 0.1.0");
@@ -44,8 +63,9 @@ int RunPmlab(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);
+    return speaks ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
+    if (!speaks) return 2;
     std::string message = e.what();
     const std::string unknown_key = "INI was not able to parse ";
     if (message.starts_with(unknown_key))
@@ -59,6 +79,13 @@ int RunPmlab(int argc, char** argv) {
     for (const auto& [cmd, kind] : kinds)
       if (cmd->parsed()) return kind->Start();
     if (resume->parsed()) return RunResumeCommand(resume_request);
+    if (core::ThisJob().size() > 1) {
+      // Everything else reads or writes as one process; P copies would race on the same files.
+      if (speaks)
+        std::cerr << command << ": error: runs in one process; start it without mpirun (only train, meta, rl and resume "
+                  << "spread over processes)\n";
+      return 2;
+    }
     if (eval->parsed()) return RunEvalCommand(eval_command);
     if (inspect->parsed()) return RunInspectCommand(inspect_config);
     if (compare->parsed()) return RunCompareCommand(compare_config);
@@ -67,11 +94,9 @@ int RunPmlab(int argc, char** argv) {
     if (report->parsed()) return RunReportCommand(report_config);
     if (plot->parsed()) return RunPlotCommand(plot_config);
   } catch (const std::invalid_argument& e) {
-    std::cerr << command << ": error: " << e.what() << "\n";
-    return 2;
+    return Fail(command + ": error: " + e.what(), 2);
   } catch (const std::exception& e) {
-    std::cerr << command << ": error: " << e.what() << "\n";
-    return 1;
+    return Fail(command + ": error: " + e.what(), 1);
   }
   return 2;
 }

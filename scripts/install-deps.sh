@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libeigen3-dev libtbb-dev libcereal-dev libcli11-dev libgtest-dev libbenchmark-dev
   libopenblas-dev zlib1g-dev libbox2d-dev libstb-dev libgif-dev dataset-fashion-mnist
-  libtomlplusplus-dev gnuplot-nox
+  libtomlplusplus-dev gnuplot-nox libopenmpi-dev openmpi-bin
 )
 
 missing=()

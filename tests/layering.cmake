@@ -4,10 +4,11 @@
 # Each rule: a folder, and a regular expression its #include lines must not match.
 set(problems "(supervised|metalearn|metarl|envs|rl|sweep|runners)/")
 set(rules
-  "core/opt|\"core/(io|run|nn)/|\"${problems}|<cereal/|<zlib|<cblas|<CLI/"
+  "core/opt|\"core/(io|run|nn|mpi)/|\"${problems}|<cereal/|<zlib|<cblas|<CLI/|<mpi"
+  "core/mpi|\"core/(io|run|nn)/|\"${problems}|<cereal/|<CLI/"
   "core/io|\"core/(opt|run|nn)/|\"${problems}|<tbb/|<cblas|<CLI/"
   "core/nn|\"core/(io|run)/|\"${problems}|<cereal/|<CLI/"
-  "core/run|\"core/nn/|\"${problems}|<cblas|<CLI/"
+  "core/run|\"core/(nn|mpi)/|\"${problems}|<cblas|<CLI/|<mpi"
   "envs|\"core/(run|nn)/|\"(supervised|metalearn|metarl|rl|runners)/|<CLI/"
   "supervised|\"(metalearn|metarl|envs|rl|runners)/|<CLI/"
   "metalearn|\"(metarl|envs|rl|runners)/|<CLI/"

@@ -16,12 +16,12 @@ namespace {
 
 class Identity final : public Compressor {
  public:
-  explicit Identity(Index dimension) : dimension_(dimension) {}
-  void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& /*rng*/) const override { out = in; }
-  double Bits() const override { return DenseBits(dimension_); }
-
- private:
-  Index dimension_;
+  explicit Identity(Index dimension) : Compressor(dimension) {}
+  void Encode(const Vector& in, Message& out, Rng& /*rng*/) const override {
+    out.form = Message::Form::kDense;
+    out.dense = in;
+  }
+  double Bits() const override { return DenseBits(dimension()); }
 };
 
 const char* const kAllowed = "none, topk:F, topk:K, randk:F, randk:K, randk-biased:F, randk-biased:K, sign, qsgd:S";
@@ -80,6 +80,33 @@ std::string CompressorSpec::Spec() const {
   std::string f = FormatNumber(fraction);
   if (f.find_first_of(".e") == std::string::npos) f += ".0";  // "1" would read back as a count
   return text + ":" + f;
+}
+
+void Compressor::Expand(const Message& m, Eigen::Ref<Vector> out) const {
+  switch (m.form) {
+    case Message::Form::kDense: out = m.dense; break;
+    case Message::Form::kSparse:
+      out.setZero();
+      m.AddSparseTo(out);
+      break;
+    case Message::Form::kPacked: ExpandCode(m, out); break;
+  }
+}
+
+void Compressor::Unpack(Message& m) const {
+  if (m.form != Message::Form::kPacked) return;
+  m.dense.resize(dimension_);
+  ExpandCode(m, m.dense);
+}
+
+void Compressor::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const {
+  thread_local Message message;
+  Encode(in, message, rng);
+  Expand(message, out);
+}
+
+void Compressor::ExpandCode(const Message& /*message*/, Eigen::Ref<Vector> /*out*/) const {
+  throw std::logic_error("this compressor sends no packed code");
 }
 
 double IndexBits(Index dimension) { return std::ceil(std::log2(static_cast<double>(std::max<Index>(dimension, 2)))); }

@@ -1,12 +1,15 @@
 #pragma once
 // Compression operators C applied by each worker to the vector it sends (Beikmohammadi et al.,
 // "Parallel Momentum Methods Under Biased Gradient Estimations", 2025, Sec. on compression).
-// One compressor object serves every worker concurrently: Compress is const and keeps only
-// per-thread scratch; randomness comes from the worker's stream.
+// One compressor object serves every worker concurrently: Encode is const and keeps only
+// per-thread scratch; randomness comes from the worker's stream. A compressor writes its output
+// in the form it is sent (message.h): Top-K and Rand-K as (index, value) pairs, sign and QSGD as
+// packed codes, none as dense values; Bits() is exactly the payload of that form.
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "core/opt/message.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 
@@ -14,11 +17,29 @@ namespace pmlab::core {
 
 class Compressor {
  public:
+  explicit Compressor(Index dimension) : dimension_(dimension) {}
   virtual ~Compressor() = default;
-  /// Writes C(in) to `out` (same size; `out` never aliases `in`).
-  virtual void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const = 0;
+  /// d, the length of the vectors it compresses.
+  Index dimension() const { return dimension_; }
+  /// Writes C(in) to `out` in the form it is sent. Sparse values are never -0 (a kept -0 is sent
+  /// as +0), so that a sum of sparse messages is the same float whether stored sparse or dense.
+  virtual void Encode(const Vector& in, Message& out, Rng& rng) const = 0;
   /// Bits one worker sends per message of this compressor.
   virtual double Bits() const = 0;
+
+  /// The d values of a message of this compressor, written to `out`.
+  void Expand(const Message& message, Eigen::Ref<Vector> out) const;
+  /// Gives a packed message its values in `message.dense` too; other forms are left as they are.
+  void Unpack(Message& message) const;
+  /// C(in) as d values (Encode, then Expand); `out` never aliases `in`.
+  void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const;
+
+ protected:
+  /// The values of a packed code; only compressors that send packed codes override it.
+  virtual void ExpandCode(const Message& message, Eigen::Ref<Vector> out) const;
+
+ private:
+  Index dimension_;
 };
 
 /// Which compressor a worker applies, as typed at the command line:

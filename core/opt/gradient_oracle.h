@@ -8,9 +8,13 @@
 // - After the server's update, MergeWorkers runs serially, once per iteration: the place to fold
 //   the workers' slots into shared statistics, in worker order, so the sum is the same for any
 //   thread count.
+// - When the workers are spread over processes (cluster.h), each process runs Estimate for its
+//   own workers only; SaveWorkerSlot and LoadWorkerSlot carry every slot to every process, so
+//   that each runs the same MergeWorkers over all of them and the merged state stays identical.
 // State that must survive a checkpoint is saved through core/run/problem_state.h.
 #include <cstdint>
 
+#include "core/opt/byte_stream.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 
@@ -35,6 +39,12 @@ class GradientOracle {
   /// Called serially after the server's step of iteration `iteration` (1-based) moved x to
   /// `x`; merges the workers' slots in worker order. Not called when the iteration diverged.
   virtual void MergeWorkers(std::int64_t /*iteration*/, const Vector& /*x*/) {}
+
+  /// What Estimate left in worker `worker`'s slot for MergeWorkers, as bytes; nothing for
+  /// oracles without slots.
+  virtual void SaveWorkerSlot(int /*worker*/, ByteWriter& /*out*/) const {}
+  /// Puts what SaveWorkerSlot wrote (in another process) into this process's slot `worker`.
+  virtual void LoadWorkerSlot(int /*worker*/, ByteReader& /*in*/) {}
 };
 
 }  // namespace pmlab::core

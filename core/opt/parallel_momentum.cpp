@@ -3,18 +3,33 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/opt/fixed_order_sum.h"
+
 namespace pmlab::core {
 namespace {
-// Coordinates per averaging task: large enough to amortise scheduling, small enough to split
-// a 670k-parameter vector over a few threads.
-constexpr Index kAverageBlock = 1 << 15;
+
+void PutBytes(ByteWriter& out, const std::string& bytes) {
+  out.Put<std::uint64_t>(bytes.size());
+  out.PutBytes(bytes.data(), bytes.size());
+}
+
+std::string GetBytes(ByteReader& in) {
+  const auto size = in.Get<std::uint64_t>();
+  if (size > in.remaining()) throw std::runtime_error("a message between processes ended early");
+  std::string bytes(size, '\0');
+  in.GetBytes(bytes.data(), size);
+  return bytes;
+}
+
 }  // namespace
 
-ParallelMomentum::ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle,
-                                   WorkerPool& pool, Vector x0, std::int64_t total_iterations)
+ParallelMomentum::ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool,
+                                   Vector x0, std::int64_t total_iterations, Cluster& job)
     : options_(options),
       oracle_(oracle),
       pool_(pool),
+      job_(job),
+      own_(job.WorkersOf(job.rank(), options.workers)),
       transform_(options.transform, oracle.Dimension()),
       server_(options.momentum, total_iterations) {
   if (options.workers < 1) throw std::invalid_argument("workers must be at least 1");
@@ -22,12 +37,11 @@ ParallelMomentum::ParallelMomentum(const ParallelMomentumOptions& options, Gradi
   if (x0.size() != d) throw std::invalid_argument("initial parameters do not match the oracle's dimension");
   state_.x = std::move(x0);
   workers_.resize(options.workers);
-  for (int i = 0; i < options.workers; ++i) {
+  for (int i = own_.begin; i < own_.end; ++i) {
     workers_[i].rng = Rng(options.seed, StreamKind::kWorker, static_cast<std::uint64_t>(i));
     transform_.InitMemory(workers_[i]);
   }
-  slots_.resize(d, options.workers);
-  average_.resize(d);
+  messages_.resize(options.workers);
   losses_.resize(options.workers);
   stats_.resize(options.workers);
 }
@@ -39,48 +53,144 @@ RoundStats ParallelMomentum::Step() {
   const bool worker_momentum = m.placement == MomentumPlacement::kWorker;
   const bool first = state_.iteration == 0;
 
-  pool_.ForEach(n, [&](Index i) {
+  pool_.ForEach(own_.end - own_.begin, [&](Index k) {
+    const int i = own_.begin + static_cast<int>(k);
     Scratch& s = scratch_.local();
     s.gradient.resize(d);
     WorkerMemory& memory = workers_[i];
-    losses_[i] = oracle_.Estimate(static_cast<int>(i), state_.x, memory.rng, s.gradient).loss;
+    losses_[i] = oracle_.Estimate(i, state_.x, memory.rng, s.gradient).loss;
     if (worker_momentum) {
       AccumulateMomentum(m.beta, first, s.gradient, memory.momentum);
       const auto b = static_cast<float>(m.beta);
       if (m.nesterov) s.gradient = b * s.gradient + (1.0f - b) * memory.momentum;
       else s.gradient = memory.momentum;
     }
-    stats_[i] = transform_.Apply(s.gradient, memory, slots_.col(i), s.work);
+    stats_[i] = transform_.Apply(s.gradient, memory, messages_[i], s.work);
   });
 
-  // Each coordinate is summed in worker order whatever the block a thread takes.
-  const float inv_n = 1.0f / static_cast<float>(n);
-  pool_.ForEachBlock(d, kAverageBlock, [&](Index begin, Index end) {
-    auto avg = average_.segment(begin, end - begin);
-    avg = slots_.col(0).segment(begin, end - begin);
-    for (int i = 1; i < n; ++i) avg += slots_.col(i).segment(begin, end - begin);
-    avg *= inv_n;
-  });
-
+  const bool spread = job_.size() > 1;
+  std::vector<std::string> slots;  // every worker's slot, when the workers are spread
+  if (spread) SendToServer(slots);
   RoundStats r;
-  double input = 0, error = 0;
-  for (int i = 0; i < n; ++i) {
-    r.train_loss += losses_[i];
-    input += stats_[i].input_sq_norm;
-    error += stats_[i].error_sq_norm;
-    r.bits += stats_[i].bits;
-  }
-  r.train_loss /= n;
-  r.transform_error = input > 0 ? error / input : 0.0;
-  r.grad_norm = average_.cast<double>().norm();
-  r.finite = std::isfinite(r.train_loss) && std::isfinite(r.grad_norm);
   r.iteration = state_.iteration + 1;
-  if (!r.finite) return r;
-  r.lr = server_.Step(average_, state_);
-  // A finite average can still overflow x (a huge step): that round diverged too.
-  r.finite = state_.x.allFinite();
+  if (job_.is_root()) {
+    FixedOrderSum(messages_, d, pool_, average_);
+    average_ *= 1.0f / static_cast<float>(n);
+    double input = 0, error = 0;
+    for (int i = 0; i < n; ++i) {
+      r.train_loss += losses_[i];
+      input += stats_[i].input_sq_norm;
+      error += stats_[i].error_sq_norm;
+      r.bits += stats_[i].bits;
+    }
+    r.train_loss /= n;
+    r.transform_error = input > 0 ? error / input : 0.0;
+    r.grad_norm = average_.cast<double>().norm();
+    r.finite = std::isfinite(r.train_loss) && std::isfinite(r.grad_norm);
+    if (r.finite) {
+      r.lr = server_.Step(average_, state_);
+      // A finite average can still overflow x (a huge step): that round diverged too.
+      r.finite = state_.x.allFinite();
+    }
+  }
+  if (spread) SendToWorkers(r.finite, slots);
   if (r.finite) oracle_.MergeWorkers(state_.iteration, state_.x);
   return r;
+}
+
+void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
+  const Index d = oracle_.Dimension();
+  std::string bytes;
+  ByteWriter out(bytes);
+  for (int i = own_.begin; i < own_.end; ++i) {
+    if (!job_.is_root()) {  // the server's own workers' messages are already in place
+      out.Put(losses_[i]);
+      out.Put(stats_[i]);
+      messages_[i].Write(out, d);
+    }
+    std::string slot;
+    ByteWriter slot_out(slot);
+    oracle_.SaveWorkerSlot(i, slot_out);
+    PutBytes(out, slot);
+  }
+  std::vector<std::string> sent = job_.Gather(std::move(bytes));
+  if (!job_.is_root()) return;
+  slots.assign(static_cast<std::size_t>(options_.workers), {});
+  for (int rank = 0; rank < job_.size(); ++rank) {
+    const WorkerRange range = job_.WorkersOf(rank, options_.workers);
+    ByteReader in(sent[static_cast<std::size_t>(rank)]);
+    for (int i = range.begin; i < range.end; ++i) {
+      if (rank > 0) {
+        losses_[i] = in.Get<double>();
+        stats_[i] = in.Get<TransformStats>();
+        const std::size_t before = in.remaining();
+        messages_[i].Read(in, d);
+        transform_.compressor().Unpack(messages_[i]);
+        wire_.message_bytes += static_cast<double>(before - in.remaining());
+        wire_.message_bits += stats_[i].bits;
+      }
+      slots[i] = GetBytes(in);
+    }
+  }
+}
+
+void ParallelMomentum::SendToWorkers(bool& finite, std::vector<std::string>& slots) {
+  std::string bytes;
+  if (job_.is_root()) {
+    ByteWriter out(bytes);
+    out.Put<std::uint8_t>(finite ? 1 : 0);
+    if (finite) {
+      out.Put(state_.iteration);
+      out.PutMatrix(state_.x);
+      for (const std::string& slot : slots) PutBytes(out, slot);
+    }
+  }
+  job_.Broadcast(bytes);
+  if (!job_.is_root()) {
+    ByteReader in(bytes);
+    finite = in.Get<std::uint8_t>() != 0;
+    if (!finite) return;
+    state_.iteration = in.Get<std::int64_t>();
+    in.GetMatrix(state_.x);
+    slots.resize(static_cast<std::size_t>(options_.workers));
+    for (std::string& slot : slots) slot = GetBytes(in);
+  }
+  if (!finite) return;
+  for (int i = 0; i < options_.workers; ++i) {
+    if (own_.Contains(i)) continue;
+    ByteReader in(slots[static_cast<std::size_t>(i)]);
+    oracle_.LoadWorkerSlot(i, in);
+  }
+}
+
+std::vector<WorkerMemory> ParallelMomentum::GatherWorkers() const {
+  if (job_.size() == 1) return workers_;
+  std::string bytes;
+  ByteWriter out(bytes);
+  if (!job_.is_root())
+    for (int i = own_.begin; i < own_.end; ++i) {
+      out.Put(workers_[i].rng.state());
+      out.PutMatrix(workers_[i].feedback);
+      out.PutMatrix(workers_[i].momentum);
+    }
+  const std::vector<std::string> sent = job_.Gather(std::move(bytes));
+  if (!job_.is_root()) return {};
+  std::vector<WorkerMemory> every = workers_;
+  for (int rank = 1; rank < job_.size(); ++rank) {
+    const WorkerRange range = job_.WorkersOf(rank, options_.workers);
+    ByteReader in(sent[static_cast<std::size_t>(rank)]);
+    for (int i = range.begin; i < range.end; ++i) {
+      every[i].rng.set_state(in.Get<Rng::State>());
+      in.GetMatrix(every[i].feedback);
+      in.GetMatrix(every[i].momentum);
+    }
+  }
+  return every;
+}
+
+void ParallelMomentum::SetWorkers(std::vector<WorkerMemory> workers) {
+  if (static_cast<int>(workers.size()) != options_.workers) throw std::invalid_argument("one memory per worker is needed");
+  for (int i = 0; i < options_.workers; ++i) workers_[i] = own_.Contains(i) ? std::move(workers[i]) : WorkerMemory{};
 }
 
 }  // namespace pmlab::core

@@ -1,14 +1,24 @@
 #pragma once
 // One round of the paper's server-worker method (Beikmohammadi et al., TCNS 2025, Alg. 1):
-// every logical worker i computes its estimate at x_k with its own stream, transforms it
+// every logical worker i computes its estimate at x_k with its own stream and transforms it
 // (clip / compress / error feedback, optionally after a worker-side momentum buffer) into its
-// own slot; the server averages the slots in worker order and takes a momentum step.
+// message; the server sums the messages in a fixed order (fixed_order_sum.h), averages, and
+// takes a momentum step.
+//
+// The workers may be spread over the processes of a job (cluster.h). Each process runs its own
+// block of workers; their messages travel to the server (process 0) in their compressed form,
+// with the workers' losses, statistics and problem slots; the server sends x_{k+1} and every
+// slot back. Since the sum's order depends only on n, a run is the same float for float for any
+// number of processes and threads.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include "core/opt/cluster.h"
 #include "core/opt/gradient_oracle.h"
+#include "core/opt/message.h"
 #include "core/opt/momentum_server.h"
 #include "core/opt/worker_pool.h"
 #include "core/opt/worker_transform.h"
@@ -22,7 +32,7 @@ struct ParallelMomentumOptions {
   TransformOptions transform;   ///< what each worker applies to its gradient
 };
 
-/// Metrics of one completed round.
+/// Metrics of one completed round (on the server; other processes get `iteration` and `finite`).
 struct RoundStats {
   std::int64_t iteration = 0;    ///< 1-based index of the round just completed
   double train_loss = 0;         ///< mean of the workers' loss estimates at x_k
@@ -34,19 +44,32 @@ struct RoundStats {
                                  ///< taken) or when the step made x non-finite
 };
 
+/// What crossed between processes, counted at the server: the messages of the workers of other
+/// processes, as sent, against the bits the `bits` column counts for them.
+struct WireCount {
+  double message_bytes = 0;  ///< bytes of those messages, headers included
+  double message_bits = 0;   ///< their bits as the `bits` column counts them
+};
+
 class ParallelMomentum {
  public:
-  ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool,
-                   Vector x0, std::int64_t total_iterations);
+  ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool, Vector x0,
+                   std::int64_t total_iterations, Cluster& job = ThisJob());
 
   /// Runs one round. When the loss or the average is not finite, x and v are left as they were.
+  /// Every process of the job calls it together.
   RoundStats Step();
 
+  /// x and the iteration on every process; v on the server only.
   const MomentumState& state() const { return state_; }
   MomentumState& mutable_state() { return state_; }
-  std::vector<WorkerMemory>& workers() { return workers_; }
-  /// The averaged message of the last round.
+  /// Every worker's memory, gathered to the server (empty elsewhere). Every process calls it together.
+  std::vector<WorkerMemory> GatherWorkers() const;
+  /// Takes every worker's memory; a process keeps its own workers'.
+  void SetWorkers(std::vector<WorkerMemory> workers);
+  /// The averaged message of the last round (on the server).
   const Vector& average() const { return average_; }
+  const WireCount& wire() const { return wire_; }
 
  private:
   struct Scratch {
@@ -54,17 +77,26 @@ class ParallelMomentum {
     Vector work;
   };
 
+  // Brings every worker's message, loss and statistics to the server, and every slot's bytes
+  // into `slots` there.
+  void SendToServer(std::vector<std::string>& slots);
+  // The server's verdict, x and every slot to every process.
+  void SendToWorkers(bool& finite, std::vector<std::string>& slots);
+
   ParallelMomentumOptions options_;
   GradientOracle& oracle_;
   WorkerPool& pool_;
+  Cluster& job_;
+  WorkerRange own_;
   WorkerTransform transform_;
   MomentumServer server_;
   MomentumState state_;
   std::vector<WorkerMemory> workers_;
-  Matrix slots_;  // column i: worker i's message
+  std::vector<Message> messages_;
   Vector average_;
   std::vector<double> losses_;
   std::vector<TransformStats> stats_;
+  WireCount wire_;
   tbb::enumerable_thread_specific<Scratch> scratch_;
 };
 

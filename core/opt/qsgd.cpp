@@ -1,30 +1,45 @@
 #include "core/opt/qsgd.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 namespace pmlab::core {
 
-Qsgd::Qsgd(Index dimension, int levels) : dimension_(dimension), levels_(levels) {
+Qsgd::Qsgd(Index dimension, int levels)
+    : Compressor(dimension), levels_(levels), level_bits_(static_cast<int>(std::ceil(std::log2(levels + 1.0)))) {
   if (levels < 1) throw std::invalid_argument("qsgd: the number of levels S must be at least 1");
 }
 
-void Qsgd::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const {
-  const double norm = in.cast<double>().norm();
-  if (norm == 0.0) {
-    out.setZero();
-    return;
-  }
+void Qsgd::Encode(const Vector& in, Message& out, Rng& rng) const {
+  // The norm is rounded to the float that is sent, and the levels are drawn against that float,
+  // so that E[C(g)] = g holds for the values the server decodes.
+  const auto norm = static_cast<float>(in.cast<double>().norm());
+  out.form = Message::Form::kPacked;
+  out.scale = norm;
+  BitPacker pack(out.code, out.code_bits);
   for (Index i = 0; i < in.size(); ++i) {
-    const double r = std::abs(static_cast<double>(in[i])) / norm * levels_;
-    const double lower = std::floor(r);
-    const double level = lower + (rng.Uniform() < r - lower ? 1.0 : 0.0);
-    out[i] = static_cast<float>(std::copysign(norm * level / levels_, static_cast<double>(in[i])));
+    std::uint64_t level = 0;
+    if (norm > 0) {
+      // Rounding the norm down can put |g_i| a hair above it: clamp to the top level.
+      const double r = std::min(std::abs(static_cast<double>(in[i])) / norm * levels_, static_cast<double>(levels_));
+      const double lower = std::floor(r);
+      level = static_cast<std::uint64_t>(lower) + (rng.Uniform() < r - lower ? 1 : 0);
+    }
+    pack.Put((level << 1) | (std::signbit(in[i]) ? 1 : 0), level_bits_ + 1);
   }
 }
 
-double Qsgd::Bits() const {
-  return 32.0 + static_cast<double>(dimension_) * (1.0 + std::ceil(std::log2(levels_ + 1.0)));
+void Qsgd::ExpandCode(const Message& m, Eigen::Ref<Vector> out) const {
+  const int width = level_bits_ + 1;
+  for (Index i = 0; i < dimension(); ++i) {
+    const std::uint64_t bits = CodeBits(m.code, i * width, width);
+    const auto level = static_cast<double>(bits >> 1);
+    const double magnitude = static_cast<double>(m.scale) * level / levels_;
+    out[i] = static_cast<float>((bits & 1) ? -magnitude : magnitude);
+  }
 }
+
+double Qsgd::Bits() const { return 32.0 + static_cast<double>(dimension()) * (1.0 + level_bits_); }
 
 }  // namespace pmlab::core

@@ -9,11 +9,10 @@ namespace pmlab::core {
 class RandK final : public Compressor {
  public:
   RandK(Index dimension, Index k, bool scaled);
-  void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const override;
+  void Encode(const Vector& in, Message& out, Rng& rng) const override;
   double Bits() const override;
 
  private:
-  Index dimension_;
   Index k_;
   bool scaled_;
 };

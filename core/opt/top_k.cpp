@@ -19,11 +19,11 @@ constexpr std::size_t kBuckets = std::size_t{1} << (31 - kBucketShift);
 
 }  // namespace
 
-TopK::TopK(Index dimension, Index k) : dimension_(dimension), k_(k) {
+TopK::TopK(Index dimension, Index k) : Compressor(dimension), k_(k) {
   if (k < 1 || k > dimension) throw std::invalid_argument("topk: K must be between 1 and the dimension");
 }
 
-void TopK::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& /*rng*/) const {
+void TopK::Encode(const Vector& in, Message& out, Rng& /*rng*/) const {
   const Index d = in.size();
   std::array<std::uint32_t, kBuckets> histogram{};
   for (Index i = 0; i < d; ++i) ++histogram[MagnitudeKey(in[i]) >> kBucketShift];
@@ -48,14 +48,21 @@ void TopK::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& /*rng*/) cons
   const Index strictly_greater =
       above + std::count_if(candidates.begin(), candidates.end(), [&](std::uint32_t c) { return c > threshold; });
 
+  out.form = Message::Form::kSparse;
+  out.index.clear();
+  out.value.clear();
+  out.index.reserve(static_cast<std::size_t>(k_));
+  out.value.reserve(static_cast<std::size_t>(k_));
   Index ties_left = k_ - strictly_greater;
   for (Index i = 0; i < d; ++i) {
     const std::uint32_t key = MagnitudeKey(in[i]);
-    const bool keep = key > threshold || (key == threshold && ties_left-- > 0);
-    out[i] = keep ? in[i] : 0.0f;
+    if (key > threshold || (key == threshold && ties_left-- > 0)) {
+      out.index.push_back(static_cast<std::int32_t>(i));
+      out.value.push_back(in[i] + 0.0f);  // -0 + 0 = +0 (see Compressor::Encode)
+    }
   }
 }
 
-double TopK::Bits() const { return static_cast<double>(k_) * (32.0 + IndexBits(dimension_)); }
+double TopK::Bits() const { return static_cast<double>(k_) * (32.0 + IndexBits(dimension())); }
 
 }  // namespace pmlab::core

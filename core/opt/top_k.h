@@ -10,12 +10,11 @@ namespace pmlab::core {
 class TopK final : public Compressor {
  public:
   TopK(Index dimension, Index k);
-  void Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const override;
+  void Encode(const Vector& in, Message& out, Rng& rng) const override;
   double Bits() const override;
   Index k() const { return k_; }
 
  private:
-  Index dimension_;
   Index k_;
 };
 

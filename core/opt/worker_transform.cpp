@@ -1,6 +1,23 @@
 #include "core/opt/worker_transform.h"
 
+#include <algorithm>
+
 namespace pmlab::core {
+namespace {
+
+// ||T(g) - g||^2 of a sparse message without forming T(g): every coordinate contributes g_j^2,
+// except the kept ones, which contribute (v_j - g_j)^2.
+double SparseErrorSqNorm(const Message& m, const Vector& g) {
+  double error = g.cast<double>().squaredNorm();
+  for (std::size_t k = 0; k < m.index.size(); ++k) {
+    const double gj = g[m.index[k]];
+    const double diff = static_cast<float>(m.value[k] - g[m.index[k]]);
+    error += diff * diff - gj * gj;
+  }
+  return std::max(error, 0.0);
+}
+
+}  // namespace
 
 WorkerTransform::WorkerTransform(const TransformOptions& options, Index dimension)
     : clip_(options.clip),
@@ -12,27 +29,34 @@ void WorkerTransform::InitMemory(WorkerMemory& memory) const {
   if (feedback_ != ErrorFeedback::kNone) memory.feedback = Vector::Zero(dimension_);
 }
 
-TransformStats WorkerTransform::Apply(const Vector& g, WorkerMemory& memory, Eigen::Ref<Vector> out,
-                                      Vector& work) const {
+TransformStats WorkerTransform::Apply(const Vector& g, WorkerMemory& memory, Message& out, Vector& work) const {
   work = g;
   clip_.Apply(work);
+  if (feedback_ == ErrorFeedback::kClassic) work += memory.feedback;
+  if (feedback_ == ErrorFeedback::kEf21) work -= memory.feedback;
+  compressor_->Encode(work, out, memory.rng);
+  compressor_->Unpack(out);
+  const bool sparse = out.form == Message::Form::kSparse;
   switch (feedback_) {
-    case ErrorFeedback::kNone:
-      compressor_->Compress(work, out, memory.rng);
-      break;
+    case ErrorFeedback::kNone: break;
     case ErrorFeedback::kClassic:
-      work += memory.feedback;
-      compressor_->Compress(work, out, memory.rng);
-      memory.feedback = work - out;
+      // e <- p - C(p): untouched coordinates keep p.
+      if (sparse) {
+        memory.feedback = work;
+        for (std::size_t k = 0; k < out.index.size(); ++k) memory.feedback[out.index[k]] = work[out.index[k]] - out.value[k];
+      } else {
+        memory.feedback = work - out.dense;
+      }
       break;
     case ErrorFeedback::kEf21:
-      work -= memory.feedback;
-      compressor_->Compress(work, out, memory.rng);
-      memory.feedback += out;
-      out = memory.feedback;
+      if (sparse) out.AddSparseTo(memory.feedback);
+      else memory.feedback += out.dense;
+      out.form = Message::Form::kDense;
+      out.dense = memory.feedback;
       break;
   }
-  return {g.cast<double>().squaredNorm(), (out - g).cast<double>().squaredNorm(), compressor_->Bits()};
+  const double error = out.form == Message::Form::kSparse ? SparseErrorSqNorm(out, g) : (out.dense - g).cast<double>().squaredNorm();
+  return {g.cast<double>().squaredNorm(), error, compressor_->Bits()};
 }
 
 }  // namespace pmlab::core

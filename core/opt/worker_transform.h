@@ -1,7 +1,9 @@
 #pragma once
 // What a worker does to its gradient before sending it: clip, then compress, optionally with
 // error feedback (see clipping.h, compressor.h, error_feedback.h). The order clip -> compress
-// follows the paper's operators T_i. Each worker's memory persists across rounds.
+// follows the paper's operators T_i. Each worker's memory persists across rounds. The result is
+// the message the worker sends, in its compressor's form; with EF21 it is the worker's tracked
+// estimate s, dense, since the server's aggregate is the mean of the s.
 #include <memory>
 #include <string>
 
@@ -42,8 +44,9 @@ class WorkerTransform {
   /// Sizes a fresh worker memory for this transform.
   void InitMemory(WorkerMemory& memory) const;
 
-  /// Writes the worker's contribution T(g) to `out`; `work` is scratch of any size.
-  TransformStats Apply(const Vector& g, WorkerMemory& memory, Eigen::Ref<Vector> out, Vector& work) const;
+  /// Writes the worker's contribution T(g) to `out`; a packed message also gets its values in
+  /// out.dense. `work` is scratch of any size.
+  TransformStats Apply(const Vector& g, WorkerMemory& memory, Message& out, Vector& work) const;
 
  private:
   Clipping clip_;

@@ -57,11 +57,18 @@ void RestoreProblemState(const RunProblem& problem, const RunCheckpoint& ck, con
   if (problem.state && !ck.problem_state.bytes.empty()) ck.problem_state.RestoreInto(*problem.state, source);
 }
 
+// Where the server writes: the run folder and its metrics.
+struct RunFolder {
+  const RunDirectory& dir;
+  MetricsWriter* metrics;
+};
+
 // One run in memory: the objects built from the config, and the running figures that the
 // summary reports. Snapshot/Restore move all of it to and from a checkpoint.
 class RunSession {
  public:
-  RunSession(const RunOptions& c, RunKindInfo info, const MakeProblem& make) : config_(c), info_(std::move(info)), pool_(c.threads) {
+  RunSession(const RunOptions& c, RunKindInfo info, const MakeProblem& make)
+      : config_(c), info_(std::move(info)), job_(ThisJob()), pool_(c.threads) {
     c.Validate();
     const ParallelMomentumOptions options = c.Method();
     problem_ = make(pool_);
@@ -74,15 +81,18 @@ class RunSession {
   }
 
   const RunProblem& problem() const { return problem_; }
+  /// Whether this process is the server, the one that writes the run folder.
+  bool writes() const { return job_.is_root(); }
   const std::vector<std::string>& columns() const { return columns_; }
   std::int64_t iteration() const { return method_->state().iteration; }
 
+  // Every process calls it together; the checkpoint is complete on the server only.
   RunCheckpoint Snapshot(std::string_view toml) const {
     RunCheckpoint ck;
     ck.kind = info_.id;
     ck.config_toml = toml;
     ck.state = method_->state();
-    ck.workers = method_->workers();
+    ck.workers = method_->GatherWorkers();
     ck.data = problem_.data;
     ck.bits_total = bits_total_;
     ck.wall_seconds = Wall();
@@ -102,7 +112,7 @@ class RunSession {
     CheckFits(config_, problem_, ck, source);
     RestoreProblemState(problem_, ck, source);
     method_->mutable_state() = std::move(ck.state);
-    method_->workers() = std::move(ck.workers);
+    method_->SetWorkers(std::move(ck.workers));
     bits_total_ = ck.bits_total;
     wall_before_ = ck.wall_seconds;
     last_train_loss_ = ck.last_train_loss;
@@ -115,19 +125,25 @@ class RunSession {
   }
 
   // Runs iterations up to config.iters, writing metrics and checkpoints; returns the exit code.
-  int Run(const RunDirectory& dir, MetricsWriter& metrics, std::string_view toml, std::ostream& log) {
+  // Every process of the job runs it together; only the server has `folder` and writes.
+  int Run(const RunFolder* folder, std::string_view toml, std::ostream& log) {
+    if (!folder) return Follow(toml);
+    const RunDirectory& dir = folder->dir;
+    MetricsWriter& metrics = *folder->metrics;
     const RunOptions& c = config_;
     const std::string who = "pmlab " + info_.command;
     const std::int64_t report_every = std::max<std::int64_t>(1, c.iters / 20);
     const auto checkpoint = [&] {
       SaveRunCheckpoint(dir.CheckpointFor(iteration()), Snapshot(toml));
       dir.PruneCheckpoints(c.keep_checkpoints);
+      CrashPoint("after-checkpoint");
     };
     std::string status = "completed";
     int code = kExitOk;
     std::vector<MetricsWriter::Cell> row;
     for (std::int64_t k = iteration() + 1; k <= c.iters; ++k) {
       const RoundStats r = method_->Step();
+      const int signal = job_.Max(StopSignal());  // a signal to any process stops them all at k
       bits_total_ += r.bits;
       last_train_loss_ = r.train_loss;
       // Rows carry evaluations at multiples of --eval-every only, so that a run cut in two and
@@ -155,9 +171,9 @@ class RunSession {
         break;
       }
       const bool last = k == c.iters;
-      if (last || (c.checkpoint_every > 0 && k % c.checkpoint_every == 0) || StopSignal() != 0) checkpoint();
+      if (Checkpoints(k, signal)) checkpoint();
       if (!c.quiet && (k % report_every == 0 || k == 1 || last)) Progress(k, r, eval, log);
-      if (const int signal = StopSignal(); signal != 0 && !last) {
+      if (signal != 0 && !last) {
         log << who << ": stopped by signal " << signal << " after iteration " << k
             << "; checkpoint written. Continue with: pmlab resume " << dir.path().string() << std::endl;
         return 128 + signal;
@@ -165,6 +181,7 @@ class RunSession {
     }
     if (status == "completed" && c.eval_every > 0 && c.iters % c.eval_every != 0) last_eval_ = Evaluate();
     dir.WriteSummary(SummaryJson(status));
+    if (job_.size() > 1 && !c.quiet) LogWire(log);
     if (!c.quiet && status == "completed") {
       log << who << ": done in " << DurationText(Wall()) << "; results in " << dir.path().string() << "/";
       if (last_eval_) {
@@ -180,6 +197,36 @@ class RunSession {
 
  private:
   Evaluation Evaluate() const { return problem_.evaluate(method_->state().x); }
+
+  bool Checkpoints(std::int64_t k, int signal) const {
+    return k == config_.iters || (config_.checkpoint_every > 0 && k % config_.checkpoint_every == 0) || signal != 0;
+  }
+
+  // The loop of a process that runs workers but writes nothing: the same rounds and the same
+  // checkpoint gathers as the server's loop, stopping where it stops.
+  int Follow(std::string_view toml) {
+    for (std::int64_t k = iteration() + 1; k <= config_.iters; ++k) {
+      const RoundStats r = method_->Step();
+      const int signal = job_.Max(StopSignal());
+      if (!r.finite) return kExitDiverged;
+      if (Checkpoints(k, signal)) {
+        Snapshot(toml);
+        CrashPoint("after-checkpoint");
+      }
+      if (signal != 0 && k != config_.iters) return 128 + signal;
+    }
+    return kExitOk;
+  }
+
+  // What crossed between the processes, against the `bits` column.
+  void LogWire(std::ostream& log) const {
+    const WireCount& w = method_->wire();
+    const double rounds = static_cast<double>(std::max<std::int64_t>(1, iteration() - resumed_at_));
+    log << std::setprecision(4) << "  " << job_.size() << " processes: the workers of processes 1-" << job_.size() - 1
+        << " sent " << w.message_bytes / rounds << " bytes of messages per round (their bits column: "
+        << w.message_bits / 8 / rounds << " bytes); the server sent " << static_cast<double>(job_.bytes_sent()) / rounds
+        << " bytes per round" << std::endl;
+  }
 
   double Wall() const { return wall_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
@@ -203,7 +250,7 @@ class RunSession {
     json << "{\n  \"status\": " << JsonString(status) << ",\n  \"command\": " << JsonString(info_.command)
          << ",\n  \"problem\": " << JsonString(problem_.name) << ",\n  \"iterations\": " << iteration()
          << ",\n  \"parameters\": " << method_->state().x.size() << ",\n  \"workers\": " << config_.workers
-         << ",\n  \"threads\": " << pool_.threads() << ",\n  \"final_train_loss\": " << number(last_train_loss_)
+         << ",\n  \"threads\": " << pool_.threads() << ",\n  \"processes\": " << job_.size() << ",\n  \"final_train_loss\": " << number(last_train_loss_)
          << ",\n  \"final_test_loss\": " << number(last_eval_ ? std::optional(last_eval_->loss) : std::nullopt)
          << ",\n  \"final_test_accuracy\": " << number(last_eval_ ? last_eval_->accuracy : std::nullopt)
          << ",\n  \"first_iteration_train_loss_below\": {";
@@ -215,12 +262,15 @@ class RunSession {
       for (const auto& [name, value] : problem_.summary_fields()) json << ",\n  " << JsonString(name) << ": " << value;
     json << ",\n  \"bits_total\": " << FormatNumber(bits_total_) << ",\n  \"wall_seconds\": " << FormatNumber(Wall())
          << ",\n  \"parameter_hash\": \"" << std::hex << std::setw(16) << std::setfill('0') << Fnv1a(method_->state().x) << std::dec
-         << "\"\n}\n";
+         << "\",\n  \"wire_message_bytes\": " << FormatNumber(method_->wire().message_bytes)
+         << ",\n  \"wire_message_bits\": " << FormatNumber(method_->wire().message_bits)
+         << ",\n  \"wire_server_bytes\": " << job_.bytes_sent() << "\n}\n";
     return json.str();
   }
 
   RunOptions config_;
   RunKindInfo info_;
+  Cluster& job_;
   WorkerPool pool_;
   RunProblem problem_;
   std::unique_ptr<ParallelMomentum> method_;
@@ -248,13 +298,15 @@ std::string DurationText(double seconds) {
 int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const MakeProblem& make, std::ostream& log) {
   Require(!c.out.empty(), "--out: a run folder is required");
   RunSession session(c, info, make);
+  const RunCheckpoint first = session.Snapshot(config_toml);
+  if (!session.writes()) return session.Run(nullptr, config_toml, log);
   // The folder appears with a checkpoint before the first iteration already in it, so a run
   // killed at any moment either left no folder or can be resumed.
   const RunDirectory dir = RunDirectory::Create(c.out, [&](const RunDirectory& staging) {
     staging.WriteConfig(config_toml);
     MetricsWriter(staging.Metrics(), session.columns());
     std::filesystem::create_directories(staging.Checkpoints());
-    SaveRunCheckpoint(staging.CheckpointFor(0), session.Snapshot(config_toml));
+    SaveRunCheckpoint(staging.CheckpointFor(0), first);
     CrashPoint("run-staged");
   });
   CrashPoint("run-created");
@@ -263,7 +315,8 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
     log << "pmlab " << info.command << ": " << session.problem().description << "\n  " << c.iters << " iterations, lr "
         << c.momentum.lr << ", beta " << c.momentum.beta << ", compress " << c.transform.compress.Spec() << ", clip "
         << c.transform.clip.Spec() << " -> " << dir.path().string() << std::endl;
-  return session.Run(dir, metrics, config_toml, log);
+  const RunFolder folder{dir, &metrics};
+  return session.Run(&folder, config_toml, log);
 }
 
 int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, RunCheckpoint from,
@@ -277,6 +330,7 @@ int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view con
   if (k > c.iters || (k == c.iters && std::filesystem::exists(dir.Summary())))
     throw std::invalid_argument("--iters: the run has already completed " + std::to_string(k) +
                                 " iterations; pass a larger --iters to extend it");
+  if (!session.writes()) return session.Run(nullptr, config_toml, log);
   const auto dropped = dir.DropCheckpointsAfter(k);
   if (!dropped.empty())
     log << "pmlab resume: resuming from iteration " << k << " discards " << dropped.size() << " later checkpoint(s)" << std::endl;
@@ -287,7 +341,8 @@ int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view con
   if (!c.quiet)
     log << "pmlab resume: " << dir.path().string() << " from iteration " << k << " to " << c.iters << " ("
         << session.problem().description << ")" << std::endl;
-  return session.Run(dir, metrics, config_toml, log);
+  const RunFolder folder{dir, &metrics};
+  return session.Run(&folder, config_toml, log);
 }
 
 RestoredRun RestoreRun(const RunOptions& c, const RunCheckpoint& checkpoint, const MakeProblem& make) {

@@ -7,6 +7,13 @@
 namespace pmlab::core {
 namespace {
 
+// What a worker sends, as d values.
+Vector Sent(const WorkerTransform& t, const Message& m) {
+  Vector v(t.compressor().dimension());
+  t.compressor().Expand(m, v);
+  return v;
+}
+
 Vector RandomVector(Index d, Rng& rng) {
   Vector v(d);
   for (Index i = 0; i < d; ++i) v[i] = static_cast<float>(rng.Normal());
@@ -20,11 +27,13 @@ TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
   t.InitMemory(memory);
   Rng data(3);
   Vector out(d), work;
+  Message message;
   Eigen::VectorXd sent = Eigen::VectorXd::Zero(d), given = Eigen::VectorXd::Zero(d);
   for (int step = 0; step < 50; ++step) {
     const Vector g = RandomVector(d, data);
     const Vector before = memory.feedback;
-    t.Apply(g, memory, out, work);
+    t.Apply(g, memory, message, work);
+    out = Sent(t, message);
     // e_new = e + g - C(e + g), coordinate by coordinate.
     EXPECT_LT((memory.feedback - (before + g - out)).norm(), 1e-5f);
     sent += out.cast<double>();
@@ -42,9 +51,11 @@ TEST(WorkerTransformTest, Ef21TracksTheGradient) {
   Rng data(4);
   const Vector g = RandomVector(d, data);
   Vector out(d), work;
+  Message message;
   Vector previous = Vector::Zero(d);
   for (int step = 0; step < 4; ++step) {
-    t.Apply(g, memory, out, work);
+    t.Apply(g, memory, message, work);
+    out = Sent(t, message);
     // s_{t+1} = s_t + TopK(g - s_t) and the contribution is s_{t+1}.
     Vector expected(d);
     TopK(d, 8).Compress(Vector(g - previous), expected, data);
@@ -64,7 +75,9 @@ TEST(WorkerTransformTest, ClipsBeforeCompressingAndReportsError) {
   t.InitMemory(memory);
   Vector g(4), out(4), work;
   g << 0, 3, 0, 4;
-  const TransformStats s = t.Apply(g, memory, out, work);
+  Message message;
+  const TransformStats s = t.Apply(g, memory, message, work);
+  out = Sent(t, message);
   Vector expected(4);
   expected << 0, 0, 0, 0.8f;
   EXPECT_LT((out - expected).norm(), 1e-6f);

@@ -1,0 +1,59 @@
+#pragma once
+// The processes of one job. A run's n logical workers are split over P processes in contiguous
+// blocks of worker indices (process r runs workers [rn/P, (r+1)n/P)); process 0 is also the
+// server, and the only one that writes files. Without MPI there is one process and every
+// collective is a copy. The MPI implementation lives in core/mpi and is chosen by main().
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pmlab::core {
+
+/// A block of worker indices [begin, end).
+struct WorkerRange {
+  int begin = 0, end = 0;
+  bool Contains(int worker) const { return worker >= begin && worker < end; }
+};
+
+class Cluster {
+ public:
+  virtual ~Cluster() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  bool is_root() const { return rank() == 0; }
+  /// The workers process `rank` runs, out of `workers`.
+  WorkerRange WorkersOf(int rank, int workers) const {
+    return {static_cast<int>(std::int64_t{workers} * rank / size()), static_cast<int>(std::int64_t{workers} * (rank + 1) / size())};
+  }
+
+  /// Every process's `bytes`, in rank order, at the root; an empty list elsewhere.
+  virtual std::vector<std::string> Gather(std::string bytes) = 0;
+  /// The root's `bytes`, copied into every other process's `bytes`.
+  virtual void Broadcast(std::string& bytes) = 0;
+  /// The largest of every process's `value`, on every process.
+  virtual int Max(int value) = 0;
+  /// Bytes this process has sent to others so far.
+  virtual std::uint64_t bytes_sent() const = 0;
+  /// Stops every process of the job with exit code `code`, after an error in one of them that
+  /// the others, waiting in a collective, cannot see. Returns only in a job of one process.
+  virtual void Abort(int code) = 0;
+};
+
+/// The job of one process: rank 0 of 1.
+class LocalCluster final : public Cluster {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::vector<std::string> Gather(std::string bytes) override { return {std::move(bytes)}; }
+  void Broadcast(std::string& /*bytes*/) override {}
+  int Max(int value) override { return value; }
+  std::uint64_t bytes_sent() const override { return 0; }
+  void Abort(int /*code*/) override {}
+};
+
+/// The job this process belongs to: a LocalCluster unless main() installed another.
+Cluster& ThisJob();
+/// Installs the job for ThisJob(); `job` must outlive every run.
+void SetJob(Cluster& job);
+
+}  // namespace pmlab::core

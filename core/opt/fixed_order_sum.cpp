@@ -1,0 +1,85 @@
+#include "core/opt/fixed_order_sum.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace pmlab::core {
+namespace {
+
+// The pairs (i, i + s) the tree adds at the level of stride s, for n leaves.
+Index PairsAt(Index n, Index s) { return (n - s + 2 * s - 1) / (2 * s); }
+
+void SumDense(std::vector<Message>& m, Index d, WorkerPool& pool) {
+  const auto n = static_cast<Index>(m.size());
+  // Blocks small enough that the n slices of one block fit in cache together.
+  const Index block = std::max<Index>(1024, (Index{1} << 20) / n);
+  pool.ForEachBlock(d, block, [&](Index begin, Index end) {
+    for (Index s = 1; s < n; s *= 2)
+      for (Index i = 0; i + s < n; i += 2 * s) m[i].dense.segment(begin, end - begin) += m[i + s].dense.segment(begin, end - begin);
+  });
+}
+
+// a <- a + b, each a partial sum held sparse or dense.
+void Combine(Message& a, Message& b, Index d) {
+  using Form = Message::Form;
+  if (a.form == Form::kSparse && b.form == Form::kDense) {
+    a.AddSparseTo(b.dense);  // float addition commutes: b + a is a + b
+    std::swap(a.dense, b.dense);
+    a.form = Form::kDense;
+    return;
+  }
+  if (a.form == Form::kDense) {
+    if (b.form == Form::kDense) a.dense += b.dense;
+    else b.AddSparseTo(a.dense);
+    return;
+  }
+  // Both sparse. A dense vector of d floats costs what d / 2 (index, value) pairs cost.
+  if (2 * static_cast<Index>(a.index.size() + b.index.size()) >= d) {
+    a.dense.setZero(d);
+    a.AddSparseTo(a.dense);  // 0 + v is v: no value is -0 (Compressor::Encode)
+    b.AddSparseTo(a.dense);
+    a.form = Form::kDense;
+    return;
+  }
+  thread_local std::vector<std::int32_t> index;
+  thread_local std::vector<float> value;
+  index.clear();
+  value.clear();
+  std::size_t i = 0, j = 0;
+  while (i < a.index.size() || j < b.index.size()) {
+    if (j == b.index.size() || (i < a.index.size() && a.index[i] < b.index[j])) {
+      index.push_back(a.index[i]);
+      value.push_back(a.value[i++]);
+    } else if (i == a.index.size() || b.index[j] < a.index[i]) {
+      index.push_back(b.index[j]);
+      value.push_back(b.value[j++]);
+    } else {
+      index.push_back(a.index[i]);
+      value.push_back(a.value[i++] + b.value[j++]);
+    }
+  }
+  std::swap(a.index, index);
+  std::swap(a.value, value);
+}
+
+}  // namespace
+
+void FixedOrderSum(std::vector<Message>& m, Index d, WorkerPool& pool, Vector& sum) {
+  const auto n = static_cast<Index>(m.size());
+  if (m[0].form != Message::Form::kSparse) {
+    SumDense(m, d, pool);
+    sum = m[0].dense;
+    return;
+  }
+  for (Index s = 1; s < n; s *= 2)
+    pool.ForEach(PairsAt(n, s), [&](Index p) { Combine(m[2 * s * p], m[2 * s * p + s], d); });
+  sum.resize(d);
+  if (m[0].form == Message::Form::kDense) {
+    sum = m[0].dense;
+  } else {
+    sum.setZero();
+    m[0].AddSparseTo(sum);
+  }
+}
+
+}  // namespace pmlab::core

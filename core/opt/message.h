@@ -1,0 +1,66 @@
+#pragma once
+// A worker's message to the server, in the form a wire carries it: dense values, (index, value)
+// pairs, or a compressor's packed code (a scale and a bit string). The same object is a node of
+// the server's fixed-order sum (fixed_order_sum.h), so a sparse message stays sparse from the
+// worker to the sum, and crosses between processes as exactly the bits the `bits` column counts
+// plus a header of a few bytes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/opt/byte_stream.h"
+#include "core/opt/types.h"
+
+namespace pmlab::core {
+
+struct Message {
+  enum class Form : std::uint8_t { kDense, kSparse, kPacked };
+  Form form = Form::kDense;
+  Vector dense;                       ///< kDense: the d values (kept as capacity in other forms)
+  std::vector<std::int32_t> index;    ///< kSparse: increasing coordinates
+  std::vector<float> value;           ///< kSparse: their values
+  float scale = 0;                    ///< kPacked: the code's scale (sign: ||g||_1/d; QSGD: ||g||)
+  std::vector<std::uint64_t> code;    ///< kPacked: the bit string, little-endian within words
+  std::int64_t code_bits = 0;         ///< kPacked: its length in bits
+
+  /// Writes the message to `out` as it travels; `dimension` sizes sparse indices at
+  /// ceil(log2 d) bits each.
+  void Write(ByteWriter& out, Index dimension) const;
+  /// Reads what Write wrote; throws std::runtime_error when the bytes do not fit `dimension`.
+  void Read(ByteReader& in, Index dimension);
+  /// Scatters a kSparse message into `out` (which the caller has zeroed or holds a sum).
+  void AddSparseTo(Eigen::Ref<Vector> out) const;
+};
+
+/// Appends bits, low bits first, to a bit string of 64-bit words.
+class BitPacker {
+ public:
+  /// Starts `words` (of `bit_count` bits) afresh.
+  BitPacker(std::vector<std::uint64_t>& words, std::int64_t& bit_count) : words_(words), bits_(bit_count) {
+    words_.clear();
+    bits_ = 0;
+  }
+  /// Appends the low `count` bits of `bits` (count <= 64; higher bits of `bits` must be 0).
+  void Put(std::uint64_t bits, int count) {
+    const int used = static_cast<int>(bits_ % 64);
+    if (used == 0) words_.push_back(0);
+    words_.back() |= bits << used;
+    if (used + count > 64) words_.push_back(bits >> (64 - used));
+    bits_ += count;
+  }
+
+ private:
+  std::vector<std::uint64_t>& words_;
+  std::int64_t& bits_;
+};
+
+/// Reads `count` bits at bit position `at` of a packed code.
+inline std::uint64_t CodeBits(const std::vector<std::uint64_t>& code, std::int64_t at, int count) {
+  const auto word = static_cast<std::size_t>(at / 64);
+  const int used = static_cast<int>(at % 64);
+  std::uint64_t bits = code[word] >> used;
+  if (used + count > 64) bits |= code[word + 1] << (64 - used);
+  return count == 64 ? bits : bits & ((std::uint64_t{1} << count) - 1);
+}
+
+}  // namespace pmlab::core
