@@ -19,17 +19,22 @@ struct Outcome {
   std::string output;  ///< stdout and stderr together
 };
 
-#ifdef PMLAB_BINARY
-/// Runs `pmlab ARGS` through the shell and waits for it; `env` (e.g. "PMLAB_CRASH_AT=x")
-/// goes before the command.
-inline Outcome Pmlab(const std::string& args, const std::string& env = "") {
-  FILE* pipe = popen((env + " " + std::string(PMLAB_BINARY) + " " + args + " 2>&1").c_str(), "r");
+/// Runs a shell command line and waits for it.
+inline Outcome Shell(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   Outcome o;
   std::array<char, 4096> buffer{};
   while (std::fgets(buffer.data(), buffer.size(), pipe)) o.output += buffer.data();
   const int status = pclose(pipe);
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return o;
+}
+
+#ifdef PMLAB_BINARY
+/// Runs `pmlab ARGS` through the shell and waits for it; `env` (e.g. "PMLAB_CRASH_AT=x")
+/// goes before the command.
+inline Outcome Pmlab(const std::string& args, const std::string& env = "") {
+  return Shell(env + " " + std::string(PMLAB_BINARY) + " " + args);
 }
 #endif
 
