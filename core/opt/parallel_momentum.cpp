@@ -163,8 +163,8 @@ void ParallelMomentum::SendToWorkers(bool& finite, std::vector<std::string>& slo
   }
 }
 
-std::vector<WorkerMemory> ParallelMomentum::GatherWorkers() const {
-  if (job_.size() == 1) return workers_;
+std::vector<WorkerMemory> ParallelMomentum::LendWorkers() {
+  if (job_.size() == 1) return std::move(workers_);
   std::string bytes;
   ByteWriter out(bytes);
   if (!job_.is_root())
@@ -175,7 +175,7 @@ std::vector<WorkerMemory> ParallelMomentum::GatherWorkers() const {
     }
   const std::vector<std::string> sent = job_.Gather(std::move(bytes));
   if (!job_.is_root()) return {};
-  std::vector<WorkerMemory> every = workers_;
+  std::vector<WorkerMemory> every = std::move(workers_);
   for (int rank = 1; rank < job_.size(); ++rank) {
     const WorkerRange range = job_.WorkersOf(rank, options_.workers);
     ByteReader in(sent[static_cast<std::size_t>(rank)]);
@@ -190,6 +190,7 @@ std::vector<WorkerMemory> ParallelMomentum::GatherWorkers() const {
 
 void ParallelMomentum::SetWorkers(std::vector<WorkerMemory> workers) {
   if (static_cast<int>(workers.size()) != options_.workers) throw std::invalid_argument("one memory per worker is needed");
+  workers_.resize(workers.size());
   for (int i = 0; i < options_.workers; ++i) workers_[i] = own_.Contains(i) ? std::move(workers[i]) : WorkerMemory{};
 }
 

@@ -63,8 +63,10 @@ class ParallelMomentum {
   /// x and the iteration on every process; v on the server only.
   const MomentumState& state() const { return state_; }
   MomentumState& mutable_state() { return state_; }
-  /// Every worker's memory, gathered to the server (empty elsewhere). Every process calls it together.
-  std::vector<WorkerMemory> GatherWorkers() const;
+  /// Every worker's memory, gathered to the server (empty elsewhere), for a checkpoint. The
+  /// server's own workers' memories are moved out, not copied: hand them back with SetWorkers
+  /// before the next Step. Every process calls it together.
+  std::vector<WorkerMemory> LendWorkers();
   /// Takes every worker's memory; a process keeps its own workers'.
   void SetWorkers(std::vector<WorkerMemory> workers);
   /// The averaged message of the last round (on the server).

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "core/opt/exact_number.h"
 #include "core/opt/flag_context.h"
@@ -64,7 +65,7 @@ struct RunFolder {
 };
 
 // One run in memory: the objects built from the config, and the running figures that the
-// summary reports. Snapshot/Restore move all of it to and from a checkpoint.
+// summary reports. Checkpoint/Restore move all of it to and from a checkpoint.
 class RunSession {
  public:
   RunSession(const RunOptions& c, RunKindInfo info, const MakeProblem& make)
@@ -86,13 +87,23 @@ class RunSession {
   const std::vector<std::string>& columns() const { return columns_; }
   std::int64_t iteration() const { return method_->state().iteration; }
 
-  // Every process calls it together; the checkpoint is complete on the server only.
+  // Hands the run as it stands to `save`, on the server; every process calls it together. The
+  // workers' memories are lent to the checkpoint rather than copied: with error feedback at
+  // 1,000 workers they are gigabytes.
+  template <typename Save>
+  void Checkpoint(std::string_view toml, Save&& save) {
+    RunCheckpoint ck = Snapshot(toml);
+    ck.workers = method_->LendWorkers();
+    if (!writes()) return;
+    save(std::as_const(ck));
+    method_->SetWorkers(std::move(ck.workers));
+  }
+
   RunCheckpoint Snapshot(std::string_view toml) const {
     RunCheckpoint ck;
     ck.kind = info_.id;
     ck.config_toml = toml;
     ck.state = method_->state();
-    ck.workers = method_->GatherWorkers();
     ck.data = problem_.data;
     ck.bits_total = bits_total_;
     ck.wall_seconds = Wall();
@@ -134,7 +145,7 @@ class RunSession {
     const std::string who = "pmlab " + info_.command;
     const std::int64_t report_every = std::max<std::int64_t>(1, c.iters / 20);
     const auto checkpoint = [&] {
-      SaveRunCheckpoint(dir.CheckpointFor(iteration()), Snapshot(toml));
+      Checkpoint(toml, [&](const RunCheckpoint& ck) { SaveRunCheckpoint(dir.CheckpointFor(iteration()), ck); });
       dir.PruneCheckpoints(c.keep_checkpoints);
       CrashPoint("after-checkpoint");
     };
@@ -210,7 +221,7 @@ class RunSession {
       const int signal = job_.Max(StopSignal());
       if (!r.finite) return kExitDiverged;
       if (Checkpoints(k, signal)) {
-        Snapshot(toml);
+        Checkpoint(toml, [](const RunCheckpoint&) {});
         CrashPoint("after-checkpoint");
       }
       if (signal != 0 && k != config_.iters) return 128 + signal;
@@ -298,17 +309,20 @@ std::string DurationText(double seconds) {
 int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, const MakeProblem& make, std::ostream& log) {
   Require(!c.out.empty(), "--out: a run folder is required");
   RunSession session(c, info, make);
-  const RunCheckpoint first = session.Snapshot(config_toml);
-  if (!session.writes()) return session.Run(nullptr, config_toml, log);
   // The folder appears with a checkpoint before the first iteration already in it, so a run
   // killed at any moment either left no folder or can be resumed.
-  const RunDirectory dir = RunDirectory::Create(c.out, [&](const RunDirectory& staging) {
-    staging.WriteConfig(config_toml);
-    MetricsWriter(staging.Metrics(), session.columns());
-    std::filesystem::create_directories(staging.Checkpoints());
-    SaveRunCheckpoint(staging.CheckpointFor(0), first);
-    CrashPoint("run-staged");
+  std::optional<RunDirectory> created;
+  session.Checkpoint(config_toml, [&](const RunCheckpoint& first) {
+    created = RunDirectory::Create(c.out, [&](const RunDirectory& staging) {
+      staging.WriteConfig(config_toml);
+      MetricsWriter(staging.Metrics(), session.columns());
+      std::filesystem::create_directories(staging.Checkpoints());
+      SaveRunCheckpoint(staging.CheckpointFor(0), first);
+      CrashPoint("run-staged");
+    });
   });
+  if (!session.writes()) return session.Run(nullptr, config_toml, log);
+  const RunDirectory& dir = *created;
   CrashPoint("run-created");
   MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), 0);
   if (!c.quiet)
