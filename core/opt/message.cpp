@@ -22,8 +22,10 @@ void Message::Write(ByteWriter& out, Index dimension) const {
       const int width = static_cast<int>(IndexBits(dimension));
       std::vector<std::uint64_t> words;
       std::int64_t bits = 0;
-      BitPacker pack(words, bits);
-      for (const std::int32_t i : index) pack.Put(static_cast<std::uint64_t>(i), width);
+      {
+        BitPacker pack(words, bits);
+        for (const std::int32_t i : index) pack.Put(static_cast<std::uint64_t>(i), width);
+      }
       out.Put<std::int64_t>(static_cast<std::int64_t>(index.size()));
       out.PutBytes(words.data(), CodeBytes(bits));
       out.PutBytes(value.data(), value.size() * sizeof(float));

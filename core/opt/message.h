@@ -4,6 +4,7 @@
 // the server's fixed-order sum (fixed_order_sum.h), so a sparse message stays sparse from the
 // worker to the sum, and crosses between processes as exactly the bits the `bits` column counts
 // plus a header of a few bytes.
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,7 +33,9 @@ struct Message {
   void AddSparseTo(Eigen::Ref<Vector> out) const;
 };
 
-/// Appends bits, low bits first, to a bit string of 64-bit words.
+/// Appends bits, low bits first, to a bit string of 64-bit words. The word being filled is
+/// kept in a register and stored when full; the last, partial word when the packer goes out of
+/// scope, so read the string only after that.
 class BitPacker {
  public:
   /// Starts `words` (of `bit_count` bits) afresh.
@@ -40,19 +43,36 @@ class BitPacker {
     words_.clear();
     bits_ = 0;
   }
-  /// Appends the low `count` bits of `bits` (count <= 64; higher bits of `bits` must be 0).
+  ~BitPacker() {
+    if (used_ > 0) words_.push_back(word_);
+  }
+  BitPacker(const BitPacker&) = delete;
+  BitPacker& operator=(const BitPacker&) = delete;
+
+  /// Appends the low `count` bits of `bits` (1 <= count <= 64; higher bits of `bits` must be 0).
   void Put(std::uint64_t bits, int count) {
-    const int used = static_cast<int>(bits_ % 64);
-    if (used == 0) words_.push_back(0);
-    words_.back() |= bits << used;
-    if (used + count > 64) words_.push_back(bits >> (64 - used));
+    word_ |= bits << used_;
+    used_ += count;
     bits_ += count;
+    if (used_ >= 64) {
+      words_.push_back(word_);
+      used_ -= 64;
+      word_ = used_ > 0 ? bits >> (count - used_) : 0;  // the bits that did not fit
+    }
   }
 
  private:
   std::vector<std::uint64_t>& words_;
   std::int64_t& bits_;
+  std::uint64_t word_ = 0;
+  int used_ = 0;
 };
+
+/// `magnitude` (>= 0) with its sign bit set where `negative` is 1: -magnitude without a branch
+/// on data that is negative half the time.
+inline float WithSign(float magnitude, std::uint64_t negative) {
+  return std::bit_cast<float>(std::bit_cast<std::uint32_t>(magnitude) | static_cast<std::uint32_t>(negative << 31));
+}
 
 /// Reads `count` bits at bit position `at` of a packed code.
 inline std::uint64_t CodeBits(const std::vector<std::uint64_t>& code, std::int64_t at, int count) {

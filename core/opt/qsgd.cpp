@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace pmlab::core {
 
@@ -30,13 +31,24 @@ void Qsgd::Encode(const Vector& in, Message& out, Rng& rng) const {
   }
 }
 
+float Qsgd::Magnitude(float norm, std::uint64_t level) const {
+  return static_cast<float>(static_cast<double>(norm) * static_cast<double>(level) / levels_);
+}
+
 void Qsgd::ExpandCode(const Message& m, Eigen::Ref<Vector> out) const {
   const int width = level_bits_ + 1;
+  // The magnitude of each level, once per message rather than once per coordinate, when the
+  // levels are few (the usual S <= 256).
+  thread_local std::vector<float> magnitudes;
+  const bool tabled = levels_ <= 4096;
+  if (tabled) {
+    magnitudes.resize(static_cast<std::size_t>(levels_) + 1);
+    for (int l = 0; l <= levels_; ++l) magnitudes[static_cast<std::size_t>(l)] = Magnitude(m.scale, static_cast<std::uint64_t>(l));
+  }
   for (Index i = 0; i < dimension(); ++i) {
     const std::uint64_t bits = CodeBits(m.code, i * width, width);
-    const auto level = static_cast<double>(bits >> 1);
-    const double magnitude = static_cast<double>(m.scale) * level / levels_;
-    out[i] = static_cast<float>((bits & 1) ? -magnitude : magnitude);
+    const float magnitude = tabled ? magnitudes[bits >> 1] : Magnitude(m.scale, bits >> 1);
+    out[i] = WithSign(magnitude, bits & 1);
   }
 }
 

@@ -17,6 +17,9 @@ class Qsgd final : public Compressor {
   void ExpandCode(const Message& message, Eigen::Ref<Vector> out) const override;
 
  private:
+  /// |C(g)_i| at `level`: ||g|| level / S, rounded once to float.
+  float Magnitude(float norm, std::uint64_t level) const;
+
   int levels_;
   int level_bits_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -25,40 +26,63 @@ TopK::TopK(Index dimension, Index k) : Compressor(dimension), k_(k) {
 
 void TopK::Encode(const Vector& in, Message& out, Rng& /*rng*/) const {
   const Index d = in.size();
-  std::array<std::uint32_t, kBuckets> histogram{};
-  for (Index i = 0; i < d; ++i) ++histogram[MagnitudeKey(in[i]) >> kBucketShift];
+  // Four histograms filled in turn: neighbouring entries often share a bucket, and with one
+  // histogram each increment would wait for the previous one.
+  std::array<std::array<std::uint32_t, kBuckets>, 4> counts{};
+  Index i = 0;
+  for (; i + 4 <= d; i += 4)
+    for (int lane = 0; lane < 4; ++lane) ++counts[lane][MagnitudeKey(in[i + lane]) >> kBucketShift];
+  for (; i < d; ++i) ++counts[0][MagnitudeKey(in[i]) >> kBucketShift];
+  const auto histogram = [&](std::size_t b) { return Index{counts[0][b]} + counts[1][b] + counts[2][b] + counts[3][b]; };
 
   // Walk down from the largest bucket until it holds the K-th largest magnitude.
   std::size_t bucket = kBuckets - 1;
-  Index above = 0;  // entries in buckets strictly above `bucket`
-  while (above + histogram[bucket] < k_) above += histogram[bucket--];
+  Index above = 0;  // entries in buckets strictly above `bucket`: all kept
+  while (above + histogram(bucket) < k_) above += histogram(bucket--);
 
-  // Room for a bucket holding every entry, reserved once per thread: growing to fit a bucket
-  // fuller than any before would allocate in the middle of a run.
-  thread_local std::vector<std::uint32_t> candidates;
+  // One pass: entries above the bucket are kept; the bucket's entries are candidates, ranked by
+  // magnitude and then by lower index, packed as one integer (magnitude high, ~index low).
+  // Room for every entry is reserved once per thread, so no round allocates.
+  thread_local std::vector<std::int32_t> kept;
+  thread_local std::vector<std::uint64_t> candidates, ranked;
+  kept.clear();
   candidates.clear();
+  kept.reserve(static_cast<std::size_t>(d));
   candidates.reserve(static_cast<std::size_t>(d));
-  for (Index i = 0; i < d; ++i) {
-    const std::uint32_t key = MagnitudeKey(in[i]);
-    if ((key >> kBucketShift) == bucket) candidates.push_back(key);
+  ranked.reserve(static_cast<std::size_t>(d));
+  for (Index j = 0; j < d; ++j) {
+    const std::uint32_t key = MagnitudeKey(in[j]);
+    const std::size_t b = key >> kBucketShift;
+    if (b > bucket) kept.push_back(static_cast<std::int32_t>(j));
+    else if (b == bucket) candidates.push_back((std::uint64_t{key} << 32) | (0xFFFFFFFFu - static_cast<std::uint32_t>(j)));
   }
-  const auto rank = static_cast<std::ptrdiff_t>(k_ - above - 1);
-  std::nth_element(candidates.begin(), candidates.begin() + rank, candidates.end(), std::greater<>());
-  const std::uint32_t threshold = candidates[rank];
-  const Index strictly_greater =
-      above + std::count_if(candidates.begin(), candidates.end(), [&](std::uint32_t c) { return c > threshold; });
+  // The candidates' ranks are distinct: the needed-th largest is a threshold that keeps exactly
+  // the needed ones, found on a copy so that the candidates stay in index order.
+  const auto needed = static_cast<std::ptrdiff_t>(k_ - above);
+  ranked.assign(candidates.begin(), candidates.end());
+  std::nth_element(ranked.begin(), ranked.begin() + (needed - 1), ranked.end(), std::greater<>());
+  const std::uint64_t threshold = ranked[static_cast<std::size_t>(needed - 1)];
+  std::erase_if(candidates, [&](std::uint64_t c) { return c < threshold; });
 
+  // Both lists are in increasing index order: merge them.
   out.form = Message::Form::kSparse;
   out.index.clear();
   out.value.clear();
   out.index.reserve(static_cast<std::size_t>(k_));
   out.value.reserve(static_cast<std::size_t>(k_));
-  Index ties_left = k_ - strictly_greater;
-  for (Index i = 0; i < d; ++i) {
-    const std::uint32_t key = MagnitudeKey(in[i]);
-    if (key > threshold || (key == threshold && ties_left-- > 0)) {
-      out.index.push_back(static_cast<std::int32_t>(i));
-      out.value.push_back(in[i] + 0.0f);  // -0 + 0 = +0 (see Compressor::Encode)
+  const auto emit = [&](std::int32_t j) {
+    out.index.push_back(j);
+    out.value.push_back(in[j] + 0.0f);  // -0 + 0 = +0 (see Compressor::Encode)
+  };
+  std::size_t a = 0;
+  std::ptrdiff_t c = 0;
+  while (a < kept.size() || c < needed) {
+    const auto from_candidates =
+        c < needed ? static_cast<std::int32_t>(0xFFFFFFFFu - static_cast<std::uint32_t>(candidates[c])) : INT32_MAX;
+    if (a < kept.size() && kept[a] < from_candidates) emit(kept[a++]);
+    else {
+      emit(from_candidates);
+      ++c;
     }
   }
 }

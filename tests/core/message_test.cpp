@@ -99,9 +99,14 @@ TEST(MessageTest, SparseIndicesOutOfOrderAreRefused) {
 TEST(BitPackerTest, PacksAcrossWordBoundaries) {
   std::vector<std::uint64_t> words;
   std::int64_t bits = 0;
-  BitPacker pack(words, bits);
-  for (std::uint64_t v = 0; v < 100; ++v) pack.Put(v * 12345 % (1u << 21), 21);
-  EXPECT_EQ(bits, 2100);
+  {
+    BitPacker pack(words, bits);
+    for (std::uint64_t v = 0; v < 100; ++v) pack.Put(v * 12345 % (1u << 21), 21);
+    pack.Put(~std::uint64_t{0}, 64);
+  }
+  EXPECT_EQ(bits, 2164);
+  EXPECT_EQ(words.size(), 34u);
+  EXPECT_EQ(CodeBits(words, 2100, 64), ~std::uint64_t{0});
   for (std::uint64_t v = 0; v < 100; ++v) EXPECT_EQ(CodeBits(words, static_cast<std::int64_t>(v) * 21, 21), v * 12345 % (1u << 21));
 }
 
