@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/opt/compressor.h"
+#include "core/opt/fixed_order_sum.h"
 #include "core/nn/mlp.h"
 #include "core/opt/parallel_momentum.h"
 #include "envs/registry.h"
@@ -46,6 +47,37 @@ BENCHMARK_CAPTURE(Compress, TopK_10pct, "topk:0.1")->Unit(benchmark::kMillisecon
 BENCHMARK_CAPTURE(Compress, RandK_2pct, "randk:0.02")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Compress, ScaledSign, "sign")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Compress, Qsgd_16, "qsgd:16")->Unit(benchmark::kMillisecond);
+
+// The server's fixed-order sum of n messages of the paper's dimension, on 2 threads: dense
+// messages against Top-2% ones, which stay (index, value) pairs until a partial sum is half full.
+void ServerSum(benchmark::State& state, const char* spec) {
+  const auto n = static_cast<int>(state.range(0));
+  const auto compressor = core::MakeCompressor(spec, kPaperDimension);
+  std::vector<core::Message> sent(static_cast<std::size_t>(n));
+  core::Rng rng(3);
+  for (auto& m : sent) {
+    core::Vector g(kPaperDimension);
+    for (core::Index i = 0; i < kPaperDimension; ++i) g[i] = static_cast<float>(rng.Normal());
+    compressor->Encode(g, m, rng);
+  }
+  core::WorkerPool pool(2);
+  std::vector<core::Message> nodes = sent;
+  core::Vector sum;
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (std::size_t i = 0; i < sent.size(); ++i) {  // a round's fresh messages, in kept buffers
+      nodes[i].form = sent[i].form;
+      nodes[i].index = sent[i].index;
+      nodes[i].value = sent[i].value;
+      if (sent[i].form == core::Message::Form::kDense) nodes[i].dense = sent[i].dense;
+    }
+    state.ResumeTiming();
+    core::FixedOrderSum(nodes, kPaperDimension, pool, sum);
+    benchmark::DoNotOptimize(sum.data());
+  }
+}
+BENCHMARK_CAPTURE(ServerSum, Dense, "none")->Arg(10)->Arg(100)->Arg(1000)->ArgName("workers")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(ServerSum, TopK_2pct, "topk:0.02")->Arg(10)->Arg(100)->Arg(1000)->ArgName("workers")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Fashion-MNIST is read once for all round benchmarks.
 const std::shared_ptr<const core::ImageDataset>& TrainData() {

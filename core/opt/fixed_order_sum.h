@@ -7,8 +7,9 @@
 //
 // Dense messages are summed in place, block of coordinates by block, so that each block stays
 // in cache. Sparse messages are merged as (index, value) lists, switching a partial sum to
-// dense only once it holds half the coordinates: summing 1,000 Top-2% messages then touches
-// about what they hold, not 1,000 dense vectors. Both ways perform the same float additions.
+// dense only once it holds a quarter of the coordinates: summing 1,000 Top-2% messages then
+// holds about what they hold, not 1,000 dense vectors. Both ways perform the same float
+// additions.
 #include <vector>
 
 #include "core/opt/message.h"
