@@ -19,8 +19,9 @@ void SumDense(std::vector<Message>& m, Index d, WorkerPool& pool) {
   });
 }
 
-// a <- a + b, each a partial sum held sparse or dense.
-void Combine(Message& a, Message& b, Index d) {
+// a <- a + b, each a partial sum held sparse or dense; a sparse sum of the two can hold at most
+// `most` entries.
+void Combine(Message& a, Message& b, Index d, std::size_t most) {
   using Form = Message::Form;
   if (a.form == Form::kSparse && b.form == Form::kDense) {
     a.AddSparseTo(b.dense);  // float addition commutes: b + a is a + b
@@ -36,17 +37,24 @@ void Combine(Message& a, Message& b, Index d) {
   // Both sparse. Merging costs about four times a dense addition per entry (measured: the
   // branches on which list comes next are a coin toss), so a sum of d / 4 entries or more is
   // cheaper dense. At 1,000 Top-2% messages the dense partial sums then take 170 MB.
-  if (4 * static_cast<Index>(a.index.size() + b.index.size()) >= d) {
+  const auto sparse_most = static_cast<std::size_t>(d / 4);
+  if (a.index.size() + b.index.size() >= sparse_most) {
     a.dense.setZero(d);
     a.AddSparseTo(a.dense);  // 0 + v is v: no value is -0 (Compressor::Encode)
     b.AddSparseTo(a.dense);
     a.form = Form::kDense;
     return;
   }
+  // Buffers sized for the most they can ever hold, so that no later round allocates however
+  // much this round's supports overlap.
   thread_local std::vector<std::int32_t> index;
   thread_local std::vector<float> value;
   index.clear();
   value.clear();
+  index.reserve(sparse_most);
+  value.reserve(sparse_most);
+  a.index.reserve(std::min(most, sparse_most));
+  a.value.reserve(std::min(most, sparse_most));
   std::size_t i = 0, j = 0;
   while (i < a.index.size() || j < b.index.size()) {
     if (j == b.index.size() || (i < a.index.size() && a.index[i] < b.index[j])) {
@@ -75,8 +83,12 @@ void FixedOrderSum(std::vector<Message>& m, Index d, WorkerPool& pool, Vector& s
     sum = m[0].dense;
     return;
   }
-  for (Index s = 1; s < n; s *= 2)
-    pool.ForEach(PairsAt(n, s), [&](Index p) { Combine(m[2 * s * p], m[2 * s * p + s], d); });
+  std::size_t leaf_most = 0;
+  for (const Message& leaf : m) leaf_most = std::max(leaf_most, leaf.index.size());
+  for (Index s = 1; s < n; s *= 2) {
+    const std::size_t most = 2 * static_cast<std::size_t>(s) * leaf_most;
+    pool.ForEach(PairsAt(n, s), [&](Index p) { Combine(m[2 * s * p], m[2 * s * p + s], d, most); });
+  }
   sum.resize(d);
   if (m[0].form == Message::Form::kDense) {
     sum = m[0].dense;
