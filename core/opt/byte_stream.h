@@ -23,7 +23,9 @@ class ByteWriter {
     static_assert(std::is_trivially_copyable_v<T>);
     out_.append(reinterpret_cast<const char*>(&value), sizeof(T));
   }
-  void PutBytes(const void* data, std::size_t size) { out_.append(static_cast<const char*>(data), size); }
+  void PutBytes(const void* data, std::size_t size) {
+    if (size > 0) out_.append(static_cast<const char*>(data), size);  // an empty Eigen vector's data() is null
+  }
   /// Any dense Eigen object of plain scalars, with its shape.
   template <typename Derived>
   void PutMatrix(const Eigen::PlainObjectBase<Derived>& m) {
@@ -49,7 +51,7 @@ class ByteReader {
   }
   void GetBytes(void* data, std::size_t size) {
     if (size > in_.size()) throw std::runtime_error("a message between processes ended early");
-    std::memcpy(data, in_.data(), size);
+    if (size > 0) std::memcpy(data, in_.data(), size);  // an empty Eigen vector's data() is null
     in_.remove_prefix(size);
   }
   template <typename Derived>
