@@ -36,25 +36,23 @@ std::unique_ptr<MpiJob> MpiJob::JoinIfLaunched(int& argc, char**& argv) {
 
 MpiJob::~MpiJob() { MPI_Finalize(); }
 
-std::vector<std::string> MpiJob::Gather(std::string bytes) {
+void MpiJob::Gather(std::string_view bytes, std::vector<std::string>& parts) {
   const int mine = Count(bytes.size());
   std::vector<int> counts(is_root() ? size_ : 0), offsets(counts.size());
   MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::string all;
   if (is_root()) {
     std::size_t total = 0;
     for (int r = 0; r < size_; ++r) {
       offsets[r] = Count(total);
       total += static_cast<std::size_t>(counts[r]);
     }
-    all.resize(total);
+    received_.resize(total);
   } else {
     bytes_sent_ += bytes.size();
   }
-  MPI_Gatherv(bytes.data(), mine, MPI_BYTE, all.data(), counts.data(), offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD);
-  std::vector<std::string> parts;
-  for (int r = 0; r < static_cast<int>(counts.size()); ++r) parts.push_back(all.substr(offsets[r], counts[r]));
-  return parts;
+  MPI_Gatherv(bytes.data(), mine, MPI_BYTE, received_.data(), counts.data(), offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD);
+  parts.resize(counts.size());
+  for (std::size_t r = 0; r < counts.size(); ++r) parts[r].assign(received_, static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(counts[r]));
 }
 
 void MpiJob::Broadcast(std::string& bytes) {

@@ -20,7 +20,7 @@ class MpiJob final : public Cluster {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  std::vector<std::string> Gather(std::string bytes) override;
+  void Gather(std::string_view bytes, std::vector<std::string>& parts) override;
   void Broadcast(std::string& bytes) override;
   int Max(int value) override;
   std::uint64_t bytes_sent() const override { return bytes_sent_; }
@@ -31,6 +31,7 @@ class MpiJob final : public Cluster {
   MpiJob(int rank, int size) : rank_(rank), size_(size) {}
   int rank_, size_;
   std::uint64_t bytes_sent_ = 0;
+  std::string received_;  // the root's receive buffer, kept between rounds
 };
 
 }  // namespace pmlab::core

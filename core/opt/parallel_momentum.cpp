@@ -100,8 +100,8 @@ RoundStats ParallelMomentum::Step() {
 
 void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
   const Index d = oracle_.Dimension();
-  std::string bytes;
-  ByteWriter out(bytes);
+  outgoing_.clear();
+  ByteWriter out(outgoing_);
   for (int i = own_.begin; i < own_.end; ++i) {
     if (!job_.is_root()) {  // the server's own workers' messages are already in place
       out.Put(losses_[i]);
@@ -113,12 +113,12 @@ void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
     oracle_.SaveWorkerSlot(i, slot_out);
     PutBytes(out, slot);
   }
-  std::vector<std::string> sent = job_.Gather(std::move(bytes));
+  job_.Gather(outgoing_, incoming_);
   if (!job_.is_root()) return;
   slots.assign(static_cast<std::size_t>(options_.workers), {});
   for (int rank = 0; rank < job_.size(); ++rank) {
     const WorkerRange range = job_.WorkersOf(rank, options_.workers);
-    ByteReader in(sent[static_cast<std::size_t>(rank)]);
+    ByteReader in(incoming_[static_cast<std::size_t>(rank)]);
     for (int i = range.begin; i < range.end; ++i) {
       if (rank > 0) {
         losses_[i] = in.Get<double>();
@@ -135,7 +135,8 @@ void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
 }
 
 void ParallelMomentum::SendToWorkers(bool& finite, std::vector<std::string>& slots) {
-  std::string bytes;
+  std::string& bytes = outgoing_;  // free again once the messages are in
+  bytes.clear();
   if (job_.is_root()) {
     ByteWriter out(bytes);
     out.Put<std::uint8_t>(finite ? 1 : 0);
@@ -173,7 +174,8 @@ std::vector<WorkerMemory> ParallelMomentum::LendWorkers() {
       out.PutMatrix(workers_[i].feedback);
       out.PutMatrix(workers_[i].momentum);
     }
-  const std::vector<std::string> sent = job_.Gather(std::move(bytes));
+  std::vector<std::string> sent;
+  job_.Gather(bytes, sent);
   if (!job_.is_root()) return {};
   std::vector<WorkerMemory> every = std::move(workers_);
   for (int rank = 1; rank < job_.size(); ++rank) {

@@ -99,6 +99,8 @@ class ParallelMomentum {
   std::vector<double> losses_;
   std::vector<TransformStats> stats_;
   WireCount wire_;
+  std::string outgoing_;                 // this process's part of the round, kept between rounds
+  std::vector<std::string> incoming_;    // every process's part, at the server
   tbb::enumerable_thread_specific<Scratch> scratch_;
 };
 
