@@ -233,10 +233,10 @@ class RunSession {
   void LogWire(std::ostream& log) const {
     const WireCount& w = method_->wire();
     const double rounds = static_cast<double>(std::max<std::int64_t>(1, iteration() - resumed_at_));
-    log << std::setprecision(4) << "  " << job_.size() << " processes: the workers of processes 1-" << job_.size() - 1
+    log << std::fixed << std::setprecision(0) << "  " << job_.size() << " processes: the workers of processes 1-" << job_.size() - 1
         << " sent " << w.message_bytes / rounds << " bytes of messages per round (their bits column: "
         << w.message_bits / 8 / rounds << " bytes); the server sent " << static_cast<double>(job_.bytes_sent()) / rounds
-        << " bytes per round" << std::endl;
+        << " bytes per round" << std::defaultfloat << std::endl;
   }
 
   double Wall() const { return wall_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
