@@ -8,15 +8,10 @@
 
 #include "core/opt/top_k.h"
 
+#include "random_vector.h"
+
 namespace pmlab::core {
 namespace {
-
-Vector RandomVector(Index d, std::uint64_t seed) {
-  Rng rng(seed);
-  Vector v(d);
-  for (Index i = 0; i < d; ++i) v[i] = static_cast<float>(rng.Normal());
-  return v;
-}
 
 // Reference Top-K by a full stable sort on (-|g|, index).
 Vector ReferenceTopK(const Vector& g, Index k) {

@@ -10,15 +10,10 @@
 
 #include "core/opt/compressor.h"
 
+#include "random_vector.h"
+
 namespace pmlab::core {
 namespace {
-
-Vector RandomVector(Index d, std::uint64_t seed) {
-  Rng rng(seed);
-  Vector v(d);
-  for (Index i = 0; i < d; ++i) v[i] = static_cast<float>(rng.Normal());
-  return v;
-}
 
 class MessageTest : public ::testing::TestWithParam<const char*> {};
 
