@@ -1,9 +1,12 @@
 #include "envs/bipedal_walker.h"
 
+#include "envs/registry.h"
+
 #include <box2d/box2d.h>
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <numbers>
 
 #include "envs/body_drawing.h"
@@ -57,6 +60,20 @@ class Lidar final : public b2RayCastCallback {
   }
   float fraction = 1;
 };
+
+PMLAB_REGISTER(Environments(), "BipedalWalker-v3", "Walk to the end of the terrain (Gymnasium 1.0 rules on Box2D); solved at 300", [](Spec& spec) {
+  BipedalWalkerOptions o;
+  spec.Flag("hardcore", &o.hardcore, "stumps, stairs and pits; time limit 2000");
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<BipedalWalker>(o, instance); };
+});
+// Gymnasium's id for the hardcore variant.
+PMLAB_REGISTER(Environments(), "BipedalWalkerHardcore-v3", "Gymnasium's id for BipedalWalker-v3(hardcore=true)", [](Spec& spec) {
+  BipedalWalkerOptions o;
+  o.hardcore = true;
+  spec.Flag("hardcore", &o.hardcore, "always true");
+  if (!o.hardcore) throw std::invalid_argument("BipedalWalkerHardcore-v3 is BipedalWalker-v3 with hardcore=true; for hardcore=false use BipedalWalker-v3");
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<BipedalWalker>(o, instance); };
+});
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "envs/cart_pole.h"
 
+#include "envs/registry.h"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -13,6 +15,14 @@ Space ObservationSpace() {
   high << 2 * CartPole::kXThreshold, inf, 2 * CartPole::kThetaThreshold, inf;
   return Space::Box(-high, high);
 }
+
+PMLAB_REGISTER(Environments(), "CartPole-v1", "Balance a pole on a cart (Gymnasium's equations); solved at 475", [](Spec& spec) {
+  CartPoleOptions o;
+  spec.Number("pole_length", &o.pole_length, "half the pole's length (m)");
+  spec.Number("pole_mass", &o.pole_mass, "pole mass (kg)");
+  spec.Number("cart_mass", &o.cart_mass, "cart mass (kg)");
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<CartPole>(o, instance); };
+});
 
 }  // namespace
 

@@ -6,12 +6,9 @@
 
 #include "core/opt/exact_number.h"
 #include "envs/registry.h"
-#include "envs/spec_binder.h"
 
 namespace pmlab::envs {
 namespace {
-
-using detail::Binder;
 
 std::string Number(double v) { return core::FormatNumber(v); }
 
@@ -31,87 +28,63 @@ class FunctionFamily final : public EnvFamily {
   std::function<std::string(core::Rng&)> sample_;
 };
 
-struct FamilyEntry {
-  std::string name;
-  std::string summary;
-  std::function<std::unique_ptr<EnvFamily>(Binder&)> make;
-};
-
-const std::vector<FamilyEntry>& FamilyEntries() {
-  static const std::vector<FamilyEntry> entries = {
-      {"PointNav", "PointNav-v0 with a goal uniform in [-r, r]^2 (MAML's 2-D navigation tasks)",
-       [](Binder& b) {
-         double range = 0.5;
-         b.Number("goal_range", &range, "r: goals uniform in [-r, r]^2");
-         b.RefuseLeftovers();
-         if (!(range >= 0)) throw std::invalid_argument("PointNav: goal_range must be >= 0");
-         return std::make_unique<FunctionFamily>([range](core::Rng& rng) {
-           const double x = Uniform(rng, -range, range), y = Uniform(rng, -range, range);
-           return "PointNav-v0(goal_x=" + Number(x) + ",goal_y=" + Number(y) + ")";
-         });
-       }},
-      {"LunarLander", "LunarLander-v3 with gravity uniform in [low, high], optionally wind power uniform in [0, max]",
-       [](Binder& b) {
-         double low = -11.99, high = -5, wind_max = 20;
-         bool wind = false, continuous = false;
-         b.Number("gravity_low", &low, "lowest gravity (most negative)");
-         b.Number("gravity_high", &high, "highest gravity");
-         b.Flag("enable_wind", &wind, "tasks with wind, its power uniform in [0, wind_power_max]");
-         b.Number("wind_power_max", &wind_max, "largest wind power");
-         b.Flag("continuous", &continuous, "continuous actions");
-         b.RefuseLeftovers();
-         RequireRange("LunarLander", "gravity", low, high);
-         if (!(low > -12 && high < 0)) throw std::invalid_argument("LunarLander: gravity must stay between -12 and 0");
-         if (!(wind_max >= 0)) throw std::invalid_argument("LunarLander: wind_power_max must be >= 0");
-         return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
-           std::string spec = "LunarLander-v3(continuous=" + std::string(continuous ? "true" : "false") +
-                              ",gravity=" + Number(Uniform(rng, low, high));
-           if (wind) spec += ",enable_wind=true,wind_power=" + Number(Uniform(rng, 0, wind_max));
-           return spec + ")";
-         });
-       }},
-      {"CartPole", "CartPole-v1 with pole half-length and mass uniform in ranges",
-       [](Binder& b) {
-         double length_low = 0.25, length_high = 1.0, mass_low = 0.05, mass_high = 0.5;
-         b.Number("length_low", &length_low, "shortest pole half-length (m)");
-         b.Number("length_high", &length_high, "longest pole half-length (m)");
-         b.Number("mass_low", &mass_low, "lightest pole (kg)");
-         b.Number("mass_high", &mass_high, "heaviest pole (kg)");
-         b.RefuseLeftovers();
-         RequireRange("CartPole", "pole length", length_low, length_high);
-         RequireRange("CartPole", "pole mass", mass_low, mass_high);
-         if (!(length_low > 0 && mass_low > 0)) throw std::invalid_argument("CartPole: pole lengths and masses must be > 0");
-         return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
-           const double length = Uniform(rng, length_low, length_high), mass = Uniform(rng, mass_low, mass_high);
-           return "CartPole-v1(pole_length=" + Number(length) + ",pole_mass=" + Number(mass) + ")";
-         });
-       }},
+PMLAB_REGISTER(EnvFamilies(), "PointNav", "PointNav-v0 with a goal uniform in [-r, r]^2 (MAML's 2-D navigation tasks)", [](Spec& spec) {
+  double range = 0.5;
+  spec.Number("goal_range", &range, "r: goals uniform in [-r, r]^2");
+  if (!(range >= 0)) throw std::invalid_argument("PointNav: goal_range must be >= 0");
+  return [=]() -> std::unique_ptr<EnvFamily> {
+    return std::make_unique<FunctionFamily>([range](core::Rng& rng) {
+      const double x = Uniform(rng, -range, range), y = Uniform(rng, -range, range);
+      return "PointNav-v0(goal_x=" + Number(x) + ",goal_y=" + Number(y) + ")";
+    });
   };
-  return entries;
-}
+});
+PMLAB_REGISTER(EnvFamilies(), "LunarLander", "LunarLander-v3 with gravity uniform in [low, high], optionally wind power uniform in [0, max]", [](Spec& spec) {
+  double low = -11.99, high = -5, wind_max = 20;
+  bool wind = false, continuous = false;
+  spec.Number("gravity_low", &low, "lowest gravity (most negative)");
+  spec.Number("gravity_high", &high, "highest gravity");
+  spec.Flag("enable_wind", &wind, "tasks with wind, its power uniform in [0, wind_power_max]");
+  spec.Number("wind_power_max", &wind_max, "largest wind power");
+  spec.Flag("continuous", &continuous, "continuous actions");
+  RequireRange("LunarLander", "gravity", low, high);
+  if (!(low > -12 && high < 0)) throw std::invalid_argument("LunarLander: gravity must stay between -12 and 0");
+  if (!(wind_max >= 0)) throw std::invalid_argument("LunarLander: wind_power_max must be >= 0");
+  return [=]() -> std::unique_ptr<EnvFamily> {
+    return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
+      std::string spec = "LunarLander-v3(continuous=" + std::string(continuous ? "true" : "false") +
+                          ",gravity=" + Number(Uniform(rng, low, high));
+      if (wind) spec += ",enable_wind=true,wind_power=" + Number(Uniform(rng, 0, wind_max));
+      return spec + ")";
+    });
+  };
+});
+PMLAB_REGISTER(EnvFamilies(), "CartPole", "CartPole-v1 with pole half-length and mass uniform in ranges", [](Spec& spec) {
+  double length_low = 0.25, length_high = 1.0, mass_low = 0.05, mass_high = 0.5;
+  spec.Number("length_low", &length_low, "shortest pole half-length (m)");
+  spec.Number("length_high", &length_high, "longest pole half-length (m)");
+  spec.Number("mass_low", &mass_low, "lightest pole (kg)");
+  spec.Number("mass_high", &mass_high, "heaviest pole (kg)");
+  RequireRange("CartPole", "pole length", length_low, length_high);
+  RequireRange("CartPole", "pole mass", mass_low, mass_high);
+  if (!(length_low > 0 && mass_low > 0)) throw std::invalid_argument("CartPole: pole lengths and masses must be > 0");
+  return [=]() -> std::unique_ptr<EnvFamily> {
+    return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
+      const double length = Uniform(rng, length_low, length_high), mass = Uniform(rng, mass_low, mass_high);
+      return "CartPole-v1(pole_length=" + Number(length) + ",pole_mass=" + Number(mass) + ")";
+    });
+  };
+});
 
 }  // namespace
 
-std::unique_ptr<EnvFamily> MakeEnvFamily(const std::string& spec) {
-  auto [name, values] = detail::ParseSpec(spec);
-  for (const FamilyEntry& e : FamilyEntries()) {
-    if (e.name != name) continue;
-    Binder binder(e.name, std::move(values));
-    return e.make(binder);
-  }
-  std::string known;
-  for (const FamilyEntry& e : FamilyEntries()) known += (known.empty() ? "" : ", ") + e.name;
-  throw std::invalid_argument("unknown task family '" + name + "' (registered: " + known + ")");
+EnvFamilyRegistry& EnvFamilies() {
+  static EnvFamilyRegistry registry("env-family", "meta --task, rl --env");
+  return registry;
 }
 
-std::vector<EnvFamilyInfo> RegisteredEnvFamilies() {
-  std::vector<EnvFamilyInfo> out;
-  for (const FamilyEntry& e : FamilyEntries()) {
-    Binder binder(e.name, {});
-    e.make(binder);
-    out.push_back({e.name, e.summary, binder.infos()});
-  }
-  return out;
-}
+std::unique_ptr<EnvFamily> MakeEnvFamily(const std::string& spec) { return EnvFamilies().Make(spec); }
+
+std::vector<ComponentInfo> RegisteredEnvFamilies() { return EnvFamilies().List(); }
 
 }  // namespace pmlab::envs

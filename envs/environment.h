@@ -8,6 +8,7 @@
 // Each instance owns its random stream, drawn from the seed and the instance's id, so the same
 // seed and the same actions give the same trajectory bit for bit.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <Eigen/Dense>
@@ -49,6 +50,10 @@ class Environment {
   void set_time_limit(int steps);
   int steps() const { return steps_; }
   bool episode_over() const { return over_; }
+
+  /// Gymnasium's reward_threshold: the mean return at which it counts as solved (475
+  /// CartPole, 200 LunarLander, 300 BipedalWalker), or none.
+  virtual std::optional<double> solved_at() const { return std::nullopt; }
 
   /// Size in pixels of the images Render draws.
   virtual Eigen::Vector2i RenderSize() const = 0;

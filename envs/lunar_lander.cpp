@@ -1,5 +1,7 @@
 #include "envs/lunar_lander.h"
 
+#include "envs/registry.h"
+
 #include <box2d/box2d.h>
 
 #include <algorithm>
@@ -57,6 +59,29 @@ double WindProfile(std::int64_t t) {
   const double x = static_cast<double>(t);
   return std::tanh(std::sin(0.02 * x) + std::sin(std::numbers::pi * 0.01 * x));
 }
+
+void BindWorld(Spec& spec, LunarLanderOptions& o) {
+  spec.Number("gravity", &o.gravity, "gravitational acceleration, in (-12, 0)");
+  spec.Flag("enable_wind", &o.enable_wind, "wind and turbulence while no leg touches the ground");
+  spec.Number("wind_power", &o.wind_power, "peak lateral wind force, recommended 0 to 20");
+  spec.Number("turbulence_power", &o.turbulence_power, "peak wind torque, recommended 0 to 2");
+}
+
+PMLAB_REGISTER(Environments(), "LunarLander-v3", "Land between the flags (Gymnasium 1.0 rules on Box2D); solved at 200", [](Spec& spec) {
+  LunarLanderOptions o;
+  spec.Flag("continuous", &o.continuous, "Box(2) throttles instead of Discrete(4)");
+  BindWorld(spec, o);
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<LunarLander>(o, instance); };
+});
+// Gymnasium's id for the continuous variant.
+PMLAB_REGISTER(Environments(), "LunarLanderContinuous-v3", "Gymnasium's id for LunarLander-v3(continuous=true)", [](Spec& spec) {
+  LunarLanderOptions o;
+  o.continuous = true;
+  spec.Flag("continuous", &o.continuous, "always true");
+  if (!o.continuous) throw std::invalid_argument("LunarLanderContinuous-v3 is LunarLander-v3 with continuous=true; for continuous=false use LunarLander-v3");
+  BindWorld(spec, o);
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<LunarLander>(o, instance); };
+});
 
 }  // namespace
 

@@ -40,6 +40,7 @@ class LunarLander final : public Environment {
   /// limits count from the tilt a leg was built with (+-0.05), as in Gymnasium.
   std::array<double, 2> LegTilts() const;
 
+  std::optional<double> solved_at() const override { return 200; }
   Eigen::Vector2i RenderSize() const override { return {600, 400}; }
 
   static constexpr double kFps = 50, kScale = 30, kMainEnginePower = 13, kSideEnginePower = 0.6, kInitialRandom = 1000;

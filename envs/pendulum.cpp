@@ -1,5 +1,7 @@
 #include "envs/pendulum.h"
 
+#include "envs/registry.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -47,5 +49,15 @@ void Pendulum::Draw(Canvas& canvas) const {
   canvas.FillCircle(end, width / 2, rod);
   canvas.FillCircle(axle, 0.05 * scale, {0, 0, 0});
 }
+
+namespace {
+
+PMLAB_REGISTER(Environments(), "Pendulum-v1", "Swing a torque-limited pendulum up (Gymnasium's equations)", [](Spec& spec) {
+  PendulumOptions o;
+  spec.Number("g", &o.gravity, "gravitational acceleration (m/s^2), Gymnasium's keyword g");
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<Pendulum>(o, instance); };
+});
+
+}  // namespace
 
 }  // namespace pmlab::envs

@@ -1,5 +1,7 @@
 #include "envs/point_nav.h"
 
+#include "envs/registry.h"
+
 #include <box2d/box2d.h>
 
 #include <cmath>
@@ -60,5 +62,16 @@ void PointNav::Draw(Canvas& canvas) const {
   const b2Vec2 p = point_->GetPosition();
   canvas.FillCircle(pixel(p.x, p.y), 5, {50, 50, 200});
 }
+
+namespace {
+
+PMLAB_REGISTER(Environments(), "PointNav-v0", "MAML's 2-D navigation to a goal, a Box2D point mass", [](Spec& spec) {
+  PointNavOptions o;
+  spec.Number("goal_x", &o.goal_x, "goal position x");
+  spec.Number("goal_y", &o.goal_y, "goal position y");
+  return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<PointNav>(o, instance); };
+});
+
+}  // namespace
 
 }  // namespace pmlab::envs

@@ -1,9 +1,10 @@
 #pragma once
 // Environments by name, with parameters, built from one string:
 //   "LunarLander-v3"   "LunarLander-v3(continuous=true,gravity=-8,enable_wind=true,wind_power=15)"
-// Each environment binds its parameters to its options struct once; the same binding parses a
-// spec and lists the parameters with their defaults (`pmlab envs`). Every environment also takes
-// Gymnasium's max_episode_steps, which replaces its time limit.
+// Each environment registers itself in its own file (core/registry/registry.h); its binder reads
+// its parameters into its options struct, which also lists them with their defaults (`pmlab
+// envs`). Every environment also takes Gymnasium's max_episode_steps, which replaces its time
+// limit, and a task family's name is accepted wherever an environment is.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,16 +12,12 @@
 #include <vector>
 
 #include "core/opt/rng.h"
+#include "core/registry/registry.h"
 #include "envs/environment.h"
 
 namespace pmlab::envs {
 
-struct ParameterInfo {
-  std::string name;
-  std::string default_value;  ///< as it would be written in a spec
-  std::string help;
-};
-
+/// What `pmlab envs` lists of one environment.
 struct EnvironmentInfo {
   std::string name;
   std::string summary;
@@ -38,23 +35,25 @@ class EnvFamily {
   virtual std::string SampleTask(core::Rng& rng) const = 0;
 };
 
-struct EnvFamilyInfo {
-  std::string name;
-  std::string summary;
-  std::vector<ParameterInfo> parameters;
-};
+/// The environments, by name: each environment's file registers it with
+/// PMLAB_REGISTER(pmlab::envs::Environments(), ...); the builder takes the instance number.
+using EnvironmentRegistry = Registry<std::unique_ptr<Environment>(std::uint64_t instance)>;
+EnvironmentRegistry& Environments();
+
+/// The task families of meta-RL (and of multi-task `rl --env FAMILY`), by name.
+using EnvFamilyRegistry = Registry<std::unique_ptr<EnvFamily>()>;
+EnvFamilyRegistry& EnvFamilies();
 
 /// Builds a family from "Name" or "Name(key=value,...)", as MakeEnvironment does.
 std::unique_ptr<EnvFamily> MakeEnvFamily(const std::string& spec);
 
-/// Every registered family, in the order `pmlab envs --families` lists them.
-std::vector<EnvFamilyInfo> RegisteredEnvFamilies();
+/// Every registered family, by name.
+std::vector<ComponentInfo> RegisteredEnvFamilies();
 
-/// Every registered environment, in the order `pmlab envs` lists them.
+/// Every registered environment, by name, with its spaces under the default parameters.
 std::vector<EnvironmentInfo> RegisteredEnvironments();
 
-/// Gymnasium's reward_threshold of the environment a spec names: the mean return at which it
-/// counts as solved (475 CartPole, 200 LunarLander, 300 BipedalWalker), or none.
+/// Gymnasium's reward_threshold of the environment a spec names (Environment::solved_at).
 std::optional<double> SolvedThreshold(const std::string& spec);
 
 /// Builds the environment a spec names. Throws std::invalid_argument naming an unknown

@@ -19,9 +19,7 @@ std::string MetaPolicyFamily(const std::string& task) {
   // A registered family's name, with or without parameters; whether the parameters are valid
   // is for the problem to say, naming --task.
   const std::string name = task.substr(0, task.find('('));
-  for (const envs::EnvFamilyInfo& family : envs::RegisteredEnvFamilies())
-    if (family.name == name) return task;
-  return {};
+  return envs::EnvFamilies().Has(name) ? task : std::string();
 }
 
 AdaptationTable EvaluateAdaptation(const MetaPolicyOracle& oracle, const core::Vector& x, int tasks, std::span<const double> step_sizes,

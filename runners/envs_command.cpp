@@ -24,8 +24,8 @@ CLI::App* AddEnvsCommand(CLI::App& app, EnvsConfig& c) {
 
 namespace {
 
-void PrintParameters(const std::vector<envs::ParameterInfo>& parameters) {
-  for (const envs::ParameterInfo& p : parameters) {
+void PrintParameters(const std::vector<ParameterInfo>& parameters) {
+  for (const ParameterInfo& p : parameters) {
     const std::string assignment = p.name + "=" + p.default_value;
     std::cout << "  " << assignment << std::string(assignment.size() < 24 ? 25 - assignment.size() : 1, ' ') << p.help << "\n";
   }
@@ -65,7 +65,7 @@ int Render(const EnvsConfig& c) {
 int RunEnvsCommand(const EnvsConfig& c) {
   if (!c.render.empty()) return Render(c);
   if (c.families) {
-    for (const envs::EnvFamilyInfo& f : envs::RegisteredEnvFamilies()) {
+    for (const ComponentInfo& f : envs::RegisteredEnvFamilies()) {
       std::cout << f.name << "  " << f.summary << "\n";
       PrintParameters(f.parameters);
       std::cout << "\n";

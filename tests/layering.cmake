@@ -5,6 +5,7 @@
 set(problems "(supervised|metalearn|metarl|envs|rl|sweep|runners)/")
 set(rules
   "core/opt|\"core/(io|run|nn|mpi)/|\"${problems}|<cereal/|<zlib|<cblas|<CLI/|<mpi"
+  "core/registry|\"core/(io|run|nn|mpi)/|\"${problems}|<cereal/|<tbb/|<CLI/|<mpi"
   "core/mpi|\"core/(io|run|nn)/|\"${problems}|<cereal/|<CLI/"
   "core/io|\"core/(opt|run|nn)/|\"${problems}|<tbb/|<cblas|<CLI/"
   "core/nn|\"core/(io|run)/|\"${problems}|<cereal/|<CLI/"

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/opt/message.h"
+#include "core/registry/registry.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 
@@ -42,20 +43,21 @@ class Compressor {
   Index dimension_;
 };
 
-/// Which compressor a worker applies, as typed at the command line:
-///   none | topk:F | topk:K | randk:F | randk:K | randk-biased:F|K | sign | qsgd:S
-/// F with a decimal point or exponent is a fraction of the dimension in (0, 1]; a plain
-/// integer K is a count, checked against the dimension when the compressor is built.
-struct CompressorSpec {
-  enum class Kind { kNone, kTopK, kRandK, kRandKBiased, kSign, kQsgd };
-  Kind kind = Kind::kNone;  ///< default none
-  double fraction = 0;      ///< topk / randk: share of the coordinates kept, in (0, 1]; 0 when `count` is given
-  Index count = 0;          ///< topk / randk: coordinates kept (>= 1); qsgd: levels S (>= 1)
+/// The compressors, by name: none, topk, randk, randk-biased, sign, qsgd, and whatever a
+/// program registers. A spec is "topk:0.02" or "topk(k=0.02)" (registry.h).
+using CompressorRegistry = Registry<std::unique_ptr<Compressor>(Index dimension)>;
+CompressorRegistry& Compressors();
 
-  /// Throws std::invalid_argument naming what is allowed.
+/// Which compressor a worker applies, as typed at the command line ("none", "topk:0.02",
+/// "qsgd:16", "my-compressor(level=3)"): kept as text, and checked against the registry when
+/// parsed.
+struct CompressorSpec {
+  std::string text = "none";  ///< default none
+
+  /// Throws std::invalid_argument naming an unknown compressor or a bad parameter.
   static CompressorSpec Parse(std::string_view spec);
   /// The text Parse reads back to this spec.
-  std::string Spec() const;
+  std::string Spec() const { return text; }
 };
 
 /// The compressor of `spec` for vectors of length `dimension`; throws std::invalid_argument
@@ -64,6 +66,22 @@ std::unique_ptr<Compressor> MakeCompressor(const CompressorSpec& spec, Index dim
 inline std::unique_ptr<Compressor> MakeCompressor(std::string_view spec, Index dimension) {
   return MakeCompressor(CompressorSpec::Parse(spec), dimension);
 }
+
+/// How many coordinates a sparsifier keeps, as its parameter is written: a fraction F of the
+/// dimension in (0, 1] (with a decimal point or exponent, "0.02") or a count K ("1000").
+class KeptCoordinates {
+ public:
+  /// Binds the parameter `name` of `spec`; a spec that gives no value is refused.
+  KeptCoordinates(Spec& spec, const std::string& name, const std::string& help);
+  /// K for vectors of length `dimension`; throws std::invalid_argument when a count exceeds
+  /// it or a fraction keeps no coordinate.
+  Index Of(Index dimension) const;
+
+ private:
+  std::string component_;
+  double fraction_ = 0;  // 0 when count_ is given
+  Index count_ = 0;
+};
 
 /// Bits of a dense single-precision message of length `dimension`.
 inline double DenseBits(Index dimension) { return 32.0 * static_cast<double>(dimension); }

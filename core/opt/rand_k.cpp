@@ -5,6 +5,19 @@
 #include "core/opt/sampling.h"
 
 namespace pmlab::core {
+namespace {
+
+PMLAB_REGISTER(Compressors(), "randk", "k coordinates drawn uniformly, scaled by d/k (unbiased)", [](Spec& spec) {
+  const KeptCoordinates kept(spec, "k", "F in (0, 1], a share of the coordinates (0.02), or a count K (1000)");
+  return [kept](Index dimension) -> std::unique_ptr<Compressor> { return std::make_unique<RandK>(dimension, kept.Of(dimension), true); };
+});
+PMLAB_REGISTER(Compressors(), "randk-biased", "k coordinates drawn uniformly, not rescaled (biased)", [](Spec& spec) {
+  const KeptCoordinates kept(spec, "k", "F in (0, 1], a share of the coordinates (0.02), or a count K (1000)");
+  return [kept](Index dimension) -> std::unique_ptr<Compressor> { return std::make_unique<RandK>(dimension, kept.Of(dimension), false); };
+});
+
+}  // namespace
+
 
 RandK::RandK(Index dimension, Index k, bool scaled) : Compressor(dimension), k_(k), scaled_(scaled) {
   if (k < 1 || k > dimension) throw std::invalid_argument("randk: K must be between 1 and the dimension");

@@ -4,6 +4,14 @@
 #include <cmath>
 
 namespace pmlab::core {
+namespace {
+
+PMLAB_REGISTER(Compressors(), "sign", "(||g||_1 / d) sign(g), one bit per coordinate (biased)", [](Spec&) {
+  return [](Index dimension) -> std::unique_ptr<Compressor> { return std::make_unique<ScaledSign>(dimension); };
+});
+
+}  // namespace
+
 
 void ScaledSign::Encode(const Vector& in, Message& out, Rng& /*rng*/) const {
   out.form = Message::Form::kPacked;

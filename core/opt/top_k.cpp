@@ -18,6 +18,11 @@ inline std::uint32_t MagnitudeKey(float x) { return std::bit_cast<std::uint32_t>
 constexpr int kBucketShift = 20;  // 2^11 buckets over the 31 magnitude bits
 constexpr std::size_t kBuckets = std::size_t{1} << (31 - kBucketShift);
 
+PMLAB_REGISTER(Compressors(), "topk", "the k coordinates of largest magnitude, as (index, value) pairs (biased)", [](Spec& spec) {
+  const KeptCoordinates kept(spec, "k", "F in (0, 1], a share of the coordinates (0.02), or a count K (1000)");
+  return [kept](Index dimension) -> std::unique_ptr<Compressor> { return std::make_unique<TopK>(dimension, kept.Of(dimension)); };
+});
+
 }  // namespace
 
 TopK::TopK(Index dimension, Index k) : Compressor(dimension), k_(k) {
