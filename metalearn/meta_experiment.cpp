@@ -19,8 +19,10 @@ namespace pmlab::metalearn {
 namespace {
 
 void Validate(const MetaConfig& c) {
-  core::Require(c.task == "sine" || c.task == "linreg" || c.task == "fmnist-fewshot",
-        "--task: '" + c.task + "' is unknown (allowed: sine, linreg, fmnist-fewshot; RL: pointnav, lunar-gravity, cartpole or a family of pmlab envs --families)");
+  const std::string name = ParseSpec(c.task).first;
+  core::Require(TaskFamilies().Has(name), "--task: '" + name + "' is unknown (task families: " + TaskFamilies().Names() +
+                                               "; RL: pointnav, lunar-gravity, cartpole or an env family of pmlab envs --families)");
+  core::Within("--task", [&] { TaskFamilies().Check(c.task); });
   const MetaAlgorithm algo = core::Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
   core::Require(c.shots >= 1, "--shots: must be at least 1 (K support points per task)");
   core::Require(c.query >= 1, "--query: must be at least 1");
@@ -42,7 +44,7 @@ void Validate(const MetaConfig& c) {
   core::Require(c.task == "fmnist-fewshot" || c.test_classes == "none", "--test-classes: only fmnist-fewshot has classes to hold out");
 }
 
-// The task families of a run: what meta-training samples, and what meta-testing adapts to.
+// The task families of a run and the model over them.
 struct Setup {
   std::shared_ptr<const TaskFamily> train, held_out;
   MetaModel model;
@@ -50,48 +52,60 @@ struct Setup {
   std::string description;
 };
 
+TaskFamilySetup SineFamily(const MetaConfig&, TaskSizes train, TaskSizes test) {
+  return {std::make_shared<SineTasks>(train), std::make_shared<SineTasks>(test), "40,40", "sine regression (Finn et al. 2017)", {}};
+}
+
+TaskFamilySetup LinearRegressionFamily(const MetaConfig& c, TaskSizes train, TaskSizes test) {
+  core::Require(c.linreg_dim >= 1, "--linreg-dim: must be at least 1");
+  core::Require(c.linreg_spread >= 0 && std::isfinite(c.linreg_spread), "--linreg-spread: must be a finite number >= 0");
+  const LinearRegressionOptions o{c.linreg_dim, c.linreg_spread, 0.0};
+  return {std::make_shared<LinearRegressionTasks>(o, train, c.seed), std::make_shared<LinearRegressionTasks>(o, test, c.seed), "none",
+          "linear-regression tasks, p = " + std::to_string(c.linreg_dim), {}};
+}
+
+TaskFamilySetup FewShotFamily(const MetaConfig& c, TaskSizes train_sizes, TaskSizes test_sizes) {
+  auto train = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "train"));
+  auto test = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "t10k"));
+  if (test->features() != train->features())
+    throw std::runtime_error("the test images in '" + c.data_dir + "' do not match the training images");
+  std::vector<int> held = c.test_classes == "none" ? std::vector<int>{}
+                                                   : core::Within("--test-classes", [&] { return ParseClassList(c.test_classes); });
+  std::vector<int> train_classes, test_classes = held;
+  for (int k = 0; k < train->classes; ++k)
+    if (std::find(held.begin(), held.end(), k) == held.end()) train_classes.push_back(k);
+  if (held.empty()) test_classes = train_classes;
+  for (int k : held)
+    core::Require(k < train->classes, "--test-classes: class " + std::to_string(k) + " does not occur in the data (classes 0 to " +
+                                          std::to_string(train->classes - 1) + ")");
+  TaskFamilySetup s;
+  s.train = core::Within("meta-training classes", [&] { return std::make_shared<FewShotImageTasks>(train, train_classes, c.ways, train_sizes); });
+  s.held_out = core::Within("meta-test classes", [&] { return std::make_shared<FewShotImageTasks>(test, test_classes, c.ways, test_sizes); });
+  s.data = supervised::FingerprintOf(*train);
+  s.default_hidden = "128,128";
+  std::ostringstream what;
+  what << "Fashion-MNIST " << c.ways << "-way " << c.shots << "-shot (" << train_classes.size() << " training classes, "
+       << test_classes.size() << " test classes)";
+  s.description = what.str();
+  return s;
+}
+
+PMLAB_REGISTER(TaskFamilies(), "sine", "sine regression, amplitude and phase drawn per task (Finn et al. 2017)",
+               [](Spec&) { return SineFamily; });
+PMLAB_REGISTER(TaskFamilies(), "linreg", "linear regression, where exact MAML has a closed form (--linreg-dim, --linreg-spread)",
+               [](Spec&) { return LinearRegressionFamily; });
+PMLAB_REGISTER(TaskFamilies(), "fmnist-fewshot", "N-way K-shot Fashion-MNIST classification (--ways, --test-classes, --data-dir)",
+               [](Spec&) { return FewShotFamily; });
+
 Setup Build(const MetaConfig& c) {
   Validate(c);
-  Setup s;
   const TaskSizes train_sizes{c.inner_batch > 0 ? c.inner_batch : c.shots, c.query, c.hessian_batch};
   const TaskSizes test_sizes{c.shots, c.query, 0};
-  std::string hidden = c.hidden;
+  TaskFamilySetup families = core::Within("--task", [&] { return TaskFamilies().Bind(c.task); })(c, train_sizes, test_sizes);
+  Setup s{std::move(families.train), std::move(families.held_out), {}, families.data, {}};
+  const std::string hidden = c.hidden == "auto" ? families.default_hidden : c.hidden;
   std::ostringstream what;
-  if (c.task == "sine") {
-    if (hidden == "auto") hidden = "40,40";
-    s.train = std::make_shared<SineTasks>(train_sizes);
-    s.held_out = std::make_shared<SineTasks>(test_sizes);
-    what << "sine regression (Finn et al. 2017)";
-  } else if (c.task == "linreg") {
-    if (hidden == "auto") hidden = "none";
-    core::Require(c.linreg_dim >= 1, "--linreg-dim: must be at least 1");
-    core::Require(c.linreg_spread >= 0 && std::isfinite(c.linreg_spread), "--linreg-spread: must be a finite number >= 0");
-    const LinearRegressionOptions o{c.linreg_dim, c.linreg_spread, 0.0};
-    s.train = std::make_shared<LinearRegressionTasks>(o, train_sizes, c.seed);
-    s.held_out = std::make_shared<LinearRegressionTasks>(o, test_sizes, c.seed);
-    what << "linear-regression tasks, p = " << c.linreg_dim;
-  } else {
-    if (hidden == "auto") hidden = "128,128";
-    auto train = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "train"));
-    auto test = std::make_shared<const core::ImageDataset>(core::LoadMnistSplit(c.data_dir, "t10k"));
-    if (test->features() != train->features())
-      throw std::runtime_error("the test images in '" + c.data_dir + "' do not match the training images");
-    std::vector<int> held = c.test_classes == "none" ? std::vector<int>{}
-                                                     : core::Within("--test-classes", [&] { return ParseClassList(c.test_classes); });
-    std::vector<int> train_classes, test_classes = held;
-    for (int k = 0; k < train->classes; ++k)
-      if (std::find(held.begin(), held.end(), k) == held.end()) train_classes.push_back(k);
-    if (held.empty())
-      test_classes = train_classes;
-    for (int k : held)
-      core::Require(k < train->classes, "--test-classes: class " + std::to_string(k) + " does not occur in the data (classes 0 to " +
-                                    std::to_string(train->classes - 1) + ")");
-    s.train = core::Within("meta-training classes", [&] { return std::make_shared<FewShotImageTasks>(train, train_classes, c.ways, train_sizes); });
-    s.held_out = core::Within("meta-test classes", [&] { return std::make_shared<FewShotImageTasks>(test, test_classes, c.ways, test_sizes); });
-    s.data = supervised::FingerprintOf(*train);
-    what << "Fashion-MNIST " << c.ways << "-way " << c.shots << "-shot (" << train_classes.size() << " training classes, "
-         << test_classes.size() << " test classes)";
-  }
+  what << families.description;
   const std::vector<int> widths = core::Within("--hidden", [&] { return core::ParseHiddenWidths(hidden); });
   s.model.shape.widths = {s.train->Inputs()};
   s.model.shape.widths.insert(s.model.shape.widths.end(), widths.begin(), widths.end());
@@ -139,6 +153,11 @@ core::RunProblem ProblemOf(const MetaConfig& c, const Setup& s, core::WorkerPool
 }
 
 }  // namespace
+
+TaskFamilyRegistry& TaskFamilies() {
+  static TaskFamilyRegistry registry("task-family", "meta --task");
+  return registry;
+}
 
 core::MakeProblem MetaProblem(const MetaConfig& c) {
   Validate(c);  // usage errors before any data is read

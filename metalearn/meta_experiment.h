@@ -4,11 +4,14 @@
 // the meta-batch from its own stream and sends the mean of its tasks' meta-gradients. Builds
 // the problem from a plain config; core/run_session runs it and writes the run folder.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/nn/image_dataset.h"
+#include "core/registry/registry.h"
 #include "core/run/run_session.h"
 #include "metalearn/meta_evaluation.h"
+#include "metalearn/task_family.h"
 
 namespace pmlab::metalearn {
 
@@ -54,6 +57,21 @@ struct MetaConfig : core::RunOptions {
   std::string activation = "tanh";    ///< the policy's hidden layers: tanh or relu (RL tasks)
 };
 
+/// What a task family gives a meta run: the families meta-training samples and meta-testing
+/// adapts to (the same distribution, or disjoint classes), and what the log needs.
+struct TaskFamilySetup {
+  std::shared_ptr<const TaskFamily> train, held_out;
+  std::string default_hidden;  ///< --hidden auto: the hidden widths of the paper that used it
+  std::string description;     ///< one line for the progress log
+  core::DataFingerprint data;  ///< the data files read, if any
+};
+
+/// The task families of `pmlab meta --task`, by name: sine, linreg, fmnist-fewshot, and
+/// whatever a program registers. A builder gets the whole config and the task sizes of
+/// meta-training (its support may be --inner-batch) and of meta-testing. Meta-RL tasks are
+/// the environment families of envs/registry.h instead.
+using TaskFamilyRegistry = Registry<TaskFamilySetup(const MetaConfig& config, TaskSizes train, TaskSizes test)>;
+TaskFamilyRegistry& TaskFamilies();
 
 /// The problem of `config` (throws std::invalid_argument for bad options).
 core::MakeProblem MetaProblem(const MetaConfig& config);

@@ -75,7 +75,7 @@ MetaPolicyProblemOptions Options(const metalearn::MetaConfig& c) {
   o.meta.algorithm = core::Within("--algo", [&] { return ParseMetaPolicyAlgorithm(c.algo); });
   o.meta.inner_lr = c.inner_lr;
   o.meta.inner_steps = c.inner_steps;
-  o.meta.estimator.estimator = core::Within("--estimator", [&] { return ParseEstimator(c.estimator); });
+  o.meta.estimator.estimator = core::Within("--estimator", [&] { return MakeEstimator(c.estimator); });
   o.meta.estimator.baseline = core::Within("--baseline", [&] { return ParseBaseline(c.baseline); });
   o.meta.estimator.discount = c.discount;
   o.meta.estimator.gae_lambda = c.gae_lambda;

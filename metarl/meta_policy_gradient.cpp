@@ -55,11 +55,7 @@ double MetaPolicyGradient::Weigh(const EpisodeBatch& batch, core::Vector& weight
   bootstrap_.setZero(static_cast<Eigen::Index>(batch.episodes.size()));
   if (options_.estimator.baseline == Baseline::kValue) {
     // A fresh least-squares fit to this batch's rewards-to-go.
-    EstimatorOptions returns;
-    returns.estimator = Estimator::kGpomdp;
-    returns.baseline = Baseline::kNone;
-    returns.discount = options_.estimator.discount;
-    EstimatorWeights(returns, batch.episodes, batch.rewards, values_, bootstrap_, raw_weights_, targets_);
+    RewardsToGo(options_.estimator.discount, batch.episodes, batch.rewards, targets_);
     normal_.Clear();
     AddLinearValueSamples(value_, batch, targets_, features_, normal_);
     value_.set_weights(Eigen::VectorXd::Zero(value_.Features()));

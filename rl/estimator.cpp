@@ -6,13 +6,6 @@
 
 namespace pmlab::rl {
 
-Estimator ParseEstimator(const std::string& text) {
-  if (text == "reinforce") return Estimator::kReinforce;
-  if (text == "gpomdp") return Estimator::kGpomdp;
-  if (text == "gae") return Estimator::kGae;
-  throw std::invalid_argument("'" + text + "' is not an estimator (allowed: reinforce, gpomdp, gae)");
-}
-
 Baseline ParseBaseline(const std::string& text) {
   if (text == "none") return Baseline::kNone;
   if (text == "mean") return Baseline::kMean;
@@ -32,48 +25,38 @@ GradientMean ParseGradientMean(const std::string& text) {
   throw std::invalid_argument("'" + text + "' is not a gradient mean (allowed: episode, step)");
 }
 
-void EstimatorOptions::Validate() const {
-  if (!(discount > 0 && discount <= 1)) throw std::invalid_argument("--discount: must be in (0, 1]");
-  if (!(gae_lambda >= 0 && gae_lambda <= 1)) throw std::invalid_argument("--gae-lambda: must be in [0, 1]");
-  if (estimator == Estimator::kGae && baseline != Baseline::kValue)
-    throw std::invalid_argument("--baseline: gae needs a value function (--baseline value), or use --estimator gpomdp");
-  if (estimator == Estimator::kReinforce && baseline == Baseline::kValue)
-    throw std::invalid_argument("--baseline: reinforce weighs whole episodes and takes none or mean; for a value baseline use gpomdp");
-}
+namespace {
 
-double EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
-                        const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
-                        Eigen::VectorXd& targets) {
-  const double gamma = o.discount;
-  const Eigen::Index n = rewards.size();
-  weights.resize(n);
-  targets.resize(n);
-  // Rewards-to-go G_t (targets), or GAE's advantages (weights) with their lambda-returns.
-  for (std::size_t e = 0; e < episodes.size(); ++e) {
-    const EpisodeSegment& ep = episodes[e];
-    if (o.estimator == Estimator::kGae) {
-      double next_value = ep.terminated ? 0.0 : bootstrap[static_cast<Eigen::Index>(e)];
-      double advantage = 0;
-      for (Eigen::Index j = ep.start + ep.length - 1; j >= ep.start; --j) {
-        advantage = rewards[j] + gamma * next_value - values[j] + gamma * o.gae_lambda * advantage;
-        weights[j] = advantage;
-        targets[j] = advantage + values[j];
-        next_value = values[j];
-      }
-    } else {
-      double to_go = 0;
-      for (Eigen::Index j = ep.start + ep.length - 1; j >= ep.start; --j) targets[j] = to_go = rewards[j] + gamma * to_go;
-    }
+// reinforce: every step of an episode weighs its whole truncated return, w_t = R - b.
+class Reinforce final : public Estimator {
+ public:
+  void Validate(const EstimatorOptions& o) const override {
+    if (o.baseline == Baseline::kValue)
+      throw std::invalid_argument("--baseline: reinforce weighs whole episodes and takes none or mean; for a value baseline use gpomdp");
   }
-  if (o.estimator == Estimator::kReinforce) {
+  bool per_step() const override { return false; }
+  void Weigh(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+             const Eigen::VectorXd& /*values*/, const Eigen::VectorXd& /*bootstrap*/, Eigen::VectorXd& weights,
+             Eigen::VectorXd& targets) const override {
+    RewardsToGo(o.discount, episodes, rewards, targets);
     double mean = 0;
     if (o.baseline == Baseline::kMean && !episodes.empty()) {
       for (const EpisodeSegment& ep : episodes) mean += ep.length ? targets[ep.start] : 0.0;
       mean /= static_cast<double>(episodes.size());
     }
+    weights.resize(rewards.size());
     for (const EpisodeSegment& ep : episodes)
       weights.segment(ep.start, ep.length).setConstant((ep.length ? targets[ep.start] : 0.0) - mean);
-  } else if (o.estimator == Estimator::kGpomdp) {
+  }
+};
+
+// gpomdp: each step weighs its reward-to-go, w_t = G_t - b_t.
+class Gpomdp final : public Estimator {
+ public:
+  void Weigh(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+             const Eigen::VectorXd& values, const Eigen::VectorXd& /*bootstrap*/, Eigen::VectorXd& weights,
+             Eigen::VectorXd& targets) const override {
+    RewardsToGo(o.discount, episodes, rewards, targets);
     weights = targets;
     if (o.baseline == Baseline::kValue) {
       weights -= values;
@@ -90,6 +73,75 @@ double EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegm
       for (const EpisodeSegment& ep : episodes) weights.segment(ep.start, ep.length) -= b.head(ep.length);
     }
   }
+};
+
+// gae: w_t = A_t, the lambda-weighted sum of TD errors; an episode cut before the MDP ended
+// bootstraps V of its last observation.
+class Gae final : public Estimator {
+ public:
+  void Validate(const EstimatorOptions& o) const override {
+    if (o.baseline != Baseline::kValue)
+      throw std::invalid_argument("--baseline: gae needs a value function (--baseline value), or use --estimator gpomdp");
+  }
+  void Weigh(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+             const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
+             Eigen::VectorXd& targets) const override {
+    const double gamma = o.discount;
+    weights.resize(rewards.size());
+    targets.resize(rewards.size());
+    for (std::size_t e = 0; e < episodes.size(); ++e) {
+      const EpisodeSegment& ep = episodes[e];
+      double next_value = ep.terminated ? 0.0 : bootstrap[static_cast<Eigen::Index>(e)];
+      double advantage = 0;
+      for (Eigen::Index j = ep.start + ep.length - 1; j >= ep.start; --j) {
+        advantage = rewards[j] + gamma * next_value - values[j] + gamma * o.gae_lambda * advantage;
+        weights[j] = advantage;
+        targets[j] = advantage + values[j];
+        next_value = values[j];
+      }
+    }
+  }
+};
+
+template <typename E>
+EstimatorRegistry::Binder Shared() {
+  return [](Spec&) { return [] { return std::shared_ptr<const Estimator>(std::make_shared<E>()); }; };
+}
+
+PMLAB_REGISTER(Estimators(), "reinforce", "w_t = R - b: each step weighs its episode's whole truncated return", Shared<Reinforce>());
+PMLAB_REGISTER(Estimators(), "gpomdp", "w_t = gamma^t (G_t - b_t): each step weighs its reward-to-go", Shared<Gpomdp>());
+PMLAB_REGISTER(Estimators(), "gae", "w_t = gamma^t A_t: generalised advantages (--gae-lambda; needs --baseline value)", Shared<Gae>());
+
+}  // namespace
+
+EstimatorRegistry& Estimators() {
+  static EstimatorRegistry registry("estimator", "rl --estimator, meta --estimator");
+  return registry;
+}
+
+std::shared_ptr<const Estimator> MakeEstimator(const std::string& spec) { return Estimators().Make(spec); }
+
+void Estimator::Validate(const EstimatorOptions& /*options*/) const {}
+
+void RewardsToGo(double gamma, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards, Eigen::VectorXd& targets) {
+  targets.resize(rewards.size());
+  for (const EpisodeSegment& ep : episodes) {
+    double to_go = 0;
+    for (Eigen::Index j = ep.start + ep.length - 1; j >= ep.start; --j) targets[j] = to_go = rewards[j] + gamma * to_go;
+  }
+}
+
+void EstimatorOptions::Validate() const {
+  if (!(discount > 0 && discount <= 1)) throw std::invalid_argument("--discount: must be in (0, 1]");
+  if (!(gae_lambda >= 0 && gae_lambda <= 1)) throw std::invalid_argument("--gae-lambda: must be in [0, 1]");
+  estimator->Validate(*this);
+}
+
+double EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+                        const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
+                        Eigen::VectorXd& targets) {
+  const Eigen::Index n = rewards.size();
+  o.estimator->Weigh(o, episodes, rewards, values, bootstrap, weights, targets);
   double scale = 1;
   if (o.normalize_advantages && n > 1) {
     const double mean = weights.mean();
@@ -97,10 +149,10 @@ double EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegm
     scale = 1 / (std + 1e-8);
     weights = ((weights.array() - mean) * scale).matrix();
   }
-  if (o.estimator != Estimator::kReinforce && o.weighting == StateWeighting::kDiscounted) {
+  if (o.estimator->per_step() && o.weighting == StateWeighting::kDiscounted) {
     for (const EpisodeSegment& ep : episodes) {
       double discount = 1;
-      for (Eigen::Index j = ep.start; j < ep.start + ep.length; ++j, discount *= gamma) weights[j] *= discount;
+      for (Eigen::Index j = ep.start; j < ep.start + ep.length; ++j, discount *= o.discount) weights[j] *= discount;
     }
   }
   return scale;

@@ -15,14 +15,17 @@
 // Episodes cut before the MDP ended (by the horizon, the time limit or the end of the
 // iteration's steps) bootstrap V of their last observation in GAE; Monte-Carlo returns never
 // bootstrap.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <Eigen/Core>
 
+#include "core/registry/registry.h"
+
 namespace pmlab::rl {
 
-enum class Estimator { kReinforce, kGpomdp, kGae };
+class Estimator;
 enum class Baseline { kNone, kMean, kValue };
 enum class StateWeighting { kDiscounted, kUniform };
 /// What a worker's sum over its batch is divided by: its E episodes (an unbiased estimate of
@@ -31,13 +34,16 @@ enum class StateWeighting { kDiscounted, kUniform };
 /// length).
 enum class GradientMean { kEpisode, kStep };
 
-Estimator ParseEstimator(const std::string& text);      ///< reinforce | gpomdp | gae
 Baseline ParseBaseline(const std::string& text);        ///< none | mean | value
 StateWeighting ParseStateWeighting(const std::string& text);  ///< discounted | uniform
 GradientMean ParseGradientMean(const std::string& text);      ///< episode | step
 
+/// The estimator registered as `spec` ("gae", "reinforce", ...); throws std::invalid_argument
+/// naming the registered ones.
+std::shared_ptr<const Estimator> MakeEstimator(const std::string& spec);
+
 struct EstimatorOptions {
-  Estimator estimator = Estimator::kGae;
+  std::shared_ptr<const Estimator> estimator = MakeEstimator("gae");
   Baseline baseline = Baseline::kValue;
   double discount = 0.99;    ///< gamma of the MDP
   double gae_lambda = 0.95;  ///< lambda of GAE
@@ -58,6 +64,30 @@ struct EpisodeSegment {
   bool finished = false;    ///< ended by the MDP, the time limit or the horizon; false when cut by the iteration's end
   double total_reward = 0;  ///< undiscounted sum of the rewards, as Gymnasium reports returns
 };
+
+/// An estimator: how a batch's rewards become one weight per step. Registered by name in
+/// Estimators(); reinforce, gpomdp and gae are built in.
+class Estimator {
+ public:
+  virtual ~Estimator() = default;
+  /// Throws std::invalid_argument naming the flag of an option this estimator cannot use.
+  virtual void Validate(const EstimatorOptions& options) const;
+  /// Whether each step is weighted by gamma^t afterwards under discounted state weighting
+  /// (false for estimators that weigh whole episodes).
+  virtual bool per_step() const { return true; }
+  /// Writes the raw weights w_t of every step (before normalisation and discounting) and the
+  /// targets the value function is fitted to. `values` and `bootstrap` as EstimatorWeights.
+  virtual void Weigh(const EstimatorOptions& options, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,
+                     const Eigen::VectorXd& values, const Eigen::VectorXd& bootstrap, Eigen::VectorXd& weights,
+                     Eigen::VectorXd& targets) const = 0;
+};
+
+/// The estimators of --estimator, by name.
+using EstimatorRegistry = Registry<std::shared_ptr<const Estimator>()>;
+EstimatorRegistry& Estimators();
+
+/// The rewards-to-go G_t of every step, written to `targets` (what reinforce and gpomdp weigh).
+void RewardsToGo(double gamma, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards, Eigen::VectorXd& targets);
 
 /// The weights w of every step, and the targets the value function is fitted to (G_t, or
 /// A_t + V(s_t) for GAE). `values` holds V(s_t) per step and `bootstrap` V of each episode's

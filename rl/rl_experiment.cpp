@@ -52,7 +52,7 @@ Setup Build(const RlConfig& c) {
   o.policy.hidden = core::Within("--policy", [&] { return PolicyOptions::ParseNetwork(c.policy); });
   o.policy.initial_log_std = c.init_log_std;
   o.policy.activation = core::Within("--activation", [&] { return PolicyOptions::ParseActivation(c.activation); });
-  o.estimator.estimator = core::Within("--estimator", [&] { return ParseEstimator(c.estimator); });
+  o.estimator.estimator = core::Within("--estimator", [&] { return MakeEstimator(c.estimator); });
   o.estimator.baseline = core::Within("--baseline", [&] { return ParseBaseline(c.baseline); });
   o.estimator.weighting = core::Within("--state-weighting", [&] { return ParseStateWeighting(c.state_weighting); });
   o.estimator.mean = core::Within("--gradient-mean", [&] { return ParseGradientMean(c.gradient_mean); });

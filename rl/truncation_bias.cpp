@@ -18,7 +18,7 @@ core::BiasEstimate MeasureTruncationBias(const PolicyGradientOptions& options, c
   const GradientSetup estimate = oracle.Setup();
   GradientSetup reference = estimate;
   reference.estimator = EstimatorOptions{};
-  reference.estimator.estimator = Estimator::kGpomdp;
+  reference.estimator.estimator = MakeEstimator("gpomdp");
   reference.estimator.baseline = Baseline::kNone;
   reference.estimator.discount = options.estimator.discount;
   reference.entropy_coef = 0;

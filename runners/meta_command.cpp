@@ -13,6 +13,8 @@
 #include "core/opt/flag_context.h"
 #include "core/run/run_directory.h"
 #include "envs/image_file.h"
+#include "envs/registry.h"
+#include "rl/estimator.h"
 #include "metalearn/meta_experiment.h"
 #include "metarl/meta_policy_experiment.h"
 #include "runners/rl_command.h"
@@ -96,12 +98,13 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
                         "Writes RUN_DIR/config.toml, metrics.csv (one row per meta-iteration; test_loss is the held-out\n"
                         "query loss after --inner-steps steps on --eval-tasks tasks) and summary.json.\n"
                         "Meta-testing of a finished run: pmlab eval RUN_DIR --tasks 600 --steps 10; on RL tasks also\n"
-                        "--adapt-lr, --adapt-episodes, --against random,OTHER_RUN and --render DIR (pmlab eval --help).\n"));
+                        "--adapt-lr, --adapt-episodes, --against random,OTHER_RUN and --render DIR (pmlab eval --help).\n",
+                        {&metalearn::TaskFamilies(), &envs::EnvFamilies(), &rl::Estimators(), &core::Compressors()}));
     t->configurable();
 
     t->add_option("--task", c.task,
                   "Task family: sine (Finn et al.), linreg (closed-form MAML), fmnist-fewshot (N-way K-shot); RL: pointnav "
-                  "(MAML's 2-D navigation), lunar-gravity, cartpole, or any family spec of pmlab envs --families")
+                  "(MAML's 2-D navigation), lunar-gravity, cartpole, or any registered env family (both lists below)")
         ->group("Tasks");
     t->add_option("--shots", c.shots, "K: support points per task (per class for fmnist-fewshot)")->check(CLI::Range(1, 100000))->group("Tasks");
     t->add_option("--query", c.query, "Query points per task (per class for fmnist-fewshot)")->check(CLI::Range(1, 100000))->group("Tasks");
@@ -137,7 +140,8 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     t->add_option("--inner-episodes", c.inner_episodes, "RL tasks: E, episodes of each inner and outer batch")
         ->check(CLI::Range(1, 1 << 20))->group("Meta-RL");
     AddNumber(t, "--discount", c.discount, "RL tasks: gamma of the MDP, in (0, 1]")->group("Meta-RL");
-    t->add_option("--estimator", c.estimator, "RL tasks: reinforce, gpomdp or gae, for every batch")->group("Meta-RL");
+    t->add_option("--estimator", c.estimator, "RL tasks: a registered estimator (listed below), for every batch")
+        ->check(Registered(rl::Estimators()))->group("Meta-RL");
     AddNumber(t, "--gae-lambda", c.gae_lambda, "RL tasks: lambda of gae, in [0, 1]")->group("Meta-RL");
     t->add_option("--baseline", c.baseline, "RL tasks: none, mean, or value (linear, fitted to each batch's returns)")->group("Meta-RL");
     t->add_option("--gradient-mean", c.gradient_mean,

@@ -8,6 +8,8 @@
 
 #include "core/opt/flag_context.h"
 #include "envs/image_file.h"
+#include "envs/registry.h"
+#include "rl/estimator.h"
 #include "runners/rl_command.h"
 #include "runners/typed_run_kind.h"
 
@@ -87,10 +89,11 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
                         "Writes RUN_DIR/config.toml, metrics.csv (one row per iteration: train_loss is the surrogate,\n"
                         "episode columns are the workers' episodes, test_loss is minus the mean return of the periodic\n"
                         "evaluation) and summary.json (best and final mean return, when it first reached the solved\n"
-                        "threshold). Evaluate a run: pmlab eval RUN_DIR --episodes 100 [--render DIR].\n"));
+                        "threshold). Evaluate a run: pmlab eval RUN_DIR --episodes 100 [--render DIR].\n",
+                        {&envs::Environments(), &envs::EnvFamilies(), &rl::Estimators(), &core::Compressors()}));
     t->configurable();
 
-    t->add_option("--env", c.env, "Environment spec, e.g. CartPole-v1, LunarLander-v3, LunarLander-v3(continuous=true) (list: pmlab envs)")
+    t->add_option("--env", c.env, "A registered environment or env family (listed below, with spaces in pmlab envs), e.g. CartPole-v1, LunarLander-v3(continuous=true)")
         ->group("Environment");
     t->add_option("--horizon", c.horizon, "H: steps per episode at most (0 = the environment's time limit)")
         ->check(CLI::Range(0, 100000000))->group("Environment");
@@ -101,7 +104,8 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     AddNumber(t, "--init-log-std", c.init_log_std, "Gaussian policies: starting log standard deviation")->group("Policy");
     t->add_option("--activation", c.activation, "The policy's hidden layers: tanh or relu")->group("Policy");
 
-    t->add_option("--estimator", c.estimator, "reinforce (whole return), gpomdp (reward-to-go) or gae (lambda)")->group("Estimator");
+    t->add_option("--estimator", c.estimator, "A registered estimator (listed below): reinforce (whole return), gpomdp (reward-to-go), gae (lambda), ...")
+        ->check(Registered(rl::Estimators()))->group("Estimator");
     AddNumber(t, "--gae-lambda", c.gae_lambda, "lambda of gae, in [0, 1]")->group("Estimator");
     t->add_option("--baseline", c.baseline, "none, mean (over the worker's episodes) or value (--value)")->group("Estimator");
     t->add_option("--value", c.value,

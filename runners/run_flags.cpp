@@ -50,11 +50,39 @@ CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, c
   return AddParsed(cmd, name, target, parse, &core::FormatNumber, help)->type_name("FLOAT");
 }
 
-std::string RunFooter(const std::string& command, const std::string& writes) {
-  return "--config FILE reads these options from a TOML file with a [" + command + "] section, such as a run's\n"
-         "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes\n"
-         "the last value.\n" + writes +
-         "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).";
+std::string RunFooter(const std::string& command, const std::string& writes, const std::vector<const RegistryBase*>& registries) {
+  std::string footer = "--config FILE reads these options from a TOML file with a [" + command + "] section, such as a run's\n"
+                       "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes\n"
+                       "the last value.\n" + writes +
+                       "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).\n";
+  for (const RegistryBase* registry : registries) footer += "\n" + ComponentListing(*registry);
+  return footer;
+}
+
+std::string ComponentListing(const RegistryBase& registry, bool brief) {
+  std::string out = "Registered " + registry.kind() + "s (" + registry.where() + "; NAME, NAME:VALUE or NAME(KEY=VALUE,...)):\n";
+  for (const ComponentInfo& c : registry.List()) {
+    out += "  " + c.name + std::string(c.name.size() < 22 ? 24 - c.name.size() : 2, ' ') + c.summary + "\n";
+    if (brief) continue;
+    for (const ParameterInfo& p : c.parameters) {
+      const std::string assignment = p.name + "=" + p.default_value;
+      out += "      " + assignment + std::string(assignment.size() < 18 ? 20 - assignment.size() : 2, ' ') + p.help + "\n";
+    }
+  }
+  return out;
+}
+
+CLI::Validator Registered(const RegistryBase& registry) {
+  return CLI::Validator(
+      [&registry](std::string& text) -> std::string {
+        try {
+          registry.Check(text);
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+        return {};
+      },
+      "SPEC", registry.kind());
 }
 
 std::vector<std::string> SplitList(const std::string& list) {
@@ -88,8 +116,8 @@ void AddRunFlags(CLI::App* t, core::RunOptions& c, const std::string& eval_help)
             "Step size schedule: constant, cosine (over --iters; such a run cannot be extended), step:EVERY:FACTOR")
       ->group("Method");
   AddParsed(t, "--compress", c.transform.compress, &core::CompressorSpec::Parse, [](const core::CompressorSpec& s) { return s.Spec(); },
-            "Worker compressor: none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, qsgd:S. "
-            "F with a '.' is a fraction of d, K a count")
+            "Worker compressor, a registered one (listed below): none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, "
+            "qsgd:S, ... F with a '.' is a fraction of d, K a count")
       ->group("Biased operators");
   AddParsed(t, "--clip", c.transform.clip, &core::Clipping::Parse, [](const core::Clipping& s) { return s.Spec(); },
             "Worker clipping before compression: none, norm:TAU (the paper), value:TAU")

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/registry/registry.h"
 #include "core/run/run_options.h"
 
 namespace pmlab::runners {
@@ -54,8 +55,15 @@ CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, con
 void AddRunFlags(CLI::App* cmd, core::RunOptions& c, const std::string& eval_help);
 
 /// The --help footer of a run command: --config and repeated flags, what the run writes
-/// (`writes`, full lines), and the exit codes.
-std::string RunFooter(const std::string& command, const std::string& writes);
+/// (`writes`, full lines), the exit codes, and the components of `registries` it accepts.
+std::string RunFooter(const std::string& command, const std::string& writes, const std::vector<const RegistryBase*>& registries);
+
+/// The registered components of `registry` with their summaries, and with their parameters
+/// and defaults unless `brief`: a --help section.
+std::string ComponentListing(const RegistryBase& registry, bool brief = false);
+
+/// A validator: the text must name a component of `registry`, with valid parameters.
+CLI::Validator Registered(const RegistryBase& registry);
 
 /// The items of a comma-separated list (--against, --over), empty items dropped.
 std::vector<std::string> SplitList(const std::string& list);

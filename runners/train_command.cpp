@@ -44,10 +44,11 @@ class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
  protected:
   CLI::App* AddFlags(CLI::App& app, supervised::TrainConfig& c) const override {
     CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
-    t->footer(RunFooter("train", "Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n"));
+    t->footer(RunFooter("train", "Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n",
+                        {&supervised::Problems(), &core::Compressors()}));
     t->configurable();
-    t->add_option("--problem", c.problem, "fmnist (Fashion-MNIST MLP) or quadratic (strongly convex least squares)")
-        ->check(CLI::IsMember({"fmnist", "quadratic"}))->group("Problem");
+    t->add_option("--problem", c.problem, "A registered problem (listed below): fmnist (Fashion-MNIST MLP), quadratic (strongly convex least squares), ...")
+        ->check(Registered(supervised::Problems()))->group("Problem");
     t->add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files")->group("Problem");
     t->add_option("--workers", c.workers, "Logical workers n; each owns a fixed shard")->check(CLI::Range(1, 1 << 24))->group("Problem");
     t->add_option("--shard", c.shard, "How the training set is split: contiguous (the paper), iid, label-sorted")

@@ -31,6 +31,8 @@ Index ParseBatch(const std::string& spec) {
 }
 
 core::RunProblem MakeFmnist(const TrainConfig& c, core::WorkerPool& pool) {
+  if (c.bias_relative != 0 || c.bias_absolute != 0 || c.noise != 0)
+    throw std::invalid_argument("--bias-relative, --bias-absolute and --noise control the bias of --problem quadratic only");
   const ShardMode mode = core::Within("--shard", [&] { return ParseShardMode(c.shard); });
   const Index batch = core::Within("--batch", [&] { return ParseBatch(c.batch); });
   const std::vector<int> hidden = core::Within("--hidden", [&] { return core::ParseHiddenWidths(c.hidden); });
@@ -97,14 +99,22 @@ core::RunProblem MakeQuadratic(const TrainConfig& c) {
   return p;
 }
 
+PMLAB_REGISTER(Problems(), "fmnist", "the paper's Fashion-MNIST MLP, a fixed shard per worker (--data-dir, --hidden, --shard, --batch)",
+               [](Spec&) { return MakeFmnist; });
+PMLAB_REGISTER(Problems(), "quadratic",
+               "strongly convex least squares with exact f* and controlled bias (--quadratic-dim, --quadratic-rows, --bias-*, --noise)",
+               [](Spec&) { return [](const TrainConfig& c, core::WorkerPool&) { return MakeQuadratic(c); }; });
+
 }  // namespace
 
+ProblemRegistry& Problems() {
+  static ProblemRegistry registry("problem", "train --problem");
+  return registry;
+}
+
 core::MakeProblem TrainProblem(const TrainConfig& c) {
-  if (c.problem != "fmnist" && c.problem != "quadratic")
-    throw std::invalid_argument("--problem: '" + c.problem + "' is unknown (allowed: fmnist, quadratic)");
-  if (c.problem != "quadratic" && (c.bias_relative != 0 || c.bias_absolute != 0 || c.noise != 0))
-    throw std::invalid_argument("--bias-relative, --bias-absolute and --noise control the bias of --problem quadratic only");
-  return [c](core::WorkerPool& pool) { return c.problem == "fmnist" ? MakeFmnist(c, pool) : MakeQuadratic(c); };
+  auto build = core::Within("--problem", [&] { return Problems().Bind(c.problem); });
+  return [c, build](core::WorkerPool& pool) { return build(c, pool); };
 }
 
 }  // namespace pmlab::supervised

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/nn/image_dataset.h"
+#include "core/registry/registry.h"
 #include "core/run/run_session.h"
 
 namespace pmlab::supervised {
@@ -18,7 +19,7 @@ struct TrainConfig : core::RunOptions {
     iters = 200;
     momentum.lr = 0.5;
   }
-  std::string problem = "fmnist";                ///< fmnist | quadratic
+  std::string problem = "fmnist";                ///< a registered problem: fmnist | quadratic | ...
   std::string data_dir = core::kFashionMnistDir;  ///< folder with the IDX files (fmnist)
   std::string shard = "contiguous";              ///< contiguous | iid | label-sorted
   std::string batch = "full";                    ///< full (whole shard per round) | B >= 1 examples
@@ -30,6 +31,12 @@ struct TrainConfig : core::RunOptions {
   double noise = 0;                              ///< sigma: Gaussian noise per gradient coordinate (quadratic)
 };
 
+/// The problems of `pmlab train --problem`, by name: fmnist, quadratic, and whatever a program
+/// registers. A builder gets the whole config (workers, seed, batch, the quadratic's flags)
+/// and the run's pool, for its evaluation; its own parameters come from the spec,
+/// "name(key=value,...)".
+using ProblemRegistry = Registry<core::RunProblem(const TrainConfig& config, core::WorkerPool& pool)>;
+ProblemRegistry& Problems();
 
 /// The problem of `config`, built when the run starts (throws std::invalid_argument for bad
 /// options, std::runtime_error for missing or damaged data).

@@ -50,6 +50,9 @@ class RegistryBase {
   /// Every registered component, by name.
   virtual std::vector<ComponentInfo> List() const = 0;
   virtual bool Has(std::string_view name) const = 0;
+  /// Throws std::invalid_argument unless `spec` names a registered component with valid
+  /// parameters; builds nothing.
+  virtual void Check(const std::string& spec) const = 0;
   /// "a, b, c": the registered names, for error messages.
   std::string Names() const;
 
@@ -139,6 +142,7 @@ class Registry<Product(Args...)> final : public RegistryBase {
     return out;
   }
   bool Has(std::string_view name) const override { return Find(name) != nullptr; }
+  void Check(const std::string& spec) const override { Bind(spec); }
   const ComponentInfo* Find(std::string_view name) const {
     for (const Entry& e : entries_)
       if (e.info.name == name) return &e.info;

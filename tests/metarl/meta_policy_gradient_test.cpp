@@ -75,7 +75,7 @@ Moments Sample(MetaPolicyAlgorithm algorithm, const core::Vector& x, double scor
   o.algorithm = algorithm;
   o.inner_lr = kAlpha;
   o.horizon = 1;
-  o.estimator.estimator = Estimator::kGpomdp;
+  o.estimator.estimator = MakeEstimator("gpomdp");
   o.estimator.baseline = Baseline::kNone;
   MetaPolicyGradient estimator(std::make_unique<CategoricalPolicy<float>>(1, kArms, std::vector<int>{}), 1, o);
   BanditEpisodes task;

@@ -132,9 +132,9 @@ double WorstZ(const MonteCarlo& m, const Eigen::VectorXd& exact) {
   return ((m.mean - exact).cwiseAbs().array() / m.standard_error.array()).maxCoeff();
 }
 
-EstimatorOptions Options(Estimator estimator, Baseline baseline, double lambda = 1) {
+EstimatorOptions Options(const std::string& estimator, Baseline baseline, double lambda = 1) {
   EstimatorOptions o;
-  o.estimator = estimator;
+  o.estimator = MakeEstimator(estimator);
   o.baseline = baseline;
   o.discount = kGamma;
   o.gae_lambda = lambda;
@@ -155,8 +155,8 @@ constexpr int kBatches = 20000;
 TEST(EstimatorTest, ReinforceAndGpomdpAreUnbiasedForTheDiscountedReturn) {
   const Eigen::VectorXd exact = ExactGradient(TestParameters(), kSteps);
   const LinearValue none(2, kSteps);
-  const MonteCarlo reinforce = EstimateMean(Options(Estimator::kReinforce, Baseline::kNone), none, kSteps, kBatches);
-  const MonteCarlo gpomdp = EstimateMean(Options(Estimator::kGpomdp, Baseline::kNone), none, kSteps, kBatches);
+  const MonteCarlo reinforce = EstimateMean(Options("reinforce", Baseline::kNone), none, kSteps, kBatches);
+  const MonteCarlo gpomdp = EstimateMean(Options("gpomdp", Baseline::kNone), none, kSteps, kBatches);
   EXPECT_LT(WorstZ(reinforce, exact), 4.5) << reinforce.mean.transpose() << "\nexact " << exact.transpose();
   EXPECT_LT(WorstZ(gpomdp, exact), 4.5) << gpomdp.mean.transpose() << "\nexact " << exact.transpose();
   // GPOMDP drops the rewards that precede each action: the same mean, less spread.
@@ -166,19 +166,19 @@ TEST(EstimatorTest, ReinforceAndGpomdpAreUnbiasedForTheDiscountedReturn) {
 TEST(EstimatorTest, AFixedValueBaselineAndGaeWithLambdaOneStayUnbiased) {
   const Eigen::VectorXd exact = ExactGradient(TestParameters(), kSteps);
   const LinearValue value = SomeValue();
-  EXPECT_LT(WorstZ(EstimateMean(Options(Estimator::kGpomdp, Baseline::kValue), value, kSteps, kBatches), exact), 4.5);
-  EXPECT_LT(WorstZ(EstimateMean(Options(Estimator::kGae, Baseline::kValue, 1.0), value, kSteps, kBatches), exact), 4.5);
+  EXPECT_LT(WorstZ(EstimateMean(Options("gpomdp", Baseline::kValue), value, kSteps, kBatches), exact), 4.5);
+  EXPECT_LT(WorstZ(EstimateMean(Options("gae", Baseline::kValue, 1.0), value, kSteps, kBatches), exact), 4.5);
 }
 
 TEST(EstimatorTest, GaeWithLambdaBelowOneAndAWrongValueIsBiased) {
   const Eigen::VectorXd exact = ExactGradient(TestParameters(), kSteps);
-  const MonteCarlo gae = EstimateMean(Options(Estimator::kGae, Baseline::kValue, 0.0), SomeValue(), kSteps, kBatches);
+  const MonteCarlo gae = EstimateMean(Options("gae", Baseline::kValue, 0.0), SomeValue(), kSteps, kBatches);
   EXPECT_GT(WorstZ(gae, exact), 10);
 }
 
 TEST(EstimatorTest, UniformStateWeightingIsBiased) {
   // Dropping gamma^t (as A2C and PPO do) weighs late steps as much as early ones.
-  EstimatorOptions o = Options(Estimator::kGpomdp, Baseline::kNone);
+  EstimatorOptions o = Options("gpomdp", Baseline::kNone);
   o.weighting = StateWeighting::kUniform;
   EXPECT_GT(WorstZ(EstimateMean(o, LinearValue(2, kSteps), kSteps, kBatches), ExactGradient(TestParameters(), kSteps)), 10);
 }
@@ -187,7 +187,7 @@ TEST(EstimatorTest, TruncatedEpisodesEstimateTheTruncatedObjective) {
   const Eigen::VectorXd params = TestParameters();
   const int horizon = 3;
   const Eigen::VectorXd truncated = ExactGradient(params, horizon), full = ExactGradient(params, kSteps);
-  const MonteCarlo gpomdp = EstimateMean(Options(Estimator::kGpomdp, Baseline::kNone), LinearValue(2, horizon), horizon, kBatches);
+  const MonteCarlo gpomdp = EstimateMean(Options("gpomdp", Baseline::kNone), LinearValue(2, horizon), horizon, kBatches);
   EXPECT_LT(WorstZ(gpomdp, truncated), 4.5);
   EXPECT_GT(WorstZ(gpomdp, full), 10);  // the truncation bias is visible at this sample size
 }
@@ -204,7 +204,7 @@ TEST(EstimatorTest, TheStepMeanDividesTheSameSumByTheSteps) {
   BatchGradient gradient;
   core::Vector per_episode(params.size()), per_step(params.size());
   GradientSetup setup;
-  setup.estimator = Options(Estimator::kGpomdp, Baseline::kNone);
+  setup.estimator = Options("gpomdp", Baseline::kNone);
   setup.environments = 2;
   const double loss_episode = gradient.Compute(setup, policy, params, {inputs, actions, rewards, episodes, last}, per_episode);
   setup.estimator.mean = GradientMean::kStep;
