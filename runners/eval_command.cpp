@@ -22,7 +22,9 @@ int RunEvalCommand(const EvalCommand& c) {
   const std::filesystem::path checkpoint = core::ResolveCheckpoint(c.request.target);
   core::CheckpointFile file = core::CheckpointFile::Open(checkpoint);
   RunKind& kind = RunKindOf(file.kind(), checkpoint);
-  return kind.Evaluate(c.request, core::LoadRunCheckpoint(file), checkpoint);
+  const core::RunCheckpoint from = core::LoadRunCheckpoint(file);
+  RequireRegistered(from.components, "checkpoint '" + checkpoint.string() + "'");
+  return kind.Evaluate(c.request, from, checkpoint);
 }
 
 }  // namespace pmlab::runners

@@ -24,6 +24,13 @@ struct Report {
   std::string problem;  ///< why the payload is unusable, if it is
   std::optional<core::RunCheckpoint> run;
 
+  // "compressor topk, problem fmnist": the registered components the run was built from.
+  static std::string ComponentsText(const std::vector<ComponentUse>& uses) {
+    std::string text;
+    for (const ComponentUse& use : uses) text += (text.empty() ? "" : ", ") + use.kind + " " + use.name;
+    return text.empty() ? "(not recorded)" : text;
+  }
+
   template <class Archive>
   void save(Archive& ar) const {
     ar(CEREAL_NVP(file), CEREAL_NVP(file_bytes), CEREAL_NVP(format), CEREAL_NVP(run_kind), CEREAL_NVP(run_kind_id), CEREAL_NVP(payload_bytes),
@@ -36,7 +43,7 @@ struct Report {
          cereal::make_nvp("worker_momentum", !run->workers.empty() && run->workers[0].momentum.size() > 0),
          cereal::make_nvp("problem_state_bytes", run->problem_state.bytes.size()),
          cereal::make_nvp("problem_state_version", run->problem_state.version),
-         cereal::make_nvp("config", run->config_toml));
+         cereal::make_nvp("components", ComponentsText(run->components)), cereal::make_nvp("config", run->config_toml));
     }
   }
 };
@@ -86,6 +93,7 @@ int RunInspectCommand(const InspectConfig& c) {
                 << "state       " << t.problem_state.bytes.size() << " bytes of problem-owned state";
       if (!t.problem_state.bytes.empty()) std::cout << " (version " << t.problem_state.version << ")";
       std::cout << "\n"
+                << "components  " << Report::ComponentsText(t.components) << "\n"
                 << "config\n" << t.config_toml;
     }
   }

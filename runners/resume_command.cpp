@@ -27,6 +27,7 @@ int RunResumeCommand(const ResumeRequest& r) {
     kind = &RunKindOf(file.kind(), checkpoint);
     from = core::LoadRunCheckpoint(file);
   }
+  RequireRegistered(from.components, "checkpoint '" + checkpoint.string() + "'");
   return kind->Resume(r, std::move(from), checkpoint);
 }
 

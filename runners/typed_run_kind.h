@@ -23,7 +23,10 @@ class TypedRunKind : public RunKind {
     return AddFlags(app, config_);
   }
 
+  // Start and Resume record the registered components the run builds, for its checkpoints.
   int Start() override {
+    std::vector<ComponentUse> uses;
+    const RecordUses record(uses);
     if (config_.out.empty()) config_.out = DefaultOut(info_.command);
     // Every resolved value, so the file repeats the run exactly (the output folder included:
     // override it with --out when re-running).
@@ -31,6 +34,8 @@ class TypedRunKind : public RunKind {
   }
 
   int Resume(const ResumeRequest& r, core::RunCheckpoint from, const std::filesystem::path& checkpoint) override {
+    std::vector<ComponentUse> uses;
+    const RecordUses record(uses);
     Config config = Parse(from.config_toml);
     if (r.iters > 0) config.ExtendTo(r.iters);
     if (r.threads >= 0) config.threads = r.threads;

@@ -40,6 +40,8 @@ const RegistryBase* RegistryOf(std::string_view kind) {
   return nullptr;
 }
 
+std::vector<ComponentUse> RecordedUses() { return recording ? *recording : std::vector<ComponentUse>{}; }
+
 RecordUses::RecordUses(std::vector<ComponentUse>& uses) : previous_(recording) { recording = &uses; }
 RecordUses::~RecordUses() { recording = previous_; }
 

@@ -82,6 +82,9 @@ class RecordUses {
   std::vector<ComponentUse>* previous_;
 };
 
+/// What the innermost RecordUses of this thread has recorded so far (empty without one).
+std::vector<ComponentUse> RecordedUses();
+
 /// Throws std::runtime_error naming the first of `uses` this program has not registered, and
 /// what it has, when `what` ("checkpoint 'runs/a/ckpt-000010.pmlab'") needs them.
 void RequireRegistered(const std::vector<ComponentUse>& uses, const std::string& what);

@@ -16,6 +16,7 @@
 #include "core/io/checkpoint_file.h"
 #include "core/opt/momentum_server.h"
 #include "core/opt/worker_transform.h"
+#include "core/registry/registry.h"
 #include "core/run/problem_state.h"
 
 namespace pmlab::core {
@@ -49,6 +50,9 @@ struct RunCheckpoint {
   double eval_loss = 0;
   double eval_accuracy = std::numeric_limits<double>::quiet_NaN();  ///< NaN for regression problems
   ProblemStateBlob problem_state;      ///< the problem's own state (format 2 on; empty before)
+  /// The registered components the run was built from (record version 3 on; empty before), so
+  /// that a program without one of them refuses the checkpoint by name.
+  std::vector<ComponentUse> components;
 
   template <class Archive>
   void save(Archive& ar, const std::uint32_t /*version*/) const {
@@ -56,6 +60,8 @@ struct RunCheckpoint {
     for (const auto& w : workers) ar(w);
     ar(data, bits_total, wall_seconds, last_train_loss, first_below, evaluated, eval_loss, eval_accuracy);
     ar(problem_state.version, problem_state.bytes);
+    ar(static_cast<std::uint64_t>(components.size()));
+    for (const ComponentUse& use : components) ar(use.kind, use.name);
   }
   template <class Archive>
   void load(Archive& ar, const std::uint32_t version) {
@@ -65,6 +71,11 @@ struct RunCheckpoint {
     ar(data, bits_total, wall_seconds, last_train_loss, first_below, evaluated, eval_loss, eval_accuracy);
     problem_state = {};
     if (version >= 2) ar(problem_state.version, problem_state.bytes);
+    components.clear();
+    if (version >= 3) {
+      components.resize(LoadCount(ar, 2 * sizeof(std::uint64_t)));  // two strings, each at least its length
+      for (ComponentUse& use : components) ar(use.kind, use.name);
+    }
   }
 };
 
@@ -105,4 +116,4 @@ void serialize(Archive& ar, pmlab::core::MomentumState& s, const std::uint32_t /
 CEREAL_CLASS_VERSION(pmlab::core::WorkerMemory, 1)
 CEREAL_CLASS_VERSION(pmlab::core::MomentumState, 1)
 CEREAL_CLASS_VERSION(pmlab::core::DataFingerprint, 1)
-CEREAL_CLASS_VERSION(pmlab::core::RunCheckpoint, 2)
+CEREAL_CLASS_VERSION(pmlab::core::RunCheckpoint, 3)

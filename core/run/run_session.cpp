@@ -75,6 +75,7 @@ class RunSession {
     problem_ = make(pool_);
     // Building the method checks the compressor against the dimension.
     method_ = Within("--compress", [&] { return std::make_unique<ParallelMomentum>(options, *problem_.oracle, pool_, problem_.x0, c.iters); });
+    components_ = RecordedUses();  // what the run kind and this setup built (typed_run_kind.h)
     first_below_.assign(kSummaryLevels.size(), 0);
     columns_ = kColumns;
     columns_.insert(columns_.end(), problem_.extra_columns.begin(), problem_.extra_columns.end());
@@ -115,6 +116,7 @@ class RunSession {
       ck.eval_accuracy = last_eval_->accuracy.value_or(std::numeric_limits<double>::quiet_NaN());
     }
     if (problem_.state) ck.problem_state = ProblemStateBlob::Of(*problem_.state);
+    ck.components = components_;
     return ck;
   }
 
@@ -285,6 +287,7 @@ class RunSession {
   WorkerPool pool_;
   RunProblem problem_;
   std::unique_ptr<ParallelMomentum> method_;
+  std::vector<ComponentUse> components_;
   std::vector<std::string> columns_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double wall_before_ = 0;
