@@ -1,8 +1,9 @@
 # Quick start: `make demo` and `make test`. Both install missing Debian packages first.
 BUILD_DIR ?= build
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps configure build demo test bench results clean
+.PHONY: all deps configure build demo test bench results install docs clean
 
 all: build
 
@@ -20,6 +21,10 @@ demo: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2
+
+# The library, its headers and the CMake package under PREFIX (docs/extending.md).
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 bench: build
 	@$(BUILD_DIR)/bench/pmlab_bench

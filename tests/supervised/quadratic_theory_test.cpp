@@ -106,7 +106,9 @@ TEST(QuadraticTheoryTest, ConvergenceIsLinearAtTheRateGammaMuPredicts) {
       EXPECT_NEAR(std::log(measured) / std::log(predicted), 1.0, 0.01) << "beta " << beta << ", gamma L " << scaled_lr;
       // To first order in gamma mu (gamma mu much smaller than beta) the rate is 1 - gamma mu,
       // the mu-PL analysis's, whatever beta.
-      if (lr * mu < beta / 20) EXPECT_NEAR(-std::log(measured) / (lr * mu), 1.0, 0.05) << "beta " << beta << ", gamma L " << scaled_lr;
+      if (lr * mu < beta / 20) {
+        EXPECT_NEAR(-std::log(measured) / (lr * mu), 1.0, 0.05) << "beta " << beta << ", gamma L " << scaled_lr;
+      }
     }
   }
 }

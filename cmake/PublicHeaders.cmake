@@ -1,0 +1,22 @@
+# The public headers: include/pmlab/pmlab.h and every pmlab header it reaches through its
+# #include "..." lines. They are what `cmake --install` puts under include/pmlab/; the other
+# headers of the tree are internals and stay out.
+function(pmlab_public_headers out)
+  set(todo "include/pmlab/pmlab.h")
+  set(seen "")
+  while(todo)
+    list(POP_FRONT todo header)
+    if(header IN_LIST seen)
+      continue()
+    endif()
+    list(APPEND seen "${header}")
+    file(STRINGS "${PROJECT_SOURCE_DIR}/${header}" includes REGEX "^#include \"")
+    foreach(line IN LISTS includes)
+      string(REGEX REPLACE "^#include \"([^\"]+)\".*" "\\1" included "${line}")
+      list(APPEND todo "${included}")
+    endforeach()
+  endwhile()
+  list(REMOVE_ITEM seen "include/pmlab/pmlab.h")
+  list(SORT seen)
+  set(${out} "${seen}" PARENT_SCOPE)
+endfunction()

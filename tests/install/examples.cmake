@@ -1,0 +1,67 @@
+# The installed package as a researcher uses it: installs the build into a fresh prefix, builds
+# each project of examples/ against it with find_package(pmlab), and runs it. Run by ctest as
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK=... -DGENERATOR=... -P tests/install/examples.cmake
+cmake_minimum_required(VERSION 3.25)
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+set(prefix "${WORK}/prefix")
+
+function(run)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "FAILS" "EXPECT" "COMMAND")
+  execute_process(COMMAND ${arg_COMMAND} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err WORKING_DIRECTORY "${WORK}")
+  string(JOIN " " shown ${arg_COMMAND})
+  if(arg_FAILS AND code EQUAL 0)
+    message(FATAL_ERROR "${shown}: succeeded, but should have been refused\n${out}${err}")
+  elseif(NOT arg_FAILS AND NOT code EQUAL 0)
+    message(FATAL_ERROR "${shown}: exit ${code}\n${out}${err}")
+  endif()
+  if(arg_EXPECT)
+    string(FIND "${out}${err}" "${arg_EXPECT}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${shown}: the output does not say '${arg_EXPECT}'\n${out}${err}")
+    endif()
+  endif()
+  message(STATUS "ok: ${shown}")
+endfunction()
+
+function(summary_value run key out)
+  file(READ "${WORK}/${run}/summary.json" json)
+  string(JSON value GET "${json}" ${key})
+  set(${out} "${value}" PARENT_SCOPE)
+endfunction()
+
+run(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+foreach(example natural-compression stale-gradients chain-env)
+  run(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/examples/${example}" -B "${WORK}/${example}" -G "${GENERATOR}"
+      -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=${prefix}")
+  run(COMMAND ${CMAKE_COMMAND} --build "${WORK}/${example}")
+endforeach()
+
+# A compressor: listed with its parameter, run, resumed; pmlab itself refuses the checkpoint.
+set(natural "${WORK}/natural-compression/natural_lab")
+run(COMMAND ${natural} train --help EXPECT "deterministic=false")
+run(COMMAND ${natural} train --problem quadratic --compress natural --workers 4 --iters 20 --out runs/natural --quiet)
+run(COMMAND ${natural} train --problem quadratic --compress "natural(deterministic=true)" --workers 4 --iters 5 --out runs/nearest --quiet)
+run(COMMAND ${natural} resume runs/natural --iters 30 --quiet)
+run(FAILS COMMAND "${prefix}/bin/pmlab" resume runs/natural --iters 40 EXPECT "uses the compressor 'natural', which this program does not register")
+
+# An oracle with problem-owned state: stopped and resumed, it ends where an unbroken run does.
+set(stale "${WORK}/stale-gradients/stale_lab")
+run(COMMAND ${stale} train --problem "stale-lsq(delay=3)" --workers 4 --iters 40 --lr 0.05 --out runs/stale --quiet)
+run(COMMAND ${stale} train --problem "stale-lsq(delay=3)" --workers 4 --iters 17 --lr 0.05 --out runs/stale-cut --quiet)
+run(COMMAND ${stale} resume runs/stale-cut --iters 40 --quiet)
+summary_value(runs/stale parameter_hash whole)
+summary_value(runs/stale-cut parameter_hash resumed)
+if(NOT whole STREQUAL resumed)
+  message(FATAL_ERROR "stale-lsq: the resumed run ends at ${resumed}, the unbroken one at ${whole}")
+endif()
+
+# An environment: listed by envs, and learned by rl.
+set(chain "${WORK}/chain-env/chain_lab")
+run(COMMAND ${chain} envs EXPECT "Chain-v0")
+run(COMMAND ${chain} rl --env "Chain-v0(length=6)" --workers 2 --iters 30 --out runs/chain --quiet)
+summary_value(runs/chain final_mean_return learned)
+if(NOT learned GREATER 0.5)
+  message(FATAL_ERROR "Chain-v0: a final mean return of ${learned} after 30 iterations; the goal pays 1")
+endif()
+message(STATUS "the installed package builds and runs all three examples")
