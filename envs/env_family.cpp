@@ -79,7 +79,7 @@ PMLAB_REGISTER(EnvFamilies(), "CartPole", "CartPole-v1 with pole half-length and
 }  // namespace
 
 EnvFamilyRegistry& EnvFamilies() {
-  static EnvFamilyRegistry registry("env-family", "meta --task, rl --env");
+  static EnvFamilyRegistry registry("env-family", "Environment families: a new task every episode", "meta --task, rl --env");
   return registry;
 }
 

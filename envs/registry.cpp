@@ -8,7 +8,7 @@
 namespace pmlab::envs {
 
 EnvironmentRegistry& Environments() {
-  static EnvironmentRegistry registry("environment", "--env");
+  static EnvironmentRegistry registry("environment", "Environments", "rl --env");
   return registry;
 }
 

@@ -155,7 +155,7 @@ core::RunProblem ProblemOf(const MetaConfig& c, const Setup& s, core::WorkerPool
 }  // namespace
 
 TaskFamilyRegistry& TaskFamilies() {
-  static TaskFamilyRegistry registry("task-family", "meta --task");
+  static TaskFamilyRegistry registry("task-family", "Meta-learning task families", "meta --task");
   return registry;
 }
 

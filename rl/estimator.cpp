@@ -115,7 +115,7 @@ PMLAB_REGISTER(Estimators(), "gae", "w_t = gamma^t A_t: generalised advantages (
 }  // namespace
 
 EstimatorRegistry& Estimators() {
-  static EstimatorRegistry registry("estimator", "rl --estimator, meta --estimator");
+  static EstimatorRegistry registry("estimator", "RL estimators", "rl --estimator, meta --estimator");
   return registry;
 }
 

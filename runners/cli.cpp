@@ -1,6 +1,7 @@
 // The pmlab command line: parses, builds, runs; every algorithm lives in the libraries.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
@@ -29,7 +30,9 @@ int Fail(const std::string& message, int code) {
 int RunPmlab(int argc, char** argv) {
   // Every process of a job parses the same command line; only the server speaks for them.
   const bool speaks = core::ThisJob().is_root();
-  CLI::App app("pmlab: parallel momentum methods under biased gradient estimates", "pmlab");
+  // A program that links pmlab and registers components of its own speaks under its own name.
+  const std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "pmlab";
+  CLI::App app("pmlab: parallel momentum methods under biased gradient estimates", program);
   app.require_subcommand(1);
   app.set_version_flag("--version", "pmlab 0.1.0");
   // Config files are read by the top-level app (CLI11 does not read them for subcommands);
@@ -39,6 +42,10 @@ int RunPmlab(int argc, char** argv) {
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.fallthrough();
   UsePmlabOptionDefaults(app);
+  std::string registered = "Registered components, written NAME, NAME:VALUE (its one parameter) or NAME(KEY=VALUE,...);\n"
+                           "each run command's --help lists their parameters:\n";
+  for (const RegistryBase* registry : Registries()) registered += "\n" + ComponentListing(*registry, true);
+  app.footer(registered);
 
   std::vector<std::pair<CLI::App*, RunKind*>> kinds;
   for (RunKind* kind : RunKinds()) kinds.emplace_back(kind->AddCommand(app), kind);
@@ -59,7 +66,7 @@ int RunPmlab(int argc, char** argv) {
   PlotConfig plot_config;
   CLI::App* plot = AddPlotCommand(app, plot_config);
 
-  const std::string command = argc > 1 ? std::string("pmlab ") + argv[1] : std::string("pmlab");
+  const std::string command = argc > 1 ? program + " " + argv[1] : program;
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

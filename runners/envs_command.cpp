@@ -4,6 +4,7 @@
 #include "envs/image_file.h"
 #include "envs/registry.h"
 #include "runners/commands.h"
+#include "runners/run_flags.h"
 
 namespace pmlab::runners {
 
@@ -21,17 +22,6 @@ CLI::App* AddEnvsCommand(CLI::App& app, EnvsConfig& c) {
       "such as LunarLander(enable_wind=true), draws tasks as such specs.");
   return cmd;
 }
-
-namespace {
-
-void PrintParameters(const std::vector<ParameterInfo>& parameters) {
-  for (const ParameterInfo& p : parameters) {
-    const std::string assignment = p.name + "=" + p.default_value;
-    std::cout << "  " << assignment << std::string(assignment.size() < 24 ? 25 - assignment.size() : 1, ' ') << p.help << "\n";
-  }
-}
-
-}  // namespace
 
 // Draws an episode of uniformly random actions: the first frame to a PNG, or up to c.steps
 // frames to a GIF.
@@ -67,7 +57,7 @@ int RunEnvsCommand(const EnvsConfig& c) {
   if (c.families) {
     for (const ComponentInfo& f : envs::RegisteredEnvFamilies()) {
       std::cout << f.name << "  " << f.summary << "\n";
-      PrintParameters(f.parameters);
+      std::cout << ParameterLines(f.parameters, "  ");
       std::cout << "\n";
     }
     return 0;
@@ -78,7 +68,7 @@ int RunEnvsCommand(const EnvsConfig& c) {
               << (e.observation_space.nominal ? "  (nominal bounds, as Gymnasium declares them)" : "") << "\n"
               << "  action       " << e.action_space.ToString() << "\n"
               << "  time limit   " << e.time_limit << " steps\n";
-    PrintParameters(e.parameters);
+    std::cout << ParameterLines(e.parameters, "  ");
     std::cout << "\n";
   }
   return 0;

@@ -54,20 +54,26 @@ std::string RunFooter(const std::string& command, const std::string& writes, con
   std::string footer = "--config FILE reads these options from a TOML file with a [" + command + "] section, such as a run's\n"
                        "RUN_DIR/config.toml; flags on the command line override it, and a flag given twice takes\n"
                        "the last value.\n" + writes +
-                       "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).\n";
+                       "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).\n\n"
+                       "Registered components, written NAME, NAME:VALUE (its one parameter) or NAME(KEY=VALUE,...):\n";
   for (const RegistryBase* registry : registries) footer += "\n" + ComponentListing(*registry);
   return footer;
 }
 
+std::string ParameterLines(const std::vector<ParameterInfo>& parameters, const std::string& indent) {
+  std::string out;
+  for (const ParameterInfo& p : parameters) {
+    const std::string assignment = p.default_value.empty() ? p.name + " (required)" : p.name + "=" + p.default_value;
+    out += indent + assignment + std::string(assignment.size() < 23 ? 25 - assignment.size() : 2, ' ') + p.help + "\n";
+  }
+  return out;
+}
+
 std::string ComponentListing(const RegistryBase& registry, bool brief) {
-  std::string out = "Registered " + registry.kind() + "s (" + registry.where() + "; NAME, NAME:VALUE or NAME(KEY=VALUE,...)):\n";
+  std::string out = registry.title() + " (" + registry.where() + "):\n";
   for (const ComponentInfo& c : registry.List()) {
-    out += "  " + c.name + std::string(c.name.size() < 22 ? 24 - c.name.size() : 2, ' ') + c.summary + "\n";
-    if (brief) continue;
-    for (const ParameterInfo& p : c.parameters) {
-      const std::string assignment = p.name + "=" + p.default_value;
-      out += "      " + assignment + std::string(assignment.size() < 18 ? 20 - assignment.size() : 2, ' ') + p.help + "\n";
-    }
+    out += "  " + c.name + std::string(c.name.size() < 25 ? 27 - c.name.size() : 2, ' ') + c.summary + "\n";
+    if (!brief) out += ParameterLines(c.parameters, "    ");
   }
   return out;
 }

@@ -58,6 +58,9 @@ void AddRunFlags(CLI::App* cmd, core::RunOptions& c, const std::string& eval_hel
 /// (`writes`, full lines), the exit codes, and the components of `registries` it accepts.
 std::string RunFooter(const std::string& command, const std::string& writes, const std::vector<const RegistryBase*>& registries);
 
+/// One line per parameter: "name=default  help", or "name (required)  help".
+std::string ParameterLines(const std::vector<ParameterInfo>& parameters, const std::string& indent);
+
 /// The registered components of `registry` with their summaries, and with their parameters
 /// and defaults unless `brief`: a --help section.
 std::string ComponentListing(const RegistryBase& registry, bool brief = false);

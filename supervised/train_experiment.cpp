@@ -108,7 +108,7 @@ PMLAB_REGISTER(Problems(), "quadratic",
 }  // namespace
 
 ProblemRegistry& Problems() {
-  static ProblemRegistry registry("problem", "train --problem");
+  static ProblemRegistry registry("problem", "Problems", "train --problem");
   return registry;
 }
 

@@ -26,7 +26,7 @@ PMLAB_REGISTER(Compressors(), "none", "the gradient itself, dense (32 bits per c
 }  // namespace
 
 CompressorRegistry& Compressors() {
-  static CompressorRegistry registry("compressor", "--compress");
+  static CompressorRegistry registry("compressor", "Compressors", "--compress");
   return registry;
 }
 

@@ -9,9 +9,8 @@ namespace pmlab::core {
 namespace {
 
 PMLAB_REGISTER(Compressors(), "qsgd", "stochastic quantisation to s levels of |g_i| / ||g|| (unbiased; Alistarh et al. 2017)", [](Spec& spec) {
-  std::int64_t levels = 0;
+  std::int64_t levels = 0;  // required
   spec.Integer("s", &levels, 1, std::int64_t{1} << 30, "levels S, from 1 to 2^30");
-  if (!spec.describing() && levels < 1) spec.Reject("s", "needs the number of levels: qsgd:S with S from 1 to 2^30");
   return [levels](Index dimension) -> std::unique_ptr<Compressor> { return std::make_unique<Qsgd>(dimension, static_cast<int>(levels)); };
 });
 

@@ -16,7 +16,8 @@ thread_local std::vector<ComponentUse>* recording = nullptr;
 
 }  // namespace
 
-RegistryBase::RegistryBase(std::string kind, std::string where) : kind_(std::move(kind)), where_(std::move(where)) {
+RegistryBase::RegistryBase(std::string kind, std::string title, std::string where)
+    : kind_(std::move(kind)), title_(std::move(title)), where_(std::move(where)) {
   All().push_back(this);
 }
 

@@ -39,13 +39,15 @@ struct ComponentUse {
 /// What every registry shares, for listings and for checking a checkpoint's components.
 class RegistryBase {
  public:
-  /// `kind` names one component ("compressor"); `where` says where it is chosen ("--compress").
-  RegistryBase(std::string kind, std::string where);
+  /// `kind` names one component in messages and checkpoints ("compressor", never changed);
+  /// `title` heads listings ("Compressors"); `where` says where one is chosen ("--compress").
+  RegistryBase(std::string kind, std::string title, std::string where);
   virtual ~RegistryBase() = default;
   RegistryBase(const RegistryBase&) = delete;
   RegistryBase& operator=(const RegistryBase&) = delete;
 
   const std::string& kind() const { return kind_; }
+  const std::string& title() const { return title_; }
   const std::string& where() const { return where_; }
   /// Every registered component, by name.
   virtual std::vector<ComponentInfo> List() const = 0;
@@ -61,7 +63,7 @@ class RegistryBase {
   void NoteUse(const std::string& name) const;
 
  private:
-  std::string kind_, where_;
+  std::string kind_, title_, where_;
 };
 
 /// Every registry of the program, in the order they were first used.

@@ -45,14 +45,18 @@ class Spec {
       *field = *v;
     }
   }
-  /// Binds a whole-number parameter in [low, high].
+  /// Binds a whole-number parameter in [low, high]; a default below `low` makes it required.
   void Integer(const std::string& name, std::int64_t* field, std::int64_t low, std::int64_t high, const std::string& help) {
-    infos_.push_back({name, std::to_string(*field), help});
+    const bool required = *field < low;
+    infos_.push_back({name, required ? std::string() : std::to_string(*field), help});
+    const std::string range = "a whole number from " + std::to_string(low) + " to " + std::to_string(high);
     if (const std::string* text = Take(name)) {
       const auto v = core::ParseNumber(*text);
       if (!v || *v != std::floor(*v) || *v < static_cast<double>(low) || *v > static_cast<double>(high))
-        Reject(name, "needs a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", not '" + *text + "'");
+        Reject(name, "needs " + range + ", not '" + *text + "'");
       *field = static_cast<std::int64_t>(*v);
+    } else if (required && !describing_) {
+      Reject(name, "needs a value, " + range + " (" + component_ + ":N)");
     }
   }
   /// Binds a true/false parameter.
@@ -63,7 +67,8 @@ class Spec {
       *field = *text == "true";
     }
   }
-  /// Binds a parameter kept as text, which the binder interprets.
+  /// Binds a parameter kept as text, which the binder interprets; an empty default is listed
+  /// as required.
   void Text(const std::string& name, std::string* field, const std::string& help) {
     infos_.push_back({name, *field, help});
     if (const std::string* text = Take(name)) *field = *text;
