@@ -26,6 +26,11 @@ test: build
 install: build
 	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
+# The API reference of the installed headers, BUILD_DIR/docs/html/index.html (doxygen).
+docs: configure
+	@scripts/install-deps.sh doxygen
+	@cmake $(BUILD_DIR) >/dev/null && cmake --build $(BUILD_DIR) --target docs
+
 bench: build
 	@$(BUILD_DIR)/bench/pmlab_bench
 

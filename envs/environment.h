@@ -19,12 +19,14 @@
 
 namespace pmlab::envs {
 
+/// What one step of an environment returns.
 struct StepResult {
-  double reward = 0;
+  double reward = 0;  ///< the reward of the step
   bool terminated = false;  ///< the MDP ended (crash, landing, pole fallen)
   bool truncated = false;   ///< the time limit ended the episode
 };
 
+/// An environment with Gymnasium's semantics (see the file comment).
 class Environment {
  public:
   /// `time_limit` >= 1 steps per episode; `instance` tells apart environments that share seeds.
@@ -41,14 +43,21 @@ class Environment {
   /// actions are clipped to their bounds, as Gymnasium's environments do).
   StepResult Step(const Eigen::VectorXd& action);
 
+  /// The current observation.
   const Eigen::VectorXd& observation() const { return observation_; }
+  /// Its name, or spec.
   const std::string& name() const { return name_; }
+  /// Its observation space.
   const Space& observation_space() const { return observation_space_; }
+  /// Its action space.
   const Space& action_space() const { return action_space_; }
+  /// Steps per episode at most.
   int time_limit() const { return time_limit_; }
   /// Gymnasium's max_episode_steps: a different time limit (>= 1).
   void set_time_limit(int steps);
+  /// Steps of the current episode.
   int steps() const { return steps_; }
+  /// Whether the episode ended.
   bool episode_over() const { return over_; }
 
   /// Gymnasium's reward_threshold: the mean return at which it counts as solved (475
@@ -61,9 +70,10 @@ class Environment {
   Canvas Render() const;
 
  protected:
+  /// What Advance reports; the time limit is applied by the base class.
   struct Transition {
-    double reward = 0;
-    bool terminated = false;
+    double reward = 0;  ///< the reward of the step
+    bool terminated = false;  ///< whether the MDP ended
   };
 
   /// Builds the episode's start from `rng` (kept for the episode) and writes the observation.

@@ -19,11 +19,12 @@ namespace pmlab::envs {
 
 /// What `pmlab envs` lists of one environment.
 struct EnvironmentInfo {
-  std::string name;
-  std::string summary;
-  std::vector<ParameterInfo> parameters;
-  Space observation_space, action_space;  ///< with the default parameters
-  int time_limit = 0;
+  std::string name;  ///< as written in specs
+  std::string summary;  ///< one line
+  std::vector<ParameterInfo> parameters;  ///< with their defaults
+  Space observation_space;  ///< with the default parameters
+  Space action_space;       ///< with the default parameters
+  int time_limit = 0;  ///< steps per episode at most
 };
 
 /// A distribution over tasks for meta-RL: each draw is a spec of one environment with its

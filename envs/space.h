@@ -8,18 +8,21 @@
 
 namespace pmlab::envs {
 
+/// An observation or action space (see the file comment).
 struct Space {
   int discrete = 0;        ///< number of actions of a discrete space; 0 for a box
   Eigen::VectorXd low;     ///< box: lower bounds; discrete: {0}
   Eigen::VectorXd high;    ///< box: upper bounds; discrete: {n - 1}
   /// The bounds are typical ranges rather than guarantees: Gymnasium declares LunarLander's
   /// observation box so, yet its angle accumulates over full turns and a light lander rises
-  /// above y = 2.5. Kept as declared, so that policies see what they see in Gymnasium.
-  bool nominal = false;
+  bool nominal = false;  ///< above y = 2.5. Kept as declared, so that policies see what they see in Gymnasium.
 
+  /// A box with bounds `low` and `high`.
   static Space Box(Eigen::VectorXd low, Eigen::VectorXd high);
+  /// The actions {0, ..., n-1}.
   static Space Discrete(int n);
 
+  /// Whether the space is discrete.
   bool IsDiscrete() const { return discrete > 0; }
   /// Entries of a point: the box's dimension, 1 for a discrete space.
   int Dimension() const { return static_cast<int>(low.size()); }

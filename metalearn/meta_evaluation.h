@@ -10,18 +10,21 @@
 
 namespace pmlab::metalearn {
 
+/// Held-out loss (and accuracy) after 0..K adaptation steps.
 struct HeldOutCurve {
-  int tasks = 0;
-  std::vector<double> loss, loss_ci95;          ///< per step 0..K: mean query loss, 95% half-width
-  std::vector<double> accuracy, accuracy_ci95;  ///< the same for accuracy (classification only)
+  int tasks = 0;  ///< held-out tasks averaged
+  std::vector<double> loss;           ///< per step 0..K: mean query loss
+  std::vector<double> loss_ci95;      ///< its 95% half-width
+  std::vector<double> accuracy;       ///< per step 0..K: mean accuracy (classification only)
+  std::vector<double> accuracy_ci95;  ///< its 95% half-width
 };
 
 /// What meta-learns: the network, its loss head, the inner loop, and the estimator.
 struct MetaModel {
-  core::MlpShape shape;
-  core::LossHead head = core::LossHead::kMeanSquaredError;
-  InnerLoopOptions inner;
-  MetaAlgorithm algorithm = MetaAlgorithm::kMaml;
+  core::MlpShape shape;  ///< the network
+  core::LossHead head = core::LossHead::kMeanSquaredError;  ///< its loss
+  InnerLoopOptions inner;  ///< the adaptation
+  MetaAlgorithm algorithm = MetaAlgorithm::kMaml;  ///< how the meta-gradient is taken
 };
 
 /// The curve over `tasks` held-out tasks of `family` for K = `steps` adaptation steps.

@@ -38,7 +38,7 @@ struct MetaConfig : core::RunOptions {
   double linreg_spread = 1.0;         ///< spread of the linreg task weights around their mean
   int ways = 5;                       ///< N: classes per fmnist-fewshot task
   std::string test_classes = "none";  ///< classes held out for meta-testing (fmnist-fewshot), e.g. 7,8,9
-  std::string data_dir = core::kFashionMnistDir;
+  std::string data_dir = core::kFashionMnistDir;  ///< folder with the Fashion-MNIST IDX files (fmnist-fewshot)
   int eval_tasks = 100;               ///< held-out tasks in each periodic evaluation
   std::int64_t measure_bias_every = 0;   ///< log the estimator's relative bias every N iterations; 0 = never
   int bias_reference_tasks = 1000;    ///< tasks in each bias measurement
@@ -60,7 +60,8 @@ struct MetaConfig : core::RunOptions {
 /// What a task family gives a meta run: the families meta-training samples and meta-testing
 /// adapts to (the same distribution, or disjoint classes), and what the log needs.
 struct TaskFamilySetup {
-  std::shared_ptr<const TaskFamily> train, held_out;
+  std::shared_ptr<const TaskFamily> train;     ///< what meta-training samples
+  std::shared_ptr<const TaskFamily> held_out;  ///< what meta-testing adapts to
   std::string default_hidden;  ///< --hidden auto: the hidden widths of the paper that used it
   std::string description;     ///< one line for the progress log
   core::DataFingerprint data;  ///< the data files read, if any
@@ -76,9 +77,10 @@ TaskFamilyRegistry& TaskFamilies();
 /// The problem of `config` (throws std::invalid_argument for bad options).
 core::MakeProblem MetaProblem(const MetaConfig& config);
 
+/// Meta-testing of a checkpoint.
 struct MetaTestResult {
   std::int64_t iteration = 0;  ///< of the checkpoint tested
-  HeldOutCurve curve;
+  HeldOutCurve curve;  ///< the held-out curve
 };
 
 /// Meta-testing of a checkpoint of a run with `config` (checked against the config and the data

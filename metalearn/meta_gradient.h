@@ -26,6 +26,7 @@ enum class MetaAlgorithm { kMaml, kFirstOrder, kReptile, kMetaSgd };
 /// Parses maml | fomaml | reptile | metasgd; throws std::invalid_argument naming what is allowed.
 MetaAlgorithm ParseMetaAlgorithm(std::string_view name);
 
+/// MAML's adaptation: step size and number of steps.
 struct InnerLoopOptions {
   double inner_lr = 0.01;  ///< alpha > 0, the adaptation step size; default 0.01
   int inner_steps = 1;     ///< N >= 0 adaptation steps; default 1
@@ -34,11 +35,14 @@ struct InnerLoopOptions {
 /// One task's data: columns are samples, as for core::Mlp.
 template <typename T>
 struct TaskBatch {
-  typename core::Mlp<T>::Mat support_inputs, support_targets;
-  typename core::Mlp<T>::Mat query_inputs, query_targets;
+  typename core::Mlp<T>::Mat support_inputs;   ///< the inner gradient's points, one per column
+  typename core::Mlp<T>::Mat support_targets;  ///< their targets
+  typename core::Mlp<T>::Mat query_inputs;     ///< the outer gradient's points
+  typename core::Mlp<T>::Mat query_targets;    ///< their targets
   /// Optional separate sample for MAML's Hessian terms (the stochastic-composite estimator with
   /// its own Hessian batch); empty means the support set, as in standard MAML.
-  typename core::Mlp<T>::Mat hessian_inputs, hessian_targets;
+  typename core::Mlp<T>::Mat hessian_inputs;   ///< a separate sample for the Hessian terms (empty: the support set)
+  typename core::Mlp<T>::Mat hessian_targets;  ///< their targets
   /// The task these sets were drawn from, as its family describes it.
   Eigen::VectorXd task;
 };
@@ -48,8 +52,10 @@ struct TaskBatch {
 template <typename T>
 class MetaGradient {
  public:
+  /// A vector of the scalar type.
   using Vec = typename core::Mlp<T>::Vec;
 
+  /// Meta-gradients of a network of `shape` with `options` for `algorithm`.
   MetaGradient(core::MlpShape shape, core::LossHead head, InnerLoopOptions options, MetaAlgorithm algorithm);
 
   /// Length of the meta-parameters: the MLP's parameters, followed for Meta-SGD by as many

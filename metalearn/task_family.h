@@ -19,14 +19,18 @@ struct TaskSizes {
   int hessian = 0;   ///< a separate sample for MAML's Hessian terms; 0 = reuse the support set
 };
 
+/// A distribution over tasks (see the file comment).
 class TaskFamily {
  public:
   /// Throws std::invalid_argument unless support, query >= 1 and hessian >= 0.
   explicit TaskFamily(TaskSizes sizes);
   virtual ~TaskFamily() = default;
 
+  /// Inputs of a point.
   virtual int Inputs() const = 0;
+  /// Outputs of a point.
   virtual int Outputs() const = 0;
+  /// The loss: regression or classification.
   virtual core::LossHead Head() const = 0;
 
   /// Draws a task's description into `task`.

@@ -42,14 +42,16 @@ GradientMean ParseGradientMean(const std::string& text);      ///< episode | ste
 /// naming the registered ones.
 std::shared_ptr<const Estimator> MakeEstimator(const std::string& spec);
 
+/// How a batch becomes a gradient estimate: the knobs of its bias.
 struct EstimatorOptions {
+  /// reinforce, gpomdp, gae or a registered one
   std::shared_ptr<const Estimator> estimator = MakeEstimator("gae");
-  Baseline baseline = Baseline::kValue;
+  Baseline baseline = Baseline::kValue;  ///< none, mean or value
   double discount = 0.99;    ///< gamma of the MDP
   double gae_lambda = 0.95;  ///< lambda of GAE
-  bool normalize_advantages = false;
-  StateWeighting weighting = StateWeighting::kDiscounted;
-  GradientMean mean = GradientMean::kEpisode;
+  bool normalize_advantages = false;  ///< centre and scale the weights of each batch
+  StateWeighting weighting = StateWeighting::kDiscounted;  ///< discounted (gamma^t) or uniform
+  GradientMean mean = GradientMean::kEpisode;  ///< divide by the episodes or the steps
 
   /// Throws std::invalid_argument naming the flag of an option out of range or of a
   /// combination that has no meaning (GAE without a value function, reinforce with one).
@@ -58,8 +60,8 @@ struct EstimatorOptions {
 
 /// One episode's steps: columns [start, start + length) of the batch, in time order from t = 0.
 struct EpisodeSegment {
-  Eigen::Index start = 0;
-  int length = 0;
+  Eigen::Index start = 0;  ///< first column
+  int length = 0;  ///< steps
   bool terminated = false;  ///< the MDP ended: the value after the last step is 0
   bool finished = false;    ///< ended by the MDP, the time limit or the horizon; false when cut by the iteration's end
   double total_reward = 0;  ///< undiscounted sum of the rewards, as Gymnasium reports returns

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pmlab builds and tests with, only those missing.
+# Installs the Debian packages pmlab builds and tests with, and any named as arguments; only
+# those missing.
 # Quiet when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   libeigen3-dev libtbb-dev libcereal-dev libcli11-dev libgtest-dev libbenchmark-dev
   libopenblas-dev zlib1g-dev libbox2d-dev libstb-dev libgif-dev dataset-fashion-mnist
   libtomlplusplus-dev gnuplot-nox libopenmpi-dev openmpi-bin
+  "$@"  # more for one target, e.g. doxygen for make docs
 )
 
 missing=()

@@ -24,6 +24,7 @@ using CheckpointInputArchive = cereal::PortableBinaryInputArchive;
 /// (cereal hands load functions only the archive, so the bounds travel beside it.)
 class PayloadBounds {
  public:
+  /// Bounds loads on this thread to `in` up to offset `end`.
   PayloadBounds(std::istream& in, std::uint64_t end);
   ~PayloadBounds();
   PayloadBounds(const PayloadBounds&) = delete;

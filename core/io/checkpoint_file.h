@@ -37,10 +37,12 @@ class CheckpointError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The fixed-size header before a checkpoint's payload.
 struct CheckpointHeader {
-  std::uint32_t format = kCheckpointFormat;
-  RunKindId kind = 0;
-  std::uint64_t payload_bytes = 0;
+  std::uint32_t format = kCheckpointFormat;  ///< container format version
+  RunKindId kind = 0;  ///< the run kind that wrote it
+  std::uint64_t payload_bytes = 0;  ///< the payload's length
+  /// CRC-32 of the payload
   std::uint32_t payload_crc = 0;
 };
 
@@ -63,18 +65,23 @@ class CheckpointFile {
   /// What can be said of a file without trusting it: the header if it is readable, and
   /// whether the payload's checksum matches. Throws CheckpointError if even the header is bad.
   struct Status {
-    CheckpointHeader header;
-    std::uint64_t file_bytes = 0;
-    bool payload_intact = false;
+    CheckpointHeader header;  ///< the header, if it could be read
+    std::uint64_t file_bytes = 0;  ///< the file's size
+    bool payload_intact = false;  ///< whether the payload matches its CRC
     std::string problem;  ///< empty when intact
   };
+  /// Reads and verifies `path` without parsing its payload.
   static Status Check(const std::filesystem::path& path);
 
+  /// The file read.
   const std::filesystem::path& path() const { return path_; }
+  /// Its verified header.
   const CheckpointHeader& header() const { return header_; }
+  /// The run kind that wrote it.
   RunKindId kind() const { return header_.kind; }
   /// The verified payload, positioned at its first byte; it ends at end().
   std::istream& payload() { return payload_; }
+  /// Offset at which the payload ends.
   std::uint64_t end() const { return header_.payload_bytes; }
 
  private:

@@ -11,14 +11,17 @@
 
 namespace pmlab::core {
 
+/// Labelled images, pixels scaled to [0, 1], one image per column.
 struct ImageDataset {
-  int rows = 0;
-  int cols = 0;
+  int rows = 0;  ///< image height in pixels
+  int cols = 0;  ///< image width in pixels
   int classes = 0;                    ///< 1 + the largest label
   std::vector<std::uint8_t> pixels;   ///< image j occupies [j * rows * cols, (j + 1) * rows * cols)
   std::vector<std::uint8_t> labels;   ///< one per image
 
+  /// Number of images.
   Index size() const { return static_cast<Index>(labels.size()); }
+  /// Pixels per image.
   int features() const { return rows * cols; }
 };
 

@@ -26,12 +26,16 @@ enum class Activation { kRelu, kTanh };
 
 /// Layer widths from input to output, e.g. {784, 512, 512, 10}, and the hidden activation.
 struct MlpShape {
-  std::vector<int> widths;
+  std::vector<int> widths;  ///< inputs, hidden widths and outputs, in order
   Activation hidden = Activation::kRelu;  ///< default ReLU
 
+  /// Number of weight layers.
   int Layers() const { return static_cast<int>(widths.size()) - 1; }
+  /// Width of the input layer.
   int Inputs() const { return widths.front(); }
+  /// Width of the output layer.
   int Outputs() const { return widths.back(); }
+  /// Weights and biases of all layers.
   Index ParameterCount() const;
   /// "784-512-512-10", with " tanh" appended for tanh hidden layers
   std::string ToString() const;
@@ -42,15 +46,22 @@ struct MlpShape {
 std::vector<int> ParseHiddenWidths(const std::string& spec);
 
 template <typename T>
+/// A multilayer perceptron whose parameters live in one flat vector.
 class Mlp {
  public:
+  /// A vector of the scalar type.
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  /// A matrix of the scalar type.
   using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
+  /// A network of `shape` with the loss of `head`.
   Mlp(MlpShape shape, LossHead head);
 
+  /// Its layer widths.
   const MlpShape& shape() const { return shape_; }
+  /// Its loss.
   LossHead head() const { return head_; }
+  /// Length of the flat parameter vector.
   Index ParameterCount() const { return shape_.ParameterCount(); }
 
   /// Network outputs (logits for cross-entropy) for the columns of `inputs`; the reference

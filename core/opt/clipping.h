@@ -9,7 +9,9 @@
 
 namespace pmlab::core {
 
+/// Clipping of a worker's vector before compression (the paper's operator T_i).
 struct Clipping {
+  /// none, norm:TAU (rescale to norm at most TAU) or value:TAU (clamp each coordinate)
   enum class Kind { kNone, kNorm, kValue };
   Kind kind = Kind::kNone;  ///< none | norm | value
   double tau = 0.0;         ///< threshold tau > 0 (unused for kNone)

@@ -12,15 +12,21 @@ namespace pmlab::core {
 
 /// A block of worker indices [begin, end).
 struct WorkerRange {
-  int begin = 0, end = 0;
+  int begin = 0;  ///< first worker
+  int end = 0;    ///< one past the last worker
+  /// Whether `worker` is in the block.
   bool Contains(int worker) const { return worker >= begin && worker < end; }
 };
 
+/// The processes of a job: which workers each runs, and the collectives of a round.
 class Cluster {
  public:
   virtual ~Cluster() = default;
+  /// This process's index, 0 for the server.
   virtual int rank() const = 0;
+  /// Number of processes.
   virtual int size() const = 0;
+  /// Whether this process is the server, the one that writes.
   bool is_root() const { return rank() == 0; }
   /// The workers process `rank` runs, out of `workers`.
   WorkerRange WorkersOf(int rank, int workers) const {
@@ -45,7 +51,9 @@ class Cluster {
 /// The job of one process: rank 0 of 1.
 class LocalCluster final : public Cluster {
  public:
+  /// Always 0.
   int rank() const override { return 0; }
+  /// Always 1.
   int size() const override { return 1; }
   void Gather(std::string_view bytes, std::vector<std::string>& parts) override {
     parts.resize(1);

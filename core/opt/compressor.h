@@ -16,8 +16,10 @@
 
 namespace pmlab::core {
 
+/// A compression operator C: one object serves every worker (see the file comment).
 class Compressor {
  public:
+  /// A compressor of vectors of length `dimension`.
   explicit Compressor(Index dimension) : dimension_(dimension) {}
   virtual ~Compressor() = default;
   /// d, the length of the vectors it compresses.

@@ -11,6 +11,7 @@ template <typename Signature>
 class FunctionRef;
 
 template <typename R, typename... Args>
+/// A non-owning reference to a callable: no allocation, for the inner loops.
 class FunctionRef<R(Args...)> {
  public:
   /// Refers to `f`, which must outlive every call through this reference.
@@ -19,6 +20,7 @@ class FunctionRef<R(Args...)> {
       : object_(const_cast<void*>(static_cast<const void*>(&f))),
         call_([](void* object, Args... args) -> R { return (*static_cast<std::remove_reference_t<F>*>(object))(std::forward<Args>(args)...); }) {}
 
+  /// Calls the referenced callable.
   R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
 
  private:

@@ -20,10 +20,12 @@
 
 namespace pmlab::core {
 
+/// What a worker's call of the oracle reports besides its gradient.
 struct OracleResult {
   double loss = 0.0;  ///< the worker's loss estimate at x (before any transform)
 };
 
+/// A problem as the parallel momentum method sees it (see the file comment).
 class GradientOracle {
  public:
   virtual ~GradientOracle() = default;

@@ -14,9 +14,11 @@
 
 namespace pmlab::core {
 
+/// One worker's contribution as it is sent: dense, sparse or a packed code.
 struct Message {
+  /// How the values are stored
   enum class Form : std::uint8_t { kDense, kSparse, kPacked };
-  Form form = Form::kDense;
+  Form form = Form::kDense;  ///< which of the fields below hold the message
   Vector dense;                       ///< kDense: the d values (kept as capacity in other forms)
   std::vector<std::int32_t> index;    ///< kSparse: increasing coordinates
   std::vector<float> value;           ///< kSparse: their values

@@ -21,6 +21,7 @@ enum class MomentumPlacement { kServer, kWorker };
 MomentumPlacement ParseMomentumPlacement(std::string_view spec);
 std::string ToString(MomentumPlacement placement);
 
+/// The server's method: step size, momentum weight, schedule, Nesterov, placement.
 struct MomentumOptions {
   double lr = 0.5;             ///< base step size gamma > 0; default 0.5
   double beta = 0.1;           ///< weight of the new gradient, in (0, 1]; 1 = biased GD; default 0.1
@@ -42,11 +43,13 @@ struct MomentumState {
 /// v <- g on the first step, else (1 - beta) v + beta g.
 void AccumulateMomentum(double beta, bool first, const Eigen::Ref<const Vector>& g, Vector& v);
 
+/// The server's update x <- x - gamma v with v <- (1 - beta) v + beta g.
 class MomentumServer {
  public:
   /// `total_iterations` sizes schedules such as cosine.
   MomentumServer(MomentumOptions options, std::int64_t total_iterations);
 
+  /// Its options.
   const MomentumOptions& options() const { return options_; }
 
   /// Step size of the round that starts at `state.iteration`.

@@ -25,6 +25,7 @@
 
 namespace pmlab::core {
 
+/// The whole method: the server and the workers' transforms.
 struct ParallelMomentumOptions {
   int workers = 1;              ///< logical workers n >= 1; independent of the thread count
   std::uint64_t seed = 0;       ///< run seed; worker i's stream is Rng(seed, kWorker, i)
@@ -51,8 +52,10 @@ struct WireCount {
   double message_bits = 0;   ///< their bits as the `bits` column counts them
 };
 
+/// One round after another: workers estimate and transform, the server sums and steps.
 class ParallelMomentum {
  public:
+  /// Starts at `x0`; `job` spreads the workers over processes.
   ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool, Vector x0,
                    std::int64_t total_iterations, Cluster& job = ThisJob());
 
@@ -62,6 +65,7 @@ class ParallelMomentum {
 
   /// x and the iteration on every process; v on the server only.
   const MomentumState& state() const { return state_; }
+  /// The state, for restoring a checkpoint.
   MomentumState& mutable_state() { return state_; }
   /// Every worker's memory, gathered to the server (empty elsewhere), for a checkpoint. The
   /// server's own workers' memories are moved out, not copied: hand them back with SetWorkers
@@ -71,6 +75,7 @@ class ParallelMomentum {
   void SetWorkers(std::vector<WorkerMemory> workers);
   /// The averaged message of the last round (on the server).
   const Vector& average() const { return average_; }
+  /// Bytes and bits sent so far.
   const WireCount& wire() const { return wire_; }
 
  private:

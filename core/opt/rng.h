@@ -15,8 +15,10 @@ enum class StreamKind : std::uint64_t { kWorker = 1, kData = 2, kInit = 3, kProb
 // 64x64 -> 128-bit products for unbiased bounded integers; __extension__ keeps -Wpedantic quiet.
 __extension__ using Uint128 = unsigned __int128;
 
+/// xoshiro256** streams, one per (seed, kind, id): deterministic whatever thread draws.
 class Rng {
  public:
+  /// The four words of the generator.
   using State = std::array<std::uint64_t, 4>;
 
   Rng() : Rng(0) {}
@@ -26,6 +28,7 @@ class Rng {
     for (auto& word : state_) word = SplitMix(s);
   }
 
+  /// The next 64 random bits.
   std::uint64_t NextU64() {
     const std::uint64_t result = Rotl(state_[1] * 5, 7) * 9;
     const std::uint64_t t = state_[1] << 17;
@@ -72,8 +75,11 @@ class Rng {
     for (std::uint64_t i = n; i > 1; --i) std::swap(first[i - 1], first[Below(i)]);
   }
 
+  /// The state, for checkpoints.
   const State& state() const { return state_; }
+  /// Restores a state from state().
   void set_state(const State& s) { state_ = s; }
+  /// Same state.
   friend bool operator==(const Rng&, const Rng&) = default;
 
  private:

@@ -9,7 +9,9 @@
 
 namespace pmlab::core {
 
+/// The step size over iterations: constant, cosine or step decay.
 struct StepSchedule {
+  /// constant, cosine (over the run) or step:EVERY:FACTOR
   enum class Kind { kConstant, kCosine, kStep };
   Kind kind = Kind::kConstant;  ///< constant | cosine | step
   std::int64_t every = 0;       ///< step decay: multiply by `factor` every `every` iterations (>= 1)

@@ -15,11 +15,13 @@
 
 namespace pmlab::core {
 
+/// The threads that run the logical workers (TBB), in a fixed order of results.
 class WorkerPool {
  public:
   /// `threads` = 0 uses every hardware thread.
   explicit WorkerPool(int threads);
 
+  /// Threads it runs on.
   int threads() const { return arena_.max_concurrency(); }
 
   /// Runs body(i) for i in [0, n), one index per task.

@@ -15,6 +15,7 @@
 
 namespace pmlab::core {
 
+/// The operators a worker applies: clipping, compression, error feedback.
 struct TransformOptions {
   Clipping clip;                                      ///< clipping before compression; default none
   CompressorSpec compress;                            ///< compressor (compressor.h); default none
@@ -35,10 +36,13 @@ struct TransformStats {
   double bits = 0;           ///< bits sent
 };
 
+/// A worker's transform T_i: clip, compress, error feedback.
 class WorkerTransform {
  public:
+  /// The transform of `options` for vectors of length `dimension`.
   WorkerTransform(const TransformOptions& options, Index dimension);
 
+  /// Its compressor.
   const Compressor& compressor() const { return *compressor_; }
 
   /// Sizes a fresh worker memory for this transform.

@@ -24,7 +24,7 @@ namespace pmlab {
 
 /// What a listing shows of one registered component.
 struct ComponentInfo {
-  std::string name;
+  std::string name;  ///< as written in specs
   std::string summary;                    ///< one line, from the registering file
   std::vector<ParameterInfo> parameters;  ///< with their defaults
 };
@@ -32,7 +32,8 @@ struct ComponentInfo {
 /// One component a run used: the kind of registry and the registered name.
 struct ComponentUse {
   std::string kind;  ///< "compressor", "problem", ...
-  std::string name;
+  std::string name;  ///< the registered name
+  /// Same kind and name.
   friend bool operator==(const ComponentUse&, const ComponentUse&) = default;
 };
 
@@ -46,11 +47,15 @@ class RegistryBase {
   RegistryBase(const RegistryBase&) = delete;
   RegistryBase& operator=(const RegistryBase&) = delete;
 
+  /// One component's kind, as messages and checkpoints name it.
   const std::string& kind() const { return kind_; }
+  /// The heading of its listing.
   const std::string& title() const { return title_; }
+  /// Where one is chosen on the command line.
   const std::string& where() const { return where_; }
   /// Every registered component, by name.
   virtual std::vector<ComponentInfo> List() const = 0;
+  /// Whether `name` is registered.
   virtual bool Has(std::string_view name) const = 0;
   /// Throws std::invalid_argument unless `spec` names a registered component with valid
   /// parameters; builds nothing.
@@ -75,6 +80,7 @@ const RegistryBase* RegistryOf(std::string_view kind);
 /// run's setup records what it used without naming it.
 class RecordUses {
  public:
+  /// Records into `uses` until destroyed.
   explicit RecordUses(std::vector<ComponentUse>& uses);
   ~RecordUses();
   RecordUses(const RecordUses&) = delete;
@@ -98,7 +104,9 @@ class Registry;
 template <typename Product, typename... Args>
 class Registry<Product(Args...)> final : public RegistryBase {
  public:
+  /// Makes one component from the arguments of the registry.
   using Builder = std::function<Product(Args...)>;
+  /// Reads a spec's parameters and returns the builder.
   using Binder = std::function<Builder(Spec&)>;
 
   using RegistryBase::RegistryBase;
@@ -146,8 +154,10 @@ class Registry<Product(Args...)> final : public RegistryBase {
     for (const Entry& e : entries_) out.push_back(e.info);
     return out;
   }
+  /// Whether `name` is registered.
   bool Has(std::string_view name) const override { return Find(name) != nullptr; }
   void Check(const std::string& spec) const override { Bind(spec); }
+  /// The listing of `name`, or null.
   const ComponentInfo* Find(std::string_view name) const {
     for (const Entry& e : entries_)
       if (e.info.name == name) return &e.info;

@@ -18,9 +18,9 @@ namespace pmlab {
 
 /// One parameter of a component, as `--help` and `pmlab envs` list it.
 struct ParameterInfo {
-  std::string name;
+  std::string name;  ///< as written in specs
   std::string default_value;  ///< as it would be written in a spec
-  std::string help;
+  std::string help;  ///< one line
 };
 
 /// The parameters a spec gives one component, bound to the fields of its options by the
@@ -84,9 +84,12 @@ class Spec {
     }
   }
 
-  /// Throws std::invalid_argument naming the component and the parameter.
+  /// Throws std::invalid_argument naming the component and the parameter, with its help.
   [[noreturn]] void Reject(const std::string& name, const std::string& why) const {
-    throw std::invalid_argument(component_ + ": parameter " + name + " " + why);
+    std::string what = name;
+    for (const ParameterInfo& p : infos_)
+      if (p.name == name && !p.help.empty()) what += " (" + p.help + ")";
+    throw std::invalid_argument(component_ + ": parameter " + what + " " + why);
   }
 
   /// Every parameter bound so far, with its default.

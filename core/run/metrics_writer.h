@@ -11,8 +11,10 @@
 
 namespace pmlab::core {
 
+/// metrics.csv, one row per iteration, each number in its exact shortest form.
 class MetricsWriter {
  public:
+  /// A number, or an empty cell.
   using Cell = std::optional<double>;
 
   /// Creates (truncates) `path` and writes the header.
@@ -21,11 +23,13 @@ class MetricsWriter {
   /// `through` (rows a killed process wrote after its last checkpoint are dropped, so every
   /// iteration appears once), then appends. Throws std::runtime_error if the header differs.
   static MetricsWriter Resume(const std::filesystem::path& path, std::vector<std::string> columns, std::int64_t through);
+  /// Takes over the open file.
   MetricsWriter(MetricsWriter&& other) noexcept;
   ~MetricsWriter();
   MetricsWriter(const MetricsWriter&) = delete;
   MetricsWriter& operator=(const MetricsWriter&) = delete;
 
+  /// The header row.
   const std::vector<std::string>& columns() const { return columns_; }
 
   /// One row, cells in column order; throws std::runtime_error if the disk refuses it.

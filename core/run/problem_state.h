@@ -11,12 +11,14 @@
 
 namespace pmlab::core {
 
+/// State a problem carries between iterations besides x, saved in every checkpoint.
 class ProblemState {
  public:
   virtual ~ProblemState() = default;
 
   /// Layout version of what SaveState writes; LoadState is handed the version that was stored.
   virtual std::uint32_t StateVersion() const = 0;
+  /// Writes the state; LoadState reads it back.
   virtual void SaveState(CheckpointOutputArchive& ar) const = 0;
   /// Restores what SaveState wrote; throws cereal::Exception (or std::runtime_error) when the
   /// stored state does not fit this problem or its version is unknown.
@@ -25,7 +27,7 @@ class ProblemState {
 
 /// A problem's state as stored in a checkpoint.
 struct ProblemStateBlob {
-  std::uint32_t version = 0;
+  std::uint32_t version = 0;  ///< what StateVersion() said when it was saved
   std::string bytes;  ///< what SaveState wrote; empty for problems without state
 
   /// The blob of `state`.
@@ -34,6 +36,7 @@ struct ProblemStateBlob {
   /// std::runtime_error naming `source` when the blob does not fit.
   void RestoreInto(ProblemState& state, const std::string& source) const;
 
+  /// Same version and bytes.
   friend bool operator==(const ProblemStateBlob&, const ProblemStateBlob&) = default;
 };
 

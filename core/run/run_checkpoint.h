@@ -23,38 +23,42 @@ namespace pmlab::core {
 
 /// What the training data looked like when the run started (all zero for synthetic problems).
 struct DataFingerprint {
-  std::int64_t examples = 0;
-  std::int64_t features = 0;
-  std::int64_t classes = 0;
+  std::int64_t examples = 0;  ///< training examples
+  std::int64_t features = 0;  ///< features per example
+  std::int64_t classes = 0;  ///< label classes
   std::uint32_t labels_crc = 0;  ///< CRC-32 of the training labels
 
+  /// Same data.
   friend bool operator==(const DataFingerprint&, const DataFingerprint&) = default;
   template <class Archive>
+  /// cereal serialisation.
   void serialize(Archive& ar, const std::uint32_t /*version*/) {
     ar(examples, features, classes, labels_crc);
   }
 };
 
+/// Everything that shapes the future of a run (see the file comment).
 struct RunCheckpoint {
   RunKindId kind = 0;                  ///< from the header: set by LoadRunCheckpoint, not in the payload
   std::uint32_t format = kCheckpointFormat;  ///< container format it was read from (header)
   std::string config_toml;             ///< the run's config.toml text
   MomentumState state;                 ///< iteration, x, v
   std::vector<WorkerMemory> workers;   ///< one per logical worker
-  DataFingerprint data;
-  double bits_total = 0;
+  DataFingerprint data;  ///< the data checked on resume
+  double bits_total = 0;  ///< bits sent so far
   double wall_seconds = 0;             ///< run time before this checkpoint
+  /// train loss of the last iteration
   double last_train_loss = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::int64_t> first_below;  ///< per summary level: first iteration below it, 0 = not yet
   bool evaluated = false;              ///< whether the eval fields hold a result
-  double eval_loss = 0;
+  double eval_loss = 0;  ///< test loss of the last evaluation
   double eval_accuracy = std::numeric_limits<double>::quiet_NaN();  ///< NaN for regression problems
   ProblemStateBlob problem_state;      ///< the problem's own state (format 2 on; empty before)
   /// The registered components the run was built from (record version 3 on; empty before), so
-  /// that a program without one of them refuses the checkpoint by name.
-  std::vector<ComponentUse> components;
+  std::vector<ComponentUse> components;  ///< that a program without one of them refuses the checkpoint by name.
 
   template <class Archive>
+  /// cereal serialisation.
   void save(Archive& ar, const std::uint32_t /*version*/) const {
     ar(config_toml, state, static_cast<std::uint64_t>(workers.size()));
     for (const auto& w : workers) ar(w);
@@ -64,6 +68,7 @@ struct RunCheckpoint {
     for (const ComponentUse& use : components) ar(use.kind, use.name);
   }
   template <class Archive>
+  /// cereal deserialisation; `version` is the record version stored.
   void load(Archive& ar, const std::uint32_t version) {
     ar(config_toml, state);
     workers.resize(LoadCount(ar, 4 * sizeof(std::uint64_t)));  // each holds at least its RNG state

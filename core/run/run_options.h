@@ -10,6 +10,7 @@
 
 namespace pmlab::core {
 
+/// The options every run shares: method, operators, workers, seed, bookkeeping.
 struct RunOptions {
   int workers = 1;                      ///< logical workers n >= 1
   std::int64_t iters = 100;             ///< iterations (rounds) to run >= 1

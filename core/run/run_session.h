@@ -32,24 +32,23 @@ std::string DurationText(double seconds);
 
 /// A held-out figure of the current parameters.
 struct Evaluation {
-  double loss = 0;
+  double loss = 0;  ///< held-out loss
   std::optional<double> accuracy;  ///< classification problems only
 };
 
 /// What a problem brings to a run.
 struct RunProblem {
-  std::shared_ptr<GradientOracle> oracle;
+  std::shared_ptr<GradientOracle> oracle;  ///< the workers' gradient estimates
   /// What the problem carries between iterations besides x, saved in every checkpoint; null
-  /// for problems without. Often the oracle itself: `state = oracle`.
-  std::shared_ptr<ProblemState> state;
+  std::shared_ptr<ProblemState> state;  ///< for problems without. Often the oracle itself: `state = oracle`.
   Vector x0;                                               ///< starting point, size oracle->Dimension()
   std::function<Evaluation(const Vector& x)> evaluate;     ///< held-out loss (and accuracy) at x
   std::string name;                                        ///< "fmnist", "sine", ...: summary.json's "problem"
   std::string description;                                 ///< one line for the progress log
   DataFingerprint data;                                    ///< the data files it read, if any
   /// Further metrics.csv columns (before wall_seconds, which stays last), filled after each
-  /// iteration from the new x: extra_cells appends their cells, or nothing for empty ones.
-  std::vector<std::string> extra_columns;
+  std::vector<std::string> extra_columns;  ///< iteration from the new x: extra_cells appends their cells, or nothing for empty ones.
+  /// Fills the extra columns for one iteration.
   std::function<void(std::int64_t iteration, const Vector& x, std::vector<MetricsWriter::Cell>& cells)> extra_cells;
   /// A few words for the progress line after the train loss ("return 212.4"), or none.
   std::function<std::string()> progress_note;
@@ -82,9 +81,9 @@ int ResumeRun(const RunOptions& options, const RunKindInfo& info, std::string_vi
 /// checked against the config and the data found now. For evaluation; writes nothing.
 struct RestoredRun {
   std::unique_ptr<WorkerPool> pool;  ///< the pool the problem's evaluation runs on
-  RunProblem problem;
-  std::int64_t iteration = 0;
-  Vector x;
+  RunProblem problem;  ///< the problem, rebuilt
+  std::int64_t iteration = 0;  ///< the iteration of the checkpoint
+  Vector x;  ///< the parameters at the checkpoint
 };
 RestoredRun RestoreRun(const RunOptions& options, const RunCheckpoint& checkpoint, const MakeProblem& make);
 
