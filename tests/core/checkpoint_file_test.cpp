@@ -33,6 +33,7 @@ class CheckpointFileTest : public ::testing::Test {
     ck_.data = {60000, 784, 10, 12345};
     ck_.kind = 1;
     ck_.problem_state = {3, std::string("running\0mean", 12)};
+    ck_.components = {{"problem", "quadratic"}, {"compressor", "topk"}};
     core::SaveRunCheckpoint(Path(), ck_);
     std::ifstream in(Path(), std::ios::binary);
     bytes_.assign(std::istreambuf_iterator<char>(in), {});
@@ -71,6 +72,7 @@ TEST_F(CheckpointFileTest, RoundTripsEveryField) {
   EXPECT_EQ(back.first_below, ck_.first_below);
   EXPECT_EQ(back.data, ck_.data);
   EXPECT_EQ(back.problem_state, ck_.problem_state);
+  EXPECT_EQ(back.components, ck_.components);
   EXPECT_EQ(back.kind, 1u);
   EXPECT_EQ(back.format, kCheckpointFormat);
   const auto status = CheckpointFile::Check(Path());
@@ -158,6 +160,7 @@ TEST_F(CheckpointFileTest, FormatOneCheckpointsStillLoad) {
   EXPECT_EQ(back.workers.size(), 2u);
   EXPECT_EQ(back.workers[1].feedback.size(), 6);
   EXPECT_TRUE(back.problem_state.bytes.empty());
+  EXPECT_TRUE(back.components.empty());  // recorded from record version 3 on
   EXPECT_NE(back.config_toml.find("compress=\"topk:3\""), std::string::npos);
 }
 
