@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/opt/exact_number.h"
+#include "core/opt/flag_context.h"
 
 namespace pmlab::core {
 namespace {
@@ -31,20 +32,13 @@ CompressorRegistry& Compressors() {
 }
 
 CompressorSpec CompressorSpec::Parse(std::string_view spec) {
-  try {
-    Compressors().Bind(std::string(spec));
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("compressor '" + std::string(spec) + "': " + e.what());
-  }
-  return CompressorSpec{std::string(spec)};
+  CompressorSpec parsed{std::string(spec)};
+  Within("compressor '" + parsed.text + "'", [&] { Compressors().Check(parsed.text); });
+  return parsed;
 }
 
 std::unique_ptr<Compressor> MakeCompressor(const CompressorSpec& spec, Index dimension) {
-  try {
-    return Compressors().Make(spec.text, dimension);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("compressor '" + spec.text + "': " + e.what());
-  }
+  return Within("compressor '" + spec.text + "'", [&] { return Compressors().Make(spec.text, dimension); });
 }
 
 KeptCoordinates::KeptCoordinates(Spec& spec, const std::string& name, const std::string& help) : component_(spec.component()) {

@@ -159,9 +159,8 @@ class Registry<Product(Args...)> final : public RegistryBase {
   void Check(const std::string& spec) const override { Bind(spec); }
   /// The listing of `name`, or null.
   const ComponentInfo* Find(std::string_view name) const {
-    for (const Entry& e : entries_)
-      if (e.info.name == name) return &e.info;
-    return nullptr;
+    const Entry* entry = EntryOf(name);
+    return entry ? &entry->info : nullptr;
   }
 
  private:
@@ -169,9 +168,13 @@ class Registry<Product(Args...)> final : public RegistryBase {
     ComponentInfo info;
     Binder bind;
   };
-  const Entry& Get(const std::string& name) const {
+  const Entry* EntryOf(std::string_view name) const {
     for (const Entry& e : entries_)
-      if (e.info.name == name) return e;
+      if (e.info.name == name) return &e;
+    return nullptr;
+  }
+  const Entry& Get(const std::string& name) const {
+    if (const Entry* entry = EntryOf(name)) return *entry;
     throw std::invalid_argument("unknown " + kind() + " '" + name + "' (registered: " + Names() + ")");
   }
   std::vector<Entry> entries_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,7 +40,7 @@ class Spec {
   /// Binds a real-valued parameter; `*field` holds its default.
   void Number(const std::string& name, double* field, const std::string& help) {
     infos_.push_back({name, core::FormatNumber(*field), help});
-    if (const std::string* text = Take(name)) {
+    if (const auto text = Take(name)) {
       const auto v = core::ParseNumber(*text);
       if (!v || !std::isfinite(*v)) Reject(name, "needs a number, not '" + *text + "'");
       *field = *v;
@@ -50,7 +51,7 @@ class Spec {
     const bool required = *field < low;
     infos_.push_back({name, required ? std::string() : std::to_string(*field), help});
     const std::string range = "a whole number from " + std::to_string(low) + " to " + std::to_string(high);
-    if (const std::string* text = Take(name)) {
+    if (const auto text = Take(name)) {
       const auto v = core::ParseNumber(*text);
       if (!v || *v != std::floor(*v) || *v < static_cast<double>(low) || *v > static_cast<double>(high))
         Reject(name, "needs " + range + ", not '" + *text + "'");
@@ -62,7 +63,7 @@ class Spec {
   /// Binds a true/false parameter.
   void Flag(const std::string& name, bool* field, const std::string& help) {
     infos_.push_back({name, *field ? "true" : "false", help});
-    if (const std::string* text = Take(name)) {
+    if (const auto text = Take(name)) {
       if (*text != "true" && *text != "false") Reject(name, "is true or false, not '" + *text + "'");
       *field = *text == "true";
     }
@@ -71,17 +72,16 @@ class Spec {
   /// as required.
   void Text(const std::string& name, std::string* field, const std::string& help) {
     infos_.push_back({name, *field, help});
-    if (const std::string* text = Take(name)) *field = *text;
+    if (const auto text = Take(name)) *field = *text;
   }
 
   /// After binding: a parameter the component does not have is an error naming those it has.
   void RefuseLeftovers() const {
-    for (const auto& [name, value] : given_) {
-      if (taken_.count(name)) continue;
-      std::string allowed;
-      for (const auto& p : infos_) allowed += (allowed.empty() ? "" : ", ") + p.name;
-      throw std::invalid_argument(component_ + " has no parameter '" + name + "' (allowed: " + (allowed.empty() ? "none" : allowed) + ")");
-    }
+    if (given_.empty()) return;
+    std::string allowed;
+    for (const auto& p : infos_) allowed += (allowed.empty() ? "" : ", ") + p.name;
+    throw std::invalid_argument(component_ + " has no parameter '" + given_.begin()->first + "' (allowed: " +
+                                (allowed.empty() ? "none" : allowed) + ")");
   }
 
   /// Throws std::invalid_argument naming the component and the parameter, with its help.
@@ -96,16 +96,17 @@ class Spec {
   const std::vector<ParameterInfo>& infos() const { return infos_; }
 
  private:
-  const std::string* Take(const std::string& name) {
+  // The value given for `name`, removed from what is left to bind.
+  std::optional<std::string> Take(const std::string& name) {
     const auto it = given_.find(name);
-    if (it == given_.end()) return nullptr;
-    taken_[name] = true;
-    return &it->second;
+    if (it == given_.end()) return std::nullopt;
+    std::string value = std::move(it->second);
+    given_.erase(it);
+    return value;
   }
 
   std::string component_;
   std::map<std::string, std::string> given_;
-  std::map<std::string, bool> taken_;
   bool describing_;
   std::vector<ParameterInfo> infos_;
 };
