@@ -37,13 +37,16 @@ class Spec {
   /// True while the registry only lists the parameters: a binder skips checks that need a value.
   bool describing() const { return describing_; }
 
-  /// Binds a real-valued parameter; `*field` holds its default.
+  /// Binds a real-valued parameter; `*field` holds its default, a NaN default makes it required.
   void Number(const std::string& name, double* field, const std::string& help) {
-    infos_.push_back({name, core::FormatNumber(*field), help});
+    const bool required = std::isnan(*field);
+    infos_.push_back({name, required ? std::string() : core::FormatNumber(*field), help});
     if (const auto text = Take(name)) {
       const auto v = core::ParseNumber(*text);
       if (!v || !std::isfinite(*v)) Reject(name, "needs a number, not '" + *text + "'");
       *field = *v;
+    } else if (required && !describing_) {
+      Reject(name, "needs a value (" + component_ + "(" + name + "=X))");
     }
   }
   /// Binds a whole-number parameter in [low, high]; a default below `low` makes it required.
