@@ -110,7 +110,7 @@ void PaperRound(benchmark::State& state) {
   o.workers = 100;
   o.momentum.lr = 0.5;
   o.momentum.beta = 0.1;
-  o.transform.compress = core::CompressorSpec::Parse(state.range(1) ? "topk:0.02" : "none");
+  o.transform.compress = state.range(1) ? "topk:0.02" : "none";
   core::Vector x(kPaperShape.ParameterCount());
   core::Rng rng(1);
   core::Mlp<float>::Initialize(kPaperShape, rng, x);

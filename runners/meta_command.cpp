@@ -99,7 +99,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
                         "query loss after --inner-steps steps on --eval-tasks tasks) and summary.json.\n"
                         "Meta-testing of a finished run: pmlab eval RUN_DIR --tasks 600 --steps 10; on RL tasks also\n"
                         "--adapt-lr, --adapt-episodes, --against random,OTHER_RUN and --render DIR (pmlab eval --help).\n",
-                        {&metalearn::TaskFamilies(), &envs::EnvFamilies(), &rl::Estimators(), &core::Compressors()}));
+                        {&metalearn::TaskFamilies(), &envs::EnvFamilies(), &rl::Estimators()}));
     t->configurable();
 
     t->add_option("--task", c.task,

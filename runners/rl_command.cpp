@@ -90,7 +90,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
                         "episode columns are the workers' episodes, test_loss is minus the mean return of the periodic\n"
                         "evaluation) and summary.json (best and final mean return, when it first reached the solved\n"
                         "threshold). Evaluate a run: pmlab eval RUN_DIR --episodes 100 [--render DIR].\n",
-                        {&envs::Environments(), &envs::EnvFamilies(), &rl::Estimators(), &core::Compressors()}));
+                        {&envs::Environments(), &envs::EnvFamilies(), &rl::Estimators()}));
     t->configurable();
 
     t->add_option("--env", c.env, "A registered environment or env family (listed below, with spaces in pmlab envs), e.g. CartPole-v1, LunarLander-v3(continuous=true)")

@@ -56,7 +56,9 @@ std::string RunFooter(const std::string& command, const std::string& writes, con
                        "the last value.\n" + writes +
                        "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).\n\n"
                        "Registered components, written NAME, NAME:VALUE (its one parameter) or NAME(KEY=VALUE,...):\n";
-  for (const RegistryBase* registry : registries) footer += "\n" + ComponentListing(*registry);
+  std::vector<const RegistryBase*> listed = registries;
+  listed.insert(listed.end(), {&core::Compressors(), &core::Clippers(), &core::FeedbackRules()});  // AddRunFlags's operators
+  for (const RegistryBase* registry : listed) footer += "\n" + ComponentListing(*registry);
   return footer;
 }
 
@@ -121,16 +123,14 @@ void AddRunFlags(CLI::App* t, core::RunOptions& c, const std::string& eval_help)
   AddParsed(t, "--schedule", c.momentum.schedule, &core::StepSchedule::Parse, [](const core::StepSchedule& s) { return s.Spec(); },
             "Step size schedule: constant, cosine (over --iters; such a run cannot be extended), step:EVERY:FACTOR")
       ->group("Method");
-  AddParsed(t, "--compress", c.transform.compress, &core::CompressorSpec::Parse, [](const core::CompressorSpec& s) { return s.Spec(); },
-            "Worker compressor, a registered one (listed below): none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, "
-            "qsgd:S, ... F with a '.' is a fraction of d, K a count")
-      ->group("Biased operators");
-  AddParsed(t, "--clip", c.transform.clip, &core::Clipping::Parse, [](const core::Clipping& s) { return s.Spec(); },
-            "Worker clipping before compression: none, norm:TAU (the paper), value:TAU")
-      ->group("Biased operators");
-  AddParsed(t, "--error-feedback", c.transform.error_feedback, &core::ParseErrorFeedback,
-            [](core::ErrorFeedback e) { return core::ToString(e); }, "none, ef (classic), ef21")
-      ->group("Biased operators");
+  t->add_option("--compress", c.transform.compress,
+                 "Worker compressor, a registered one (listed below): none, topk:F|K, randk:F|K (unbiased), randk-biased:F|K, sign, "
+                 "qsgd:S, ... F with a '.' is a fraction of d, K a count")
+      ->check(Registered(core::Compressors()))->group("Biased operators");
+  t->add_option("--clip", c.transform.clip, "Worker clipping before compression, a registered clipper (listed below): none, norm:TAU (the paper), value:TAU, ...")
+      ->check(Registered(core::Clippers()))->group("Biased operators");
+  t->add_option("--error-feedback", c.transform.error_feedback, "Error feedback around the compressor, a registered rule (listed below): none, ef (classic), ef21, ...")
+      ->check(Registered(core::FeedbackRules()))->group("Biased operators");
 
   t->add_option("--seed", c.seed, "Run seed (data, initialisation, worker streams)")->group("Run");
   t->add_option("--threads", c.threads, "Threads (0 = all cores); never changes results")->check(CLI::Range(0, 1024))->group("Run");

@@ -55,7 +55,8 @@ CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, con
 void AddRunFlags(CLI::App* cmd, core::RunOptions& c, const std::string& eval_help);
 
 /// The --help footer of a run command: --config and repeated flags, what the run writes
-/// (`writes`, full lines), the exit codes, and the components of `registries` it accepts.
+/// (`writes`, full lines), the exit codes, and the components it accepts: those of its own
+/// `registries`, then the worker operators of AddRunFlags.
 std::string RunFooter(const std::string& command, const std::string& writes, const std::vector<const RegistryBase*>& registries);
 
 /// One line per parameter: "name=default  help", or "name (required)  help".

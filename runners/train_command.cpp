@@ -45,7 +45,7 @@ class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
   CLI::App* AddFlags(CLI::App& app, supervised::TrainConfig& c) const override {
     CLI::App* t = app.add_subcommand("train", "Parallel momentum on the paper's distributed supervised experiment");
     t->footer(RunFooter("train", "Writes RUN_DIR/config.toml, metrics.csv (one row per round) and summary.json.\n",
-                        {&supervised::Problems(), &core::Compressors()}));
+                        {&supervised::Problems()}));
     t->configurable();
     t->add_option("--problem", c.problem, "A registered problem (listed below): fmnist (Fashion-MNIST MLP), quadratic (strongly convex least squares), ...")
         ->check(Registered(supervised::Problems()))->group("Problem");

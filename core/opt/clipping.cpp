@@ -1,49 +1,75 @@
 #include "core/opt/clipping.h"
 
-#include "core/opt/exact_number.h"
-
-#include <charconv>
 #include <cmath>
-#include <stdexcept>
+#include <limits>
+
+#include "core/opt/flag_context.h"
 
 namespace pmlab::core {
+namespace {
 
-Clipping Clipping::Parse(std::string_view spec) {
-  const auto fail = [&](const std::string& why) {
-    throw std::invalid_argument("clip '" + std::string(spec) + "': " + why + " (allowed: none, norm:TAU, value:TAU with TAU > 0)");
-  };
-  if (spec == "none") return {};
-  const auto colon = spec.find(':');
-  if (colon == std::string_view::npos) fail("missing ':TAU'");
-  const std::string_view name = spec.substr(0, colon), arg = spec.substr(colon + 1);
-  Clipping c;
-  if (name == "norm") c.kind = Kind::kNorm;
-  else if (name == "value") c.kind = Kind::kValue;
-  else fail("unknown clipping '" + std::string(name) + "'");
-  const auto tau = ParseNumber(arg);
-  if (!tau || !(*tau > 0.0) || !std::isfinite(*tau)) fail("TAU must be a finite number > 0");
-  c.tau = *tau;
-  return c;
-}
+class NoClipping final : public Clipper {
+ public:
+  const Vector& Clip(const Vector& g, Vector& /*work*/) const override { return g; }
+};
 
-std::string Clipping::Spec() const {
-  if (kind == Kind::kNone) return "none";
-  return (kind == Kind::kNorm ? "norm:" : "value:") + FormatNumber(tau);
-}
-
-void Clipping::Apply(Eigen::Ref<Vector> g) const {
-  switch (kind) {
-    case Kind::kNone:
-      return;
-    case Kind::kNorm: {
-      const double norm = g.cast<double>().norm();
-      if (norm > tau) g *= static_cast<float>(tau / norm);
-      return;
-    }
-    case Kind::kValue:
-      g = g.cwiseMax(static_cast<float>(-tau)).cwiseMin(static_cast<float>(tau));
-      return;
+class NormClipping final : public Clipper {
+ public:
+  explicit NormClipping(double tau) : tau_(tau) {}
+  const Vector& Clip(const Vector& g, Vector& work) const override {
+    const double norm = g.cast<double>().norm();
+    if (norm <= tau_) return g;
+    work = g * static_cast<float>(tau_ / norm);
+    return work;
   }
+
+ private:
+  double tau_;
+};
+
+class ValueClipping final : public Clipper {
+ public:
+  explicit ValueClipping(double tau) : tau_(static_cast<float>(tau)) {}
+  const Vector& Clip(const Vector& g, Vector& work) const override {
+    work = g.cwiseMax(-tau_).cwiseMin(tau_);
+    return work;
+  }
+
+ private:
+  float tau_;
+};
+
+// Binds the threshold both clippers take: required, finite and > 0.
+double Threshold(Spec& spec) {
+  double tau = std::numeric_limits<double>::quiet_NaN();
+  spec.Number("tau", &tau, "the threshold TAU > 0");
+  if (!spec.describing() && !(tau > 0)) spec.Reject("tau", "must be > 0, not " + FormatNumber(tau));
+  return tau;
+}
+
+PMLAB_REGISTER(Clippers(), "none", "the gradient as it is", [](Spec&) {
+  return [](Index) -> std::unique_ptr<Clipper> { return std::make_unique<NoClipping>(); };
+});
+
+PMLAB_REGISTER(Clippers(), "norm", "rescaled to L2 norm at most tau: min(1, tau/||g||) g (the paper)", [](Spec& spec) {
+  const double tau = Threshold(spec);
+  return [tau](Index) -> std::unique_ptr<Clipper> { return std::make_unique<NormClipping>(tau); };
+});
+
+PMLAB_REGISTER(Clippers(), "value", "each coordinate clamped to [-tau, tau]", [](Spec& spec) {
+  const double tau = Threshold(spec);
+  return [tau](Index) -> std::unique_ptr<Clipper> { return std::make_unique<ValueClipping>(tau); };
+});
+
+}  // namespace
+
+ClipperRegistry& Clippers() {
+  static ClipperRegistry registry("clipper", "Clippers", "--clip");
+  return registry;
+}
+
+std::unique_ptr<Clipper> MakeClipper(const std::string& spec, Index dimension) {
+  return Within("clip '" + spec + "'", [&] { return Clippers().Make(spec, dimension); });
 }
 
 }  // namespace pmlab::core

@@ -1,28 +1,32 @@
 #pragma once
-// Gradient clipping applied by each worker before compression. The paper clips the global L2
-// norm per worker, min(1, tau/||g||) g, with tau in {1, 2, 5}; per-coordinate clipping to
-// [-tau, tau] is the other common biased operator.
+// Gradient clipping applied by each worker before compression (the paper's operators T_i). The
+// paper clips the global L2 norm per worker, min(1, tau/||g||) g, with tau in {1, 2, 5};
+// per-coordinate clipping to [-tau, tau] is the other common biased operator. Clippers are
+// registered by name like compressors, so a researcher adds one from their own file.
+#include <memory>
 #include <string>
-#include <string_view>
 
+#include "core/registry/registry.h"
 #include "core/opt/types.h"
 
 namespace pmlab::core {
 
-/// Clipping of a worker's vector before compression (the paper's operator T_i).
-struct Clipping {
-  /// none, norm:TAU (rescale to norm at most TAU) or value:TAU (clamp each coordinate)
-  enum class Kind { kNone, kNorm, kValue };
-  Kind kind = Kind::kNone;  ///< none | norm | value
-  double tau = 0.0;         ///< threshold tau > 0 (unused for kNone)
-
-  /// Parses none | norm:TAU | value:TAU; throws std::invalid_argument naming what is allowed.
-  static Clipping Parse(std::string_view spec);
-  /// The text Parse reads back to this clipping.
-  std::string Spec() const;
-
-  /// Clips `g` in place.
-  void Apply(Eigen::Ref<Vector> g) const;
+/// A clipping operator: one object serves every worker concurrently, so Clip is const.
+class Clipper {
+ public:
+  virtual ~Clipper() = default;
+  /// The clipped `g`: `g` itself when clipping leaves it as it is (no copy), or else written to
+  /// `work` and returned. `work` is scratch of any size and never aliases `g`.
+  virtual const Vector& Clip(const Vector& g, Vector& work) const = 0;
 };
+
+/// The clippers, by name: none, norm, value, and whatever a program registers. A spec is
+/// "norm:2" or "norm(tau=2)" (registry.h).
+using ClipperRegistry = Registry<std::unique_ptr<Clipper>(Index dimension)>;
+ClipperRegistry& Clippers();
+
+/// The clipper of `spec` ("none", "norm:2") for vectors of length `dimension`; throws
+/// std::invalid_argument naming an unknown clipper or a bad parameter.
+std::unique_ptr<Clipper> MakeClipper(const std::string& spec, Index dimension);
 
 }  // namespace pmlab::core

@@ -31,14 +31,8 @@ CompressorRegistry& Compressors() {
   return registry;
 }
 
-CompressorSpec CompressorSpec::Parse(std::string_view spec) {
-  CompressorSpec parsed{std::string(spec)};
-  Within("compressor '" + parsed.text + "'", [&] { Compressors().Check(parsed.text); });
-  return parsed;
-}
-
-std::unique_ptr<Compressor> MakeCompressor(const CompressorSpec& spec, Index dimension) {
-  return Within("compressor '" + spec.text + "'", [&] { return Compressors().Make(spec.text, dimension); });
+std::unique_ptr<Compressor> MakeCompressor(const std::string& spec, Index dimension) {
+  return Within("compressor '" + spec + "'", [&] { return Compressors().Make(spec, dimension); });
 }
 
 KeptCoordinates::KeptCoordinates(Spec& spec, const std::string& name, const std::string& help) : component_(spec.component()) {

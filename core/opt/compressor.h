@@ -7,7 +7,6 @@
 // packed codes, none as dense values; Bits() is exactly the payload of that form.
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "core/opt/message.h"
 #include "core/registry/registry.h"
@@ -50,24 +49,10 @@ class Compressor {
 using CompressorRegistry = Registry<std::unique_ptr<Compressor>(Index dimension)>;
 CompressorRegistry& Compressors();
 
-/// Which compressor a worker applies, as typed at the command line ("none", "topk:0.02",
-/// "qsgd:16", "my-compressor(level=3)"): kept as text, and checked against the registry when
-/// parsed.
-struct CompressorSpec {
-  std::string text = "none";  ///< default none
-
-  /// Throws std::invalid_argument naming an unknown compressor or a bad parameter.
-  static CompressorSpec Parse(std::string_view spec);
-  /// The text Parse reads back to this spec.
-  std::string Spec() const { return text; }
-};
-
-/// The compressor of `spec` for vectors of length `dimension`; throws std::invalid_argument
-/// when a count exceeds the dimension or a fraction keeps no coordinate.
-std::unique_ptr<Compressor> MakeCompressor(const CompressorSpec& spec, Index dimension);
-inline std::unique_ptr<Compressor> MakeCompressor(std::string_view spec, Index dimension) {
-  return MakeCompressor(CompressorSpec::Parse(spec), dimension);
-}
+/// The compressor of `spec` ("none", "topk:0.02", "qsgd(s=16)") for vectors of length
+/// `dimension`; throws std::invalid_argument naming an unknown compressor or a bad parameter,
+/// a count that exceeds the dimension or a fraction that keeps no coordinate.
+std::unique_ptr<Compressor> MakeCompressor(const std::string& spec, Index dimension);
 
 /// How many coordinates a sparsifier keeps, as its parameter is written: a fraction F of the
 /// dimension in (0, 1] (with a decimal point or exponent, "0.02") or a count K ("1000").

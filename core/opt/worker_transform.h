@@ -1,9 +1,9 @@
 #pragma once
-// What a worker does to its gradient before sending it: clip, then compress, optionally with
-// error feedback (see clipping.h, compressor.h, error_feedback.h). The order clip -> compress
-// follows the paper's operators T_i. Each worker's memory persists across rounds. The result is
-// the message the worker sends, in its compressor's form; with EF21 it is the worker's tracked
-// estimate s, dense, since the server's aggregate is the mean of the s.
+// What a worker does to its gradient before sending it: clip, then compress, with an
+// error-feedback rule around the compressor (see clipping.h, compressor.h, error_feedback.h).
+// The order clip -> compress follows the paper's operators T_i. Each worker's memory persists
+// across rounds. The result is the message the worker sends, in its compressor's form unless
+// the rule replaces it (EF21 sends its tracked estimate s, dense).
 #include <memory>
 #include <string>
 
@@ -15,17 +15,18 @@
 
 namespace pmlab::core {
 
-/// The operators a worker applies: clipping, compression, error feedback.
+/// The operators a worker applies, as registered components written as specs ("norm:2",
+/// "topk:0.02", "ef"; registry.h): clipping, compression, error feedback.
 struct TransformOptions {
-  Clipping clip;                                      ///< clipping before compression; default none
-  CompressorSpec compress;                            ///< compressor (compressor.h); default none
-  ErrorFeedback error_feedback = ErrorFeedback::kNone;  ///< none | ef | ef21; default none
+  std::string clip = "none";            ///< a clipper (clipping.h)
+  std::string compress = "none";        ///< a compressor (compressor.h)
+  std::string error_feedback = "none";  ///< an error-feedback rule (error_feedback.h)
 };
 
 /// A worker's state carried between rounds.
 struct WorkerMemory {
   Rng rng;          ///< the worker's own random stream (oracle sampling and compression)
-  Vector feedback;  ///< EF residual e, or EF21's tracked estimate s (empty without feedback)
+  Vector feedback;  ///< the error-feedback rule's memory: EF's residual e, EF21's s (empty for none)
   Vector momentum;  ///< the worker's momentum buffer (empty unless momentum is at the workers)
 };
 
@@ -53,10 +54,9 @@ class WorkerTransform {
   TransformStats Apply(const Vector& g, WorkerMemory& memory, Message& out, Vector& work) const;
 
  private:
-  Clipping clip_;
-  ErrorFeedback feedback_;
-  Index dimension_;
+  std::unique_ptr<Clipper> clipper_;
   std::unique_ptr<Compressor> compressor_;
+  std::unique_ptr<FeedbackRule> feedback_;
 };
 
 }  // namespace pmlab::core

@@ -1,8 +1,9 @@
 #pragma once
-// Components by name: compressors, train problems, meta task families, environments, their
-// task families, RL estimators. A component registers once, from its own file, with
-// PMLAB_REGISTER; pmlab's built-ins and a researcher's additions register the same way, and
-// the command line only ever looks components up here, so adding one edits no list.
+// Components by name: the worker operators (clippers, compressors, error-feedback rules), train
+// problems, meta task families, environments, their task families, RL estimators. A component
+// registers once, from its own file, with PMLAB_REGISTER; pmlab's built-ins and a researcher's
+// additions register the same way, and the command line only ever looks components up here,
+// so adding one edits no list.
 //
 // A component is written "name", "name(key=value,...)" or "name:value" (short for the one
 // parameter of a component that has exactly one). Registering takes two functions in one: a

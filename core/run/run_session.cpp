@@ -42,10 +42,10 @@ void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoi
   if (ck.state.iteration < 0 || ck.state.x.size() != d || ck.state.v.size() != (started ? d : 0))
     refuse("the model of its config (" + std::to_string(d) + " parameters)");
   if (static_cast<int>(ck.workers.size()) != c.workers) refuse("its config's " + std::to_string(c.workers) + " workers");
-  const bool feedback = c.transform.error_feedback != ErrorFeedback::kNone;
+  const Index feedback = MakeFeedbackRule(c.transform.error_feedback, d)->MemoryLength();
   const bool worker_momentum = c.momentum.placement == MomentumPlacement::kWorker;
   for (const auto& w : ck.workers)
-    if (w.feedback.size() != (feedback ? d : 0) || w.momentum.size() != (worker_momentum && started ? d : 0))
+    if (w.feedback.size() != feedback || w.momentum.size() != (worker_momentum && started ? d : 0))
       refuse("its config's error feedback and momentum placement");
   if (ck.first_below.size() != kSummaryLevels.size()) refuse("this version's summary levels");
   // Format 1 predates problem state; every later checkpoint of a problem with state holds some.
@@ -330,8 +330,8 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
   MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), 0);
   if (!c.quiet)
     log << "pmlab " << info.command << ": " << session.problem().description << "\n  " << c.iters << " iterations, lr "
-        << c.momentum.lr << ", beta " << c.momentum.beta << ", compress " << c.transform.compress.Spec() << ", clip "
-        << c.transform.clip.Spec() << " -> " << dir.path().string() << std::endl;
+        << c.momentum.lr << ", beta " << c.momentum.beta << ", compress " << c.transform.compress << ", clip "
+        << c.transform.clip << " -> " << dir.path().string() << std::endl;
   const RunFolder folder{dir, &metrics};
   return session.Run(&folder, config_toml, log);
 }

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// pmlab as a library: everything a program needs to add its own components (compressors,
-/// train problems with their own oracle and state, meta task families, environments and their
+/// clippers and error-feedback rules at the workers, train problems with their own oracle and state, meta task families, environments and their
 /// families, RL estimators) and to run them with pmlab's whole command line.
 ///
 /// \code
@@ -11,7 +11,9 @@
 /// \endcode
 ///
 /// docs/extending.md walks through each extension point.
+#include "core/opt/clipping.h"
 #include "core/opt/compressor.h"
+#include "core/opt/error_feedback.h"
 #include "core/opt/gradient_oracle.h"
 #include "core/registry/registry.h"
 #include "core/run/problem_state.h"

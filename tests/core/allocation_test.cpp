@@ -81,8 +81,8 @@ core::ParallelMomentumOptions WithBiasedWorkers(int workers) {
   core::ParallelMomentumOptions o;
   o.workers = workers;
   o.momentum.lr = 0.001;
-  o.transform.compress = core::CompressorSpec::Parse("topk:0.1");
-  o.transform.error_feedback = core::ErrorFeedback::kClassic;
+  o.transform.compress = "topk:0.1";
+  o.transform.error_feedback = "ef";
   return o;
 }
 

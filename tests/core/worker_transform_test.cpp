@@ -22,7 +22,7 @@ Vector RandomVector(Index d, Rng& rng) {
 
 TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
   const Index d = 64;
-  WorkerTransform t({Clipping{}, CompressorSpec::Parse("topk:4"), ErrorFeedback::kClassic}, d);
+  WorkerTransform t({"none", "topk:4", "ef"}, d);
   WorkerMemory memory;
   t.InitMemory(memory);
   Rng data(3);
@@ -45,7 +45,7 @@ TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
 
 TEST(WorkerTransformTest, Ef21TracksTheGradient) {
   const Index d = 32;
-  WorkerTransform t({Clipping{}, CompressorSpec::Parse("topk:8"), ErrorFeedback::kEf21}, d);
+  WorkerTransform t({"none", "topk:8", "ef21"}, d);
   WorkerMemory memory;
   t.InitMemory(memory);
   Rng data(4);
@@ -70,7 +70,7 @@ TEST(WorkerTransformTest, Ef21TracksTheGradient) {
 
 TEST(WorkerTransformTest, ClipsBeforeCompressingAndReportsError) {
   const Index d = 4;
-  WorkerTransform t({Clipping::Parse("norm:1"), CompressorSpec::Parse("topk:1"), ErrorFeedback::kNone}, d);
+  WorkerTransform t({"norm:1", "topk:1", "none"}, d);
   WorkerMemory memory;
   t.InitMemory(memory);
   Vector g(4), out(4), work;
@@ -84,6 +84,34 @@ TEST(WorkerTransformTest, ClipsBeforeCompressingAndReportsError) {
   EXPECT_NEAR(s.input_sq_norm, 25.0, 1e-9);
   EXPECT_NEAR(s.error_sq_norm, (out - g).squaredNorm(), 1e-5);
   EXPECT_DOUBLE_EQ(s.bits, 32 + 2);
+}
+
+TEST(WorkerTransformTest, ErrorFeedbackRemembersTheClippedGradient) {
+  const Index d = 4;
+  for (const char* clip : {"norm:1", "value:0.5"}) {
+    WorkerTransform t({clip, "topk:1", "ef"}, d);
+    WorkerMemory memory;
+    t.InitMemory(memory);
+    ASSERT_EQ(memory.feedback.size(), d);
+    Vector g(4), work;
+    g << 0, 3, 0, -4;
+    Message message;
+    t.Apply(g, memory, message, work);
+    Vector clipped_work;
+    const Vector clipped = MakeClipper(clip, d)->Clip(g, clipped_work);
+    // e_1 = T(g) - C(T(g)) with e_0 = 0: the clipped gradient less what was sent.
+    EXPECT_EQ(memory.feedback + Sent(t, message), clipped) << clip;
+  }
+}
+
+TEST(WorkerTransformTest, FeedbackRulesSizeTheirMemoryAndRefuseUnknownOnes) {
+  EXPECT_EQ(MakeFeedbackRule("none", 10)->MemoryLength(), 0);
+  EXPECT_EQ(MakeFeedbackRule("ef", 10)->MemoryLength(), 10);
+  EXPECT_EQ(MakeFeedbackRule("ef21", 10)->MemoryLength(), 10);
+  for (const char* spec : {"ef22", "ef:1", "ef(beta=1)", ""}) EXPECT_THROW(MakeFeedbackRule(spec, 10), std::invalid_argument) << spec;
+  WorkerMemory memory;
+  WorkerTransform({"none", "topk:1", "none"}, 10).InitMemory(memory);
+  EXPECT_EQ(memory.feedback.size(), 0);
 }
 
 }  // namespace

@@ -30,8 +30,8 @@ TrainConfig Small() {
   c.iters = 12;
   c.momentum.lr = 0.5;
   c.momentum.beta = 0.3;
-  c.transform.compress = core::CompressorSpec::Parse("randk:0.1");
-  c.transform.error_feedback = core::ErrorFeedback::kClassic;
+  c.transform.compress = "randk:0.1";
+  c.transform.error_feedback = "ef";
   c.shard = "iid";
   c.eval_every = 4;
   c.quiet = true;
@@ -103,7 +103,7 @@ TEST(TrainExperimentTest, PaperStyleRunLearns) {
   c.iters = 25;
   c.momentum.lr = 0.5;
   c.momentum.beta = 0.1;
-  c.transform.compress = core::CompressorSpec::Parse("topk:0.05");
+  c.transform.compress = "topk:0.05";
   c.eval_every = 25;
   c.quiet = true;
   c.out = RunDir("learns").string();
