@@ -1,8 +1,8 @@
 #include "core/opt/clipping.h"
 
-#include <cmath>
 #include <limits>
 
+#include "core/opt/exact_number.h"
 #include "core/opt/flag_context.h"
 
 namespace pmlab::core {
