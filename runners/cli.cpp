@@ -9,6 +9,7 @@
 #include "core/opt/cluster.h"
 #include "core/run/stop_request.h"
 #include "runners/commands.h"
+#include "runners/config_toml.h"
 #include "runners/run_flags.h"
 
 namespace pmlab::runners {
@@ -38,7 +39,17 @@ int RunPmlab(int argc, char** argv) {
   // Config files are read by the top-level app (CLI11 does not read them for subcommands);
   // fallthrough lets `pmlab train --config FILE` reach it. Options sit in a section named after
   // the subcommand, e.g. [train].
-  app.set_config("--config", "", "Read options from a TOML file (a [SUBCOMMAND] section per subcommand)");
+  CLI::Option* config = app.set_config("--config", "", "Read options from a TOML file with the command's own [SUBCOMMAND] table")
+                            ->check(ConfigFile())
+                            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  // The file must be of the command given (a [train] file for pmlab train); flags on the
+  // command line win over it, as CLI11 applies a file's value only to flags not given.
+  app.config_formatter(std::make_shared<StrictTomlConfig>(
+      [&app] {
+        const std::vector<CLI::App*> parsed = app.get_subcommands();
+        return parsed.empty() ? std::string() : parsed.front()->get_name();
+      },
+      [config] { return config->as<std::string>(); }));
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.fallthrough();
   UsePmlabOptionDefaults(app);

@@ -19,12 +19,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalCommand& c) {
 }
 
 int RunEvalCommand(const EvalCommand& c) {
-  const std::filesystem::path checkpoint = core::ResolveCheckpoint(c.request.target);
-  core::CheckpointFile file = core::CheckpointFile::Open(checkpoint);
-  RunKind& kind = RunKindOf(file.kind(), checkpoint);
-  const core::RunCheckpoint from = core::LoadRunCheckpoint(file);
-  RequireRegistered(from.components, "checkpoint '" + checkpoint.string() + "'");
-  return kind.Evaluate(c.request, from, checkpoint);
+  const TargetCheckpoint t = OpenTargetCheckpoint(c.request.target);
+  return t.kind->Evaluate(c.request, t.record, t.file);
 }
 
 }  // namespace pmlab::runners

@@ -66,7 +66,9 @@ int RunInspectCommand(const InspectConfig& c) {
   if (status.payload_intact) {
     try {
       report.run = core::LoadRunCheckpoint(path);
-    } catch (const core::CheckpointError& e) {
+      for (RunKind* kind : RunKinds())
+        if (kind->info().id == status.header.kind) CheckBelongsToFolder(path, *kind, report.run->config_toml);
+    } catch (const std::runtime_error& e) {  // a damaged record, or one of another run than its folder's
       report.problem = e.what();
     }
   }

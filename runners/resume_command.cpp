@@ -19,16 +19,8 @@ CLI::App* AddResumeCommand(CLI::App& app, ResumeRequest& c) {
 }
 
 int RunResumeCommand(const ResumeRequest& r) {
-  const std::filesystem::path checkpoint = core::ResolveCheckpoint(r.target);
-  RunKind* kind = nullptr;
-  core::RunCheckpoint from;
-  {  // the file's bytes are dropped once parsed, before the run starts
-    core::CheckpointFile file = core::CheckpointFile::Open(checkpoint);
-    kind = &RunKindOf(file.kind(), checkpoint);
-    from = core::LoadRunCheckpoint(file);
-  }
-  RequireRegistered(from.components, "checkpoint '" + checkpoint.string() + "'");
-  return kind->Resume(r, std::move(from), checkpoint);
+  TargetCheckpoint t = OpenTargetCheckpoint(r.target);
+  return t.kind->Resume(r, std::move(t.record), t.file);
 }
 
 }  // namespace pmlab::runners

@@ -12,6 +12,7 @@
 
 #include "core/registry/registry.h"
 #include "core/run/run_options.h"
+#include "runners/config_toml.h"
 
 namespace pmlab::runners {
 
@@ -90,15 +91,16 @@ std::string ConfigToml(const Config& config, const AddFlagsFn<Config>& add, cons
   std::vector<std::string> args{section};
   app.parse(args);
   return "# pmlab " + section + " configuration; run again with: pmlab " + section + " --config THIS_FILE --out NEW_DIR\n[" +
-         section + "]\n" + cmd->config_to_str(true, false);
+         section + "]\n" + ConfigTomlBody(*cmd);
 }
 
-/// Reads a config.toml written by ConfigToml; std::runtime_error if it cannot.
+/// Reads a config.toml of the command `section`; std::runtime_error if it cannot.
 template <typename Config>
-Config ParseConfigToml(const std::string& toml, const AddFlagsFn<Config>& add) {
+Config ParseConfigToml(const std::string& toml, const AddFlagsFn<Config>& add, const std::string& section) {
   CLI::App app;
   UsePmlabOptionDefaults(app);
   app.allow_config_extras(CLI::config_extras_mode::error);
+  app.config_formatter(std::make_shared<StrictTomlConfig>([section] { return section; }, [] { return std::string("the stored config"); }));
   Config config;
   add(app, config);
   std::istringstream in(toml);

@@ -1,7 +1,12 @@
 #include "runners/run_kind.h"
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
+
+#include "core/io/file_text.h"
+#include "core/run/run_directory.h"
+#include "runners/config_toml.h"
 
 namespace pmlab::runners {
 namespace {
@@ -47,6 +52,65 @@ RunKind& RunKindOf(core::RunKindId id, const std::filesystem::path& checkpoint) 
   }
   throw std::runtime_error("checkpoint '" + checkpoint.string() + "' was written by run kind " + std::to_string(id) +
                            ", which this build of pmlab does not have (it has: " + known + "); use the pmlab that wrote it");
+}
+
+void CheckBelongsToFolder(const std::filesystem::path& file, const RunKind& kind, const std::string& config_toml) {
+  const std::filesystem::path folder = core::RunDirectoryOf(file);
+  const std::filesystem::path config = folder / "config.toml";
+  std::error_code error;
+  if (!std::filesystem::exists(config, error)) return;  // a checkpoint on its own: nothing to belong to
+  const std::string refused = "checkpoint '" + file.string() + "' does not belong to the run in '" + folder.string() + "': ";
+  const std::string advice = ". Nothing was changed; use a checkpoint of this run (in " + (folder / "checkpoints").string() +
+                             "), or copy the checkpoint into a folder of its own run";
+  const std::string text = core::ReadFileText(config, core::kConfigFileLimit, "config file");
+  const std::string section = ConfigSection(text, config.string());
+  if (section != kind.info().command)
+    throw std::runtime_error(refused + "it was written by pmlab " + kind.info().command + ", and the folder holds a run of pmlab " + section +
+                             " (its config.toml is [" + section + "])" + advice);
+  std::string ours, theirs;
+  try {
+    ours = kind.Identity(text);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("the run folder's " + config.string() + " cannot be read: " + e.what());
+  }
+  theirs = kind.Identity(config_toml);
+  if (ours == theirs) return;
+  // The first setting in which they differ, for the message.
+  std::istringstream a(theirs), b(ours);
+  std::string line_a, line_b;
+  while (std::getline(a, line_a) && std::getline(b, line_b) && line_a == line_b) {
+  }
+  throw std::runtime_error(refused + "it comes from another run (its config has " + line_a + " where the folder's config.toml has " +
+                           line_b + ")" + advice);
+}
+
+TargetCheckpoint OpenTargetCheckpoint(const std::string& target) {
+  TargetCheckpoint t;
+  t.file = core::ResolveCheckpoint(target);
+  try {
+    core::CheckpointFile file = core::CheckpointFile::Open(t.file);
+    t.kind = &RunKindOf(file.kind(), t.file);
+    t.record = core::LoadRunCheckpoint(file);
+  } catch (const core::CheckpointError& e) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(target, error)) throw;
+    // The newest is damaged: name the newest older one that is intact.
+    const auto all = core::CheckpointFilesIn(target);
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (it->second == t.file) continue;
+      try {
+        if (core::CheckpointFile::Check(it->second).payload_intact)
+          throw std::runtime_error(std::string(e.what()) + ". The older checkpoint " + it->second.string() +
+                                   " is intact: continue from it with: pmlab resume " + it->second.string() +
+                                   " (or evaluate it with pmlab eval " + it->second.string() + ")");
+      } catch (const core::CheckpointError&) {
+      }
+    }
+    throw std::runtime_error(std::string(e.what()) + "; the run has no intact older checkpoint");
+  }
+  RequireRegistered(t.record.components, "checkpoint '" + t.file.string() + "'");
+  CheckBelongsToFolder(t.file, *t.kind, t.record.config_toml);
+  return t;
 }
 
 std::string RunKindName(core::RunKindId id) {

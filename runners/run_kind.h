@@ -70,11 +70,30 @@ class RunKind {
   /// Continues `from`, read from `checkpoint`, with the changes `request` allows. Takes the
   /// record by value: its vectors move into the run instead of staying beside it.
   virtual int Resume(const ResumeRequest& request, core::RunCheckpoint from, const std::filesystem::path& checkpoint) = 0;
+  /// What makes a run this run, from its config.toml text: the config without what a resume
+  /// may change (length, threads, verbosity, folder). Two checkpoints with the same identity
+  /// are checkpoints of the same run, since a run is a pure function of its config.
+  virtual std::string Identity(const std::string& config_toml) const = 0;
   /// Adds the `pmlab eval` flags of this kind's checkpoints.
   virtual void AddEvalFlags(EvalFlags& flags) = 0;
   /// Evaluates `from` and prints the result (text, or JSON with request.json).
   virtual int Evaluate(const EvalRequest& request, const core::RunCheckpoint& from, const std::filesystem::path& checkpoint) = 0;
 };
+
+/// A checkpoint a user named (a checkpoint file, or a run folder's newest), read, verified, its
+/// kind and components registered, and checked to belong to the run of the folder it sits in.
+struct TargetCheckpoint {
+  std::filesystem::path file;  ///< the checkpoint file
+  RunKind* kind = nullptr;  ///< the kind that wrote it
+  core::RunCheckpoint record;  ///< its contents
+};
+/// Throws std::runtime_error (exit 1) naming the file and the problem; when a run folder's
+/// newest checkpoint is damaged, the message names the newest intact one to continue from.
+TargetCheckpoint OpenTargetCheckpoint(const std::string& target);
+
+/// Throws std::runtime_error if the checkpoint `file`, written by `kind` with the config text
+/// `config_toml`, sits in a run folder whose config.toml is of another kind or another run.
+void CheckBelongsToFolder(const std::filesystem::path& file, const RunKind& kind, const std::string& config_toml);
 
 /// Adds a kind to the registry; throws std::logic_error if its id or name is taken.
 bool RegisterRunKind(std::unique_ptr<RunKind> kind);

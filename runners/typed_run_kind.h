@@ -45,9 +45,18 @@ class TypedRunKind : public RunKind {
     return core::ResumeRun(config, info_, Toml(config), std::move(from), checkpoint, Problem(config), std::cerr);
   }
 
+  std::string Identity(const std::string& config_toml) const override {
+    Config config = Parse(config_toml);
+    config.iters = 1;
+    config.threads = 0;
+    config.quiet = false;
+    config.out.clear();
+    return Toml(config);
+  }
+
   /// config.toml text of `config`, and back.
   std::string Toml(const Config& config) const { return ConfigToml<Config>(config, Adder(), info_.command); }
-  Config Parse(const std::string& toml) const { return ParseConfigToml<Config>(toml, Adder()); }
+  Config Parse(const std::string& toml) const { return ParseConfigToml<Config>(toml, Adder(), info_.command); }
 
  protected:
   /// Adds the subcommand with its flags bound to `config`.

@@ -1,10 +1,15 @@
 #include "core/io/checkpoint_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include <array>
 #include <cstring>
-#include <fstream>
 #include <streambuf>
 
 #include "core/io/atomic_file.h"
@@ -59,10 +64,19 @@ class PayloadSink final : public std::streambuf {
   explicit PayloadSink(AtomicFile& file) : file_(file), buffer_(1 << 20) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
   std::uint64_t bytes() const { return bytes_; }
   std::uint32_t crc() const { return crc_; }
+  /// Why writing failed (the disk is full, ...), or empty.
+  const std::string& error() const { return error_; }
   int sync() override {
     const auto n = static_cast<std::size_t>(pptr() - pbase());
     if (n > 0) {
-      file_.Write(pbase(), n);
+      // The stream would swallow an exception thrown here and keep only a bad bit: keep the
+      // reason (ENOSPC names the lack of space) for the message.
+      try {
+        file_.Write(pbase(), n);
+      } catch (const std::runtime_error& e) {
+        error_ = e.what();
+        return -1;
+      }
       crc_ = Crc(crc_, reinterpret_cast<const unsigned char*>(pbase()), n);
       bytes_ += n;
       setp(buffer_.data(), buffer_.data() + buffer_.size());
@@ -72,7 +86,7 @@ class PayloadSink final : public std::streambuf {
 
  protected:
   int_type overflow(int_type c) override {
-    sync();
+    if (sync() != 0) return traits_type::eof();
     if (!traits_type::eq_int_type(c, traits_type::eof())) {
       *pptr() = traits_type::to_char_type(c);
       pbump(1);
@@ -82,7 +96,7 @@ class PayloadSink final : public std::streambuf {
   std::streamsize xsputn(const char* s, std::streamsize n) override {
     std::streamsize done = 0;
     while (done < n) {
-      if (pptr() == epptr()) sync();
+      if (pptr() == epptr() && sync() != 0) return done;
       const auto room = std::min<std::streamsize>(epptr() - pptr(), n - done);
       std::memcpy(pptr(), s + done, static_cast<std::size_t>(room));
       pbump(static_cast<int>(room));
@@ -96,6 +110,7 @@ class PayloadSink final : public std::streambuf {
   std::vector<char> buffer_;
   std::uint64_t bytes_ = 0;
   std::uint32_t crc_ = 0;
+  std::string error_;
 };
 
 [[noreturn]] void Refuse(const std::filesystem::path& path, const std::string& problem) {
@@ -109,16 +124,36 @@ struct RawCheckpoint {
   std::string payload;
 };
 
-// Reads the header, checks it, then reads the rest in blocks (no seeking, so pipes work too,
-// and nothing is sized from the header: memory follows the bytes actually present).
+// Reads the header, checks it, and checks the announced length against the file's size before
+// anything is allocated; then reads the payload in blocks. Only regular files are read: a
+// device or a pipe has no size to check (and /dev/zero never ends).
 RawCheckpoint ReadOnce(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) Refuse(path, "is a folder, not a checkpoint file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Refuse(path, "cannot be opened: " + std::string(std::strerror(errno)));
+  struct Fd {
+    int fd;
+    ~Fd() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  const Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (file.fd < 0) Refuse(path, "cannot be opened: " + std::string(std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) Refuse(path, "cannot be read: " + std::string(std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) Refuse(path, "is a folder, not a checkpoint file");
+  if (!S_ISREG(st.st_mode)) Refuse(path, "is not a regular file (a device, pipe or socket)");
+  const auto file_bytes = static_cast<std::uint64_t>(st.st_size);
+  const auto read_fully = [&](char* to, std::uint64_t n) {
+    std::uint64_t done = 0;
+    while (done < n) {
+      const ssize_t got = ::read(file.fd, to + done, static_cast<std::size_t>(std::min<std::uint64_t>(n - done, 1 << 20)));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) Refuse(path, "cannot be read: " + std::string(std::strerror(errno)));
+      if (got == 0) break;
+      done += static_cast<std::uint64_t>(got);
+    }
+    return done;
+  };
   std::array<unsigned char, kCheckpointHeaderBytes> b{};
-  in.read(reinterpret_cast<char*>(b.data()), b.size());
-  const auto got = static_cast<std::uint64_t>(in.gcount());
+  const std::uint64_t got = read_fully(reinterpret_cast<char*>(b.data()), b.size());
   if (got < kCheckpointHeaderBytes) Refuse(path, "is truncated (" + std::to_string(got) + " bytes, shorter than the 32-byte header)");
   if (std::memcmp(b.data(), kMagic, 8) != 0) Refuse(path, "is not a pmlab checkpoint (wrong magic bytes)");
   if (Get<std::uint32_t>(b.data() + 28) != Crc(0, b.data(), 28)) Refuse(path, "has a damaged header (header checksum mismatch)");
@@ -132,17 +167,20 @@ RawCheckpoint ReadOnce(const std::filesystem::path& path) {
     Refuse(path, "was written by a newer pmlab (container format " + std::to_string(h.format) +
                      "; this build reads formats 1 to " + std::to_string(kCheckpointFormat) + ")");
   if (h.format == 0 || h.kind == 0) Refuse(path, "has a damaged header (format or run kind out of range)");
-  std::array<char, 1 << 16> block;
-  while (in) {
-    in.read(block.data(), block.size());
-    raw.payload.append(block.data(), static_cast<std::size_t>(in.gcount()));
-    if (raw.payload.size() > h.payload_bytes)
-      Refuse(path, "has unexpected bytes after its payload (more than the " + std::to_string(h.payload_bytes) + " the header announces)");
-  }
-  if (in.bad()) Refuse(path, "cannot be read: " + std::string(std::strerror(errno)));
+  const std::uint64_t body = file_bytes - kCheckpointHeaderBytes;
+  if (body < h.payload_bytes)
+    Refuse(path, "is truncated (payload " + std::to_string(body) + " of " + std::to_string(h.payload_bytes) + " bytes)");
+  if (body > h.payload_bytes)
+    Refuse(path, "has unexpected bytes after its payload (more than the " + std::to_string(h.payload_bytes) + " the header announces)");
+  raw.payload.resize(static_cast<std::size_t>(h.payload_bytes));
+  const std::uint64_t read = read_fully(raw.payload.data(), h.payload_bytes);
+  raw.payload.resize(static_cast<std::size_t>(read));
+  if (read < h.payload_bytes)  // the file shrank while it was read
+    Refuse(path, "is truncated (payload " + std::to_string(read) + " of " + std::to_string(h.payload_bytes) + " bytes)");
+  char extra = 0;
+  if (read_fully(&extra, 1) != 0)  // or grew
+    Refuse(path, "has unexpected bytes after its payload (more than the " + std::to_string(h.payload_bytes) + " the header announces)");
   raw.file_bytes = kCheckpointHeaderBytes + raw.payload.size();
-  if (raw.payload.size() < h.payload_bytes)
-    Refuse(path, "is truncated (payload " + std::to_string(raw.payload.size()) + " of " + std::to_string(h.payload_bytes) + " bytes)");
   return raw;
 }
 
@@ -158,6 +196,7 @@ void WriteCheckpoint(const std::filesystem::path& path, RunKindId kind, const st
   std::ostream out(&sink);
   write_payload(out);
   out.flush();
+  if (!sink.error().empty()) throw std::runtime_error(sink.error());
   if (!out) throw std::runtime_error("cannot serialise checkpoint '" + path.string() + "'");
   header.payload_bytes = sink.bytes();
   header.payload_crc = sink.crc();

@@ -1,12 +1,12 @@
 #include "core/run/metrics_writer.h"
 
 #include "core/io/atomic_file.h"
+#include "core/io/file_text.h"
 #include "core/opt/exact_number.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <stdexcept>
 
 namespace pmlab::core {
@@ -25,21 +25,46 @@ MetricsWriter::MetricsWriter(const std::filesystem::path& path, std::vector<std:
     throw std::runtime_error("cannot write '" + path.string() + "'");
 }
 
-MetricsWriter MetricsWriter::Resume(const std::filesystem::path& path, std::vector<std::string> columns, std::int64_t through) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read '" + path.string() + "' to resume it");
+MetricsWriter::Kept MetricsWriter::Check(const std::filesystem::path& path, const std::vector<std::string>& columns, std::int64_t through) {
+  const std::string text = ReadFileText(path, kMetricsFileLimit, "metrics file");
   const std::string header = Header(columns);
-  std::string kept, line;
-  if (!std::getline(in, line) || line + '\n' != header)
-    throw std::runtime_error("'" + path.string() + "' does not have the columns this run writes");
-  kept = header;
-  while (std::getline(in, line)) {
-    // A row a crash cut short has no newline; its iteration is after the checkpoint anyway.
-    const long long iteration = std::atoll(line.c_str());
-    if (iteration >= 1 && iteration <= through && in.good()) kept += line + '\n';
+  Kept kept;
+  if (!text.starts_with(header)) {
+    kept.problem = "does not start with the columns this run writes (" + header.substr(0, header.size() - 1) + ")";
+    return kept;
   }
-  in.close();
-  WriteFileAtomically(path, kept);
+  kept.text = header;
+  std::size_t at = header.size();
+  for (std::int64_t line = 2; at < text.size(); ++line) {
+    const std::size_t end = text.find('\n', at);
+    // A row a crash cut short has no newline; it can only come after the checkpoint.
+    const bool whole = end != std::string::npos;
+    const std::string_view row(text.data() + at, (whole ? end : text.size()) - at);
+    at = whole ? end + 1 : text.size();
+    std::int64_t iteration = 0;
+    const auto [stop, error] = std::from_chars(row.data(), row.data() + row.size(), iteration);
+    const bool numbered = error == std::errc() && stop != row.data() && (stop == row.data() + row.size() || *stop == ',');
+    if (kept.rows_in_order == through) {
+      // What a killed process wrote after its last checkpoint: later iterations, dropped.
+      if (!whole || (numbered && iteration > through)) continue;
+    } else if (whole && numbered && iteration == kept.rows_in_order + 1) {
+      kept.text.append(row).push_back('\n');
+      ++kept.rows_in_order;
+      continue;
+    }
+    kept.problem = "line " + std::to_string(line) + " should be the row of iteration " +
+                   std::to_string(std::min(kept.rows_in_order + 1, through + 1)) + ", but " +
+                   (!whole ? "it is cut short" : !numbered ? "it does not start with an iteration number" : "it is the row of iteration " + std::to_string(iteration));
+    return kept;
+  }
+  if (kept.rows_in_order < through)
+    kept.problem = "ends after the row of iteration " + std::to_string(kept.rows_in_order) + "; rows up to " + std::to_string(through) + " are missing";
+  return kept;
+}
+
+MetricsWriter MetricsWriter::Resume(const std::filesystem::path& path, std::vector<std::string> columns, const Kept& kept) {
+  if (!kept.problem.empty()) throw std::logic_error("MetricsWriter::Resume of a damaged file");
+  WriteFileAtomically(path, kept.text);
   MetricsWriter w;
   w.path_ = path;
   w.columns_ = std::move(columns);

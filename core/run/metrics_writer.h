@@ -19,10 +19,20 @@ class MetricsWriter {
 
   /// Creates (truncates) `path` and writes the header.
   MetricsWriter(const std::filesystem::path& path, std::vector<std::string> columns);
-  /// Continues `path` after a resume: keeps the header and the rows of iterations up to
-  /// `through` (rows a killed process wrote after its last checkpoint are dropped, so every
-  /// iteration appears once), then appends. Throws std::runtime_error if the header differs.
-  static MetricsWriter Resume(const std::filesystem::path& path, std::vector<std::string> columns, std::int64_t through);
+  /// What a resume keeps of a metrics.csv: the header and one row per iteration 1..through,
+  /// in order. Rows after `through` (written by a killed process after its last checkpoint)
+  /// are dropped; anything else (a missing, repeated or misplaced row, other columns) makes
+  /// the file unusable, and `problem` says where.
+  struct Kept {
+    std::string text;  ///< the header and the kept rows
+    std::int64_t rows_in_order = 0;  ///< rows 1..n found in order before any damage
+    std::string problem;  ///< empty when the file covers 1..through
+  };
+  /// Reads and checks `path` (bounded, regular file); std::runtime_error if it cannot be read.
+  static Kept Check(const std::filesystem::path& path, const std::vector<std::string>& columns, std::int64_t through);
+  /// Continues `path` after a resume: replaces it atomically with `kept` (from Check, whose
+  /// problem was empty), then appends.
+  static MetricsWriter Resume(const std::filesystem::path& path, std::vector<std::string> columns, const Kept& kept);
   /// Takes over the open file.
   MetricsWriter(MetricsWriter&& other) noexcept;
   ~MetricsWriter();

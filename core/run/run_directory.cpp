@@ -79,6 +79,10 @@ std::vector<std::pair<std::int64_t, std::filesystem::path>> List(const std::file
 
 std::vector<std::pair<std::int64_t, std::filesystem::path>> RunDirectory::ListCheckpoints() const { return List(Checkpoints()); }
 
+std::vector<std::pair<std::int64_t, std::filesystem::path>> CheckpointFilesIn(const std::filesystem::path& folder) {
+  return List(folder / "checkpoints");
+}
+
 void RunDirectory::PruneCheckpoints(int keep) const {
   const auto all = ListCheckpoints();
   std::error_code ec;
@@ -97,7 +101,7 @@ std::filesystem::path ResolveCheckpoint(const std::filesystem::path& target) {
   std::error_code ec;
   if (!std::filesystem::exists(target, ec)) throw std::runtime_error("'" + target.string() + "' does not exist");
   if (!std::filesystem::is_directory(target, ec)) return target;
-  const auto found = List(target / "checkpoints");
+  const auto found = CheckpointFilesIn(target);
   if (found.empty())
     throw std::runtime_error("'" + target.string() + "' holds no checkpoints (a run writes checkpoints/ckpt-N.pmlab every --checkpoint-every rounds)");
   return found.back().second;

@@ -53,6 +53,10 @@ class RunDirectory {
 /// of a run folder. Throws std::runtime_error naming what is missing.
 std::filesystem::path ResolveCheckpoint(const std::filesystem::path& target);
 
+/// The checkpoint files of the run folder `folder` by iteration, oldest first (none if it has
+/// no checkpoints/ folder).
+std::vector<std::pair<std::int64_t, std::filesystem::path>> CheckpointFilesIn(const std::filesystem::path& folder);
+
 /// The run folder a checkpoint file belongs to (RUN_DIR/checkpoints/ckpt-N.pmlab -> RUN_DIR).
 std::filesystem::path RunDirectoryOf(const std::filesystem::path& checkpoint);
 

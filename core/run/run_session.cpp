@@ -13,6 +13,7 @@
 #include "core/opt/parallel_momentum.h"
 #include "core/run/crash_point.h"
 #include "core/run/run_directory.h"
+#include "core/run/run_lock.h"
 #include "core/run/stop_request.h"
 
 namespace pmlab::core {
@@ -51,6 +52,17 @@ void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoi
   // Format 1 predates problem state; every later checkpoint of a problem with state holds some.
   if (problem.state ? ck.problem_state.bytes.empty() && ck.format >= 2 : !ck.problem_state.bytes.empty())
     refuse(std::string("the problem of its config, which ") + (problem.state ? "keeps" : "keeps no") + " state of its own");
+}
+
+// Why a resume refuses a metrics.csv, and what the user can do.
+std::string DamagedMetrics(const RunDirectory& dir, const MetricsWriter::Kept& kept, std::int64_t k) {
+  std::string message = "'" + dir.Metrics().string() + "' does not match the checkpoint at iteration " + std::to_string(k) + ": " +
+                        kept.problem + ". Nothing was changed. Restore metrics.csv";
+  std::optional<std::filesystem::path> covered;  // the newest checkpoint whose rows are all there
+  for (const auto& [iteration, file] : dir.ListCheckpoints())
+    if (iteration <= kept.rows_in_order) covered = file;
+  if (covered) message += ", or continue from the checkpoint its intact rows cover: pmlab resume " + covered->string();
+  return message;
 }
 
 // Puts the problem's own state where the checkpoint left it.
@@ -315,8 +327,10 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
   // The folder appears with a checkpoint before the first iteration already in it, so a run
   // killed at any moment either left no folder or can be resumed.
   std::optional<RunDirectory> created;
+  std::optional<RunLock> lock;  // taken in the staging folder, so held from the folder's first moment
   session.Checkpoint(config_toml, [&](const RunCheckpoint& first) {
     created = RunDirectory::Create(c.out, [&](const RunDirectory& staging) {
+      lock.emplace(RunLock::Acquire(staging.path(), "pmlab " + info.command));
       staging.WriteConfig(config_toml);
       MetricsWriter(staging.Metrics(), session.columns());
       std::filesystem::create_directories(staging.Checkpoints());
@@ -327,7 +341,7 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
   if (!session.writes()) return session.Run(nullptr, config_toml, log);
   const RunDirectory& dir = *created;
   CrashPoint("run-created");
-  MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), 0);
+  MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), MetricsWriter::Check(dir.Metrics(), session.columns(), 0));
   if (!c.quiet)
     log << "pmlab " << info.command << ": " << session.problem().description << "\n  " << c.iters << " iterations, lr "
         << c.momentum.lr << ", beta " << c.momentum.beta << ", compress " << c.transform.compress << ", clip "
@@ -338,23 +352,30 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
 
 int ResumeRun(const RunOptions& c, const RunKindInfo& info, std::string_view config_toml, RunCheckpoint from,
               const std::filesystem::path& checkpoint, const MakeProblem& make, std::ostream& log) {
+  const RunDirectory dir = RunDirectory::Open(c.out);
+  // One writer per folder, from before anything in it is read for continuing.
+  std::optional<RunLock> lock;
+  if (ThisJob().is_root()) lock.emplace(RunLock::Acquire(dir.path(), "pmlab resume"));
   RunSession session(c, info, make);
   session.Restore(std::move(from), checkpoint.string());
   const std::int64_t k = session.iteration();
-  const RunDirectory dir = RunDirectory::Open(c.out);
   // A checkpoint at the last iteration without summary.json is a run killed while finishing:
   // resuming it runs no iteration and writes what the end of a run writes.
   if (k > c.iters || (k == c.iters && std::filesystem::exists(dir.Summary())))
     throw std::invalid_argument("--iters: the run has already completed " + std::to_string(k) +
                                 " iterations; pass a larger --iters to extend it");
   if (!session.writes()) return session.Run(nullptr, config_toml, log);
+  // Everything the continuation needs is verified (the checkpoint above, metrics.csv here)
+  // before anything in the folder is changed or deleted.
+  const MetricsWriter::Kept kept = MetricsWriter::Check(dir.Metrics(), session.columns(), k);
+  if (!kept.problem.empty()) throw std::runtime_error(DamagedMetrics(dir, kept, k));
   const auto dropped = dir.DropCheckpointsAfter(k);
   if (!dropped.empty())
     log << "pmlab resume: resuming from iteration " << k << " discards " << dropped.size() << " later checkpoint(s)" << std::endl;
   std::error_code ec;
   std::filesystem::remove(dir.Summary(), ec);  // the run is not finished any more
   dir.WriteConfig(config_toml);
-  MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), k);
+  MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), kept);
   if (!c.quiet)
     log << "pmlab resume: " << dir.path().string() << " from iteration " << k << " to " << c.iters << " ("
         << session.problem().description << ")" << std::endl;
