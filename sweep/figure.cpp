@@ -75,13 +75,18 @@ Curve CurveOf(const std::string& label, const std::vector<fs::path>& folders, co
   return c;
 }
 
+// Text as a gnuplot string that is only ever data: single quotes, inside which gnuplot expands
+// neither backquotes (a shell command) nor escapes, with a quote written twice; a line break or
+// other control character, which would end the script's line, becomes a space. Run names,
+// axis values, titles and file names all pass through here.
 std::string Quoted(const std::string& text) {
-  std::string out = "\"";
+  std::string out = "'";
   for (const char ch : text) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+    if (ch == '\'') out += "''";
+    else if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) out += ' ';
+    else out += ch;
   }
-  return out + "\"";
+  return out + "'";
 }
 
 std::string AxisLabel(const std::string& column) {
@@ -119,10 +124,13 @@ std::vector<Panel> BuildFigure(const FigureInput& input, const FigureOptions& o)
     if (fs::exists(SweepFileIn(target), error)) {
       const SweepResults sweep = LoadSweep(target);
       std::vector<std::string> over = o.over;
-      if (!o.panel.empty()) {
-        const bool axis = std::any_of(sweep.file.axes.begin(), sweep.file.axes.end(), [&](const SweepOption& a) { return a.name == o.panel; });
-        if (!axis) throw std::invalid_argument("--panel: '" + o.panel + "' is not an axis of the sweep " + target.string());
-      }
+      const auto is_axis = [&](const std::string& name) {
+        return std::any_of(sweep.file.axes.begin(), sweep.file.axes.end(), [&](const SweepOption& a) { return a.name == name; });
+      };
+      if (!o.panel.empty() && !is_axis(o.panel)) throw std::invalid_argument("--panel: '" + o.panel + "' is not an axis of the sweep " + target.string());
+      // As pmlab report: seed may be left out of a sweep's axes, anything else must be one.
+      for (const std::string& axis : over)
+        if (!is_axis(axis) && axis != "seed") throw std::invalid_argument("--over: '" + axis + "' is not an axis of the sweep " + target.string());
       std::vector<std::string> hidden = over;
       if (!o.panel.empty()) hidden.push_back(o.panel);
       for (const SettingGroup& g : GroupRuns(sweep, over)) {
@@ -142,6 +150,12 @@ std::vector<Panel> BuildFigure(const FigureInput& input, const FigureOptions& o)
       throw std::invalid_argument("'" + target.string() + "' is neither a sweep folder nor a run folder (no sweep.toml, no metrics.csv)");
     }
   }
+  const bool drawn = std::any_of(panels.begin(), panels.end(), [](const Panel& p) {
+    return std::any_of(p.curves.begin(), p.curves.end(), [](const Curve& c) { return !c.x.empty(); });
+  });
+  if (!drawn)
+    throw std::invalid_argument("--metric: '" + o.metric + "' has no finite value against " + o.x +
+                                " in any of these runs (an empty column: not measured in these runs, or not yet); choose another --metric");
   return panels;
 }
 
@@ -180,13 +194,13 @@ std::string GnuplotScript(const std::vector<Panel>& panels, const FigureOptions&
   const int rows = static_cast<int>((panels.size() + 2) / 3);
   const int width = panels.size() == 1 ? 1000 : 620 * columns;
   const int height = (panels.size() == 1 ? 650 : 520 * rows) + (o.title.empty() ? 0 : 40) + (most <= 4 ? 0 : 90 * rows);
-  gp << "set terminal pngcairo size " << width << "," << height << " noenhanced font \"DejaVu Sans,12\"\n";
+  gp << "set terminal pngcairo size " << width << "," << height << " noenhanced font 'DejaVu Sans,12'\n";
   // pmlab plot passes out (a temporary name it renames); run by hand, the script writes the PNG.
-  gp << "if (!exists(\"out\")) out = " << Quoted(png.string()) << "\nset output out\n";
-  gp << "set grid lc rgb \"#dddddd\"\n" << (most <= 4 ? "set key top right opaque box lc rgb \"#bbbbbb\"\n" : "set key outside below maxrows 4\n");
+  gp << "if (!exists('out')) out = " << Quoted(png.string()) << "\nset output out\n";
+  gp << "set grid lc rgb '#dddddd'\n" << (most <= 4 ? "set key top right opaque box lc rgb '#bbbbbb'\n" : "set key outside below maxrows 4\n");
   gp << "set xlabel " << Quoted(AxisLabel(o.x)) << "\nset ylabel " << Quoted(AxisLabel(o.metric)) << "\n";
-  if (o.log_x) gp << "set logscale x\nset format x \"%g\"\n";
-  if (o.log_y) gp << "set logscale y\nset format y \"%g\"\n";
+  if (o.log_x) gp << "set logscale x\nset format x '%g'\n";
+  if (o.log_y) gp << "set logscale y\nset format y '%g'\n";
   if (panels.size() > 1 || !o.title.empty())
     gp << "set multiplot layout " << rows << "," << columns << (o.title.empty() ? "" : " title " + Quoted(o.title)) << "\n";
   for (std::size_t p = 0; p < panels.size(); ++p) {
@@ -200,7 +214,7 @@ std::string GnuplotScript(const std::vector<Panel>& panels, const FigureOptions&
       gp << "$P" << p << "C" << k << " using 1:2 with lines lw 2 lc rgb " << colour << " title " << Quoted(c.label) << ", \\\n     ";
       ended = ended || !c.ended.empty();
     }
-    if (ended) gp << "$P" << p << "E using 1:2 with points pt 2 ps 2 lw 2 lc rgb \"black\" title \"run diverged here\"";
+    if (ended) gp << "$P" << p << "E using 1:2 with points pt 2 ps 2 lw 2 lc rgb 'black' title 'run diverged here'";
     else gp << "1/0 notitle";  // closes the list of plots
     gp << "\n";
   }
