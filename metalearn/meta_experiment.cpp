@@ -159,6 +159,8 @@ TaskFamilyRegistry& TaskFamilies() {
   return registry;
 }
 
+void CheckMetaConfig(const MetaConfig& c) { Validate(c); }
+
 core::MakeProblem MetaProblem(const MetaConfig& c) {
   Validate(c);  // usage errors before any data is read
   return [c](core::WorkerPool& pool) { return ProblemOf(c, Build(c), pool); };

@@ -76,6 +76,8 @@ TaskFamilyRegistry& TaskFamilies();
 
 /// The problem of `config` (throws std::invalid_argument for bad options).
 core::MakeProblem MetaProblem(const MetaConfig& config);
+/// The checks MetaProblem makes of `config` before it reads anything (std::invalid_argument).
+void CheckMetaConfig(const MetaConfig& config);
 
 /// Meta-testing of a checkpoint.
 struct MetaTestResult {

@@ -91,6 +91,8 @@ MetaPolicyProblemOptions Options(const metalearn::MetaConfig& c) {
 
 }  // namespace
 
+void CheckMetaPolicyConfig(const metalearn::MetaConfig& c) { (void)Options(c); }
+
 core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
   const MetaPolicyProblemOptions options = Options(c);
   core::Within("--task", [&] { return MetaPolicyOracle(options, c.workers).Dimension(); });  // usage errors before the run folder exists

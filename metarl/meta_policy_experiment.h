@@ -26,6 +26,8 @@ std::string MetaPolicyFamily(const std::string& task);
 /// The problem of a meta run on an RL task (throws std::invalid_argument naming the flag of an
 /// option that does not fit).
 core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& config);
+/// The checks MetaPolicyProblem makes of `config` before it builds anything (std::invalid_argument).
+void CheckMetaPolicyConfig(const metalearn::MetaConfig& config);
 
 /// Returns before and after each of 0..steps adaptation steps on `tasks` held-out tasks.
 struct AdaptationTable {

@@ -151,6 +151,8 @@ core::RestoredRun Restore(const RlConfig& c, const Setup& s, const core::RunChec
 
 }  // namespace
 
+void CheckRlConfig(const RlConfig& c) { (void)Build(c); }
+
 core::MakeProblem RlProblem(const RlConfig& c) {
   const Setup s = Build(c);  // usage errors before the run folder exists
   return [c, s](core::WorkerPool& pool) { return ProblemOf(c, s, pool); };

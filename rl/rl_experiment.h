@@ -48,6 +48,8 @@ struct RlConfig : core::RunOptions {
 
 /// The problem of `config` (throws std::invalid_argument for bad options).
 core::MakeProblem RlProblem(const RlConfig& config);
+/// The checks RlProblem makes of `config` before it builds anything (std::invalid_argument).
+void CheckRlConfig(const RlConfig& config);
 
 struct RlEvaluation {
   std::int64_t iteration = 0;  ///< of the checkpoint evaluated

@@ -165,6 +165,10 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     return t;
   }
 
+  void CheckConfig(const metalearn::MetaConfig& config) const override {
+    if (!rl::MetaPolicyFamily(config.task).empty()) rl::CheckMetaPolicyConfig(config);
+    else metalearn::CheckMetaConfig(config);
+  }
   core::MakeProblem Problem(const metalearn::MetaConfig& config) const override {
     if (!rl::MetaPolicyFamily(config.task).empty()) return rl::MetaPolicyProblem(config);
     return metalearn::MetaProblem(config);

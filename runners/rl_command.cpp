@@ -144,6 +144,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     return t;
   }
 
+  void CheckConfig(const rl::RlConfig& config) const override { rl::CheckRlConfig(config); }
   core::MakeProblem Problem(const rl::RlConfig& config) const override { return rl::RlProblem(config); }
 
  private:

@@ -65,6 +65,10 @@ class RunKind {
   virtual const core::RunKindInfo& info() const = 0;
   /// Adds the subcommand with its flags, bound to this object's config.
   virtual CLI::App* AddCommand(CLI::App& app) = 0;
+  /// Validates the config the last parse of AddCommand's subcommand filled, as a run does
+  /// before anything is built or written (std::invalid_argument naming the flag): what
+  /// pmlab sweep runs over every run of its grid before it creates its folder.
+  virtual void Check() const = 0;
   /// Runs the parsed subcommand; returns the exit code.
   virtual int Start() = 0;
   /// Continues `from`, read from `checkpoint`, with the changes `request` allows. Takes the

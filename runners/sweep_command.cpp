@@ -24,15 +24,19 @@ RunKind& KindOf(const sweep::SweepFile& file) {
   throw sweep::SweepFileError(file.At(file.command_line, "command '" + file.command + "' is not a run command (allowed: " + names + ")"));
 }
 
-// Parses `args` with a fresh `pmlab COMMAND` app; the error message, or empty.
-std::string ParseError(RunKind& kind, const std::vector<std::string>& args) {
+// Parses `args` with a fresh `pmlab COMMAND` app and, if `check`, validates the config as the
+// run would before building anything; the error message, or empty.
+std::string ParseError(RunKind& kind, const std::vector<std::string>& args, bool check) {
   CLI::App app;
   UsePmlabOptionDefaults(app);
   kind.AddCommand(app);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
   try {
     app.parse(reversed);
+    if (check) kind.Check();
   } catch (const CLI::ParseError& e) {
+    return e.what();
+  } catch (const std::invalid_argument& e) {
     return e.what();
   }
   return {};
@@ -51,11 +55,11 @@ void Validate(const sweep::SweepFile& file, const std::vector<sweep::PlannedRun>
         throw sweep::SweepFileError(file.At(o.line, "'" + o.name + "' is not an option of pmlab " + file.command + " (pmlab " + file.command +
                                                        " --help lists them)"));
       for (const std::string& value : o.values)
-        if (const std::string error = ParseError(kind, {file.command, "--" + o.name + "=" + value}); !error.empty())
+        if (const std::string error = ParseError(kind, {file.command, "--" + o.name + "=" + value}, false); !error.empty())
           throw sweep::SweepFileError(file.At(o.line, "'" + o.name + "' = " + value + ": " + error));
     }
   for (const sweep::PlannedRun& run : runs)
-    if (const std::string error = ParseError(kind, run.args); !error.empty())
+    if (const std::string error = ParseError(kind, run.args, true); !error.empty())
       throw sweep::SweepFileError(file.path.string() + ": the run " + run.name + " is refused: " + error);
 }
 

@@ -67,6 +67,7 @@ class TrainKind final : public TypedRunKind<supervised::TrainConfig> {
     return t;
   }
 
+  void CheckConfig(const supervised::TrainConfig& config) const override { supervised::CheckTrainConfig(config); }
   core::MakeProblem Problem(const supervised::TrainConfig& config) const override { return supervised::TrainProblem(config); }
 
  private:

@@ -23,8 +23,14 @@ class TypedRunKind : public RunKind {
     return AddFlags(app, config_);
   }
 
+  void Check() const override {
+    config_.Validate();
+    CheckConfig(config_);
+  }
+
   // Start and Resume record the registered components the run builds, for its checkpoints.
   int Start() override {
+    Check();
     std::vector<ComponentUse> uses;
     const RecordUses record(uses);
     if (config_.out.empty()) config_.out = DefaultOut(info_.command);
@@ -61,6 +67,9 @@ class TypedRunKind : public RunKind {
  protected:
   /// Adds the subcommand with its flags bound to `config`.
   virtual CLI::App* AddFlags(CLI::App& app, Config& config) const = 0;
+  /// The checks of a config that its problem makes before building anything, so that a sweep
+  /// refuses a bad run before it starts; a kind without such checks leaves them to Problem.
+  virtual void CheckConfig(const Config& /*config*/) const {}
   /// The problem of a config, built when the run starts.
   virtual core::MakeProblem Problem(const Config& config) const = 0;
 

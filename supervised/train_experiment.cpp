@@ -75,8 +75,6 @@ core::RunProblem MakeQuadratic(const TrainConfig& c) {
   q.bias_relative = c.bias_relative;
   q.bias_absolute = c.bias_absolute;
   q.gradient_noise = c.noise;
-  for (const auto& [flag, v] : {std::pair{"--bias-relative", c.bias_relative}, std::pair{"--bias-absolute", c.bias_absolute}, std::pair{"--noise", c.noise}})
-    core::Require(std::isfinite(v) && v >= 0, std::string(flag) + ": must be a finite number >= 0");
   q.batch = core::Within("--batch", [&] { return ParseBatch(c.batch); });
   if (q.batch > q.rows_per_worker)
     throw std::invalid_argument("--batch: " + c.batch + " exceeds the " + std::to_string(q.rows_per_worker) +
@@ -112,7 +110,17 @@ ProblemRegistry& Problems() {
   return registry;
 }
 
+void CheckTrainConfig(const TrainConfig& c) {
+  (void)core::Within("--problem", [&] { return Problems().Bind(c.problem); });
+  (void)core::Within("--shard", [&] { return ParseShardMode(c.shard); });
+  (void)core::Within("--batch", [&] { return ParseBatch(c.batch); });
+  (void)core::Within("--hidden", [&] { return core::ParseHiddenWidths(c.hidden); });
+  for (const auto& [flag, v] : {std::pair{"--bias-relative", c.bias_relative}, std::pair{"--bias-absolute", c.bias_absolute}, std::pair{"--noise", c.noise}})
+    core::Require(std::isfinite(v) && v >= 0, std::string(flag) + ": must be a finite number >= 0");
+}
+
 core::MakeProblem TrainProblem(const TrainConfig& c) {
+  CheckTrainConfig(c);
   auto build = core::Within("--problem", [&] { return Problems().Bind(c.problem); });
   return [c, build](core::WorkerPool& pool) { return build(c, pool); };
 }

@@ -41,5 +41,7 @@ ProblemRegistry& Problems();
 /// The problem of `config`, built when the run starts (throws std::invalid_argument for bad
 /// options, std::runtime_error for missing or damaged data).
 core::MakeProblem TrainProblem(const TrainConfig& config);
+/// The checks of `config` that need no data (std::invalid_argument); TrainProblem makes them first.
+void CheckTrainConfig(const TrainConfig& config);
 
 }  // namespace pmlab::supervised

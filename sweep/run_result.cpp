@@ -1,20 +1,12 @@
 #include "sweep/run_result.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
+#include "core/io/file_text.h"
 #include "core/run/metrics_table.h"
 
 namespace pmlab::sweep {
 namespace {
-
-std::string ReadText(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The figures of column `name` (none if the run has no such column), and the first iteration
 // at each level: value <= level, or >= level when `higher_is_better`.
@@ -51,7 +43,7 @@ RunStatus StatusOf(const std::filesystem::path& folder) {
   std::error_code error;
   if (!std::filesystem::exists(folder / "config.toml", error)) return RunStatus::kNotStarted;
   if (!std::filesystem::exists(folder / "summary.json", error)) return RunStatus::kUnfinished;
-  return ReadText(folder / "summary.json").find("\"status\": \"diverged\"") != std::string::npos ? RunStatus::kDiverged
+  return core::ReadFileText(folder / "summary.json", core::kSummaryFileLimit, "run summary").find("\"status\": \"diverged\"") != std::string::npos ? RunStatus::kDiverged
                                                                                                : RunStatus::kCompleted;
 }
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
 
+#include "core/io/file_text.h"
 #include "core/opt/exact_number.h"
 
 namespace pmlab::sweep {
@@ -44,11 +44,11 @@ std::string SweepFile::At(int line, const std::string& message) const {
 }
 
 SweepFile SweepFile::Load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SweepFileError(path.string() + ": cannot be read (does the file exist?)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), path);
+  try {
+    return Parse(core::ReadFileText(path, core::kConfigFileLimit, "sweep file"), path);
+  } catch (const core::FileTextError& e) {
+    throw SweepFileError(e.what());
+  }
 }
 
 SweepFile SweepFile::Parse(const std::string& text, const std::filesystem::path& path) {

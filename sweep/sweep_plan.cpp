@@ -27,8 +27,16 @@ std::vector<PlannedRun> Expand(const SweepFile& file) {
                                                     " would share the run folder name '" + at->first + "'"));
     }
   }
+  // The grid's size is checked before anything is allocated for it.
   std::size_t total = 1;
-  for (const SweepOption& axis : file.axes) total *= axis.values.size();
+  std::string shape;
+  for (const SweepOption& axis : file.axes) {
+    shape += (shape.empty() ? "" : " x ") + std::to_string(axis.values.size());
+    total = axis.values.size() > kMaxSweepRuns / total ? kMaxSweepRuns + 1 : total * axis.values.size();
+  }
+  if (total > kMaxSweepRuns)
+    throw SweepFileError(file.At(file.axes.back().line, "the axes make a grid of " + shape + " runs, more than the " +
+                                                            std::to_string(kMaxSweepRuns) + " a sweep may hold; split it into several sweeps"));
   std::vector<PlannedRun> runs;
   runs.reserve(total);
   std::vector<std::size_t> index(file.axes.size(), 0);
@@ -44,6 +52,10 @@ std::vector<PlannedRun> Expand(const SweepFile& file) {
       run.name += (run.name.empty() ? "" : "_") + FolderPart(axis.name) + "-" + FolderPart(value);
     }
     if (run.name.empty()) run.name = "run";
+    if (run.name.size() > kMaxRunName)
+      throw SweepFileError(file.At(file.axes.back().line, "the run folder name '" + run.name.substr(0, 60) + "...' is " +
+                                                              std::to_string(run.name.size()) + " characters, more than a folder name may be (" +
+                                                              std::to_string(kMaxRunName) + "); shorten the axis values"));
     runs.push_back(std::move(run));
     // The next grid point: the last axis fastest.
     for (std::size_t a = file.axes.size(); a-- > 0;) {

@@ -2,6 +2,7 @@
 // The runs of a sweep: the grid product of its axes, each run named from its axis values and
 // given its command line. The order is the file's: the first axis varies slowest, the last
 // fastest, so a sweep with seed as its last axis finishes a setting's seeds together.
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +22,12 @@ struct PlannedRun {
   std::vector<std::string> args;
 };
 
-/// Every run of `file`; SweepFileError if two runs would get the same folder name (values that
+/// The most runs one sweep may hold, and the longest name of a run's folder.
+inline constexpr std::size_t kMaxSweepRuns = 100000;
+inline constexpr std::size_t kMaxRunName = 200;
+
+/// Every run of `file`; SweepFileError for a grid of more than kMaxSweepRuns runs or a run name
+/// longer than kMaxRunName, and SweepFileError if two runs would get the same folder name (values that
 /// differ only in characters a folder name cannot keep), naming the axis.
 std::vector<PlannedRun> Expand(const SweepFile& file);
 

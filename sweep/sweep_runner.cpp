@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/io/atomic_file.h"
+#include "core/run/run_lock.h"
 #include "core/run/run_session.h"
 #include "core/run/stop_request.h"
 #include "sweep/child_process.h"
@@ -56,6 +57,8 @@ void CreateSweepFolder(const fs::path& folder, const std::string& sweep_text) {
 }
 
 int RunSweep(const fs::path& folder, const SweepRunOptions& o, std::ostream& out) {
+  // Two sweeps on one folder would start the same runs twice.
+  const core::RunLock lock = core::RunLock::Acquire(folder, "pmlab sweep");
   SweepResults sweep = LoadSweep(folder);
   const std::size_t total = sweep.runs.size();
   const auto finished = [&](std::size_t i) {

@@ -1,8 +1,9 @@
 #include "core/run/metrics_table.h"
 
+#include "core/io/file_text.h"
+
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -32,8 +33,7 @@ double ParseCell(const std::string& cell) {
 }  // namespace
 
 MetricsTable MetricsTable::Load(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read '" + path.string() + "'");
+  std::istringstream in(ReadFileText(path, kMetricsFileLimit, "metrics file"));
   MetricsTable table;
   std::string line;
   if (!std::getline(in, line)) throw std::runtime_error("'" + path.string() + "' is empty");
