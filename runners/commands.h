@@ -19,7 +19,7 @@ struct EnvsConfig {
   std::string render;     ///< an environment spec to draw instead of listing
   std::string out;        ///< PNG of the first frame, or GIF of the episode (by extension)
   int steps = 200;        ///< steps of random actions in a GIF
-  unsigned long long seed = 1;
+  std::uint64_t seed = 1;
 };
 CLI::App* AddEnvsCommand(CLI::App& app, EnvsConfig& config);
 int RunEnvsCommand(const EnvsConfig& config);

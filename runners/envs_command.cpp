@@ -14,7 +14,7 @@ CLI::App* AddEnvsCommand(CLI::App& app, EnvsConfig& c) {
   cmd->add_option("--render", c.render, "Draw this environment spec after a reset instead of listing (needs --out)");
   cmd->add_option("--out", c.out, "With --render: FILE.png (the first frame) or FILE.gif (an episode of random actions)");
   cmd->add_option("--steps", c.steps, "With --render to a GIF: at most this many steps")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--seed", c.seed, "With --render: the episode's seed (and the random actions')")->capture_default_str();
+  AddSeed(cmd, "--seed", c.seed, "With --render: the episode's seed (and the random actions'), 0 to 2^64 - 1");
   cmd->footer(
       "An environment is named by a spec such as LunarLander-v3 or\n"
       "LunarLander-v3(continuous=true,gravity=-8,enable_wind=true,wind_power=15);\n"

@@ -29,12 +29,12 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
 
   void AddEvalFlags(EvalFlags& flags) override {
     data_dir_.clear();
-    tasks_ = -1;
-    steps_ = -1;
+    tasks_.reset();
+    steps_.reset();
     adapt_lr_.clear();
     adapt_episodes_ = 0;
     against_.clear();
-    render_.clear();
+    render_.reset();
     flags.Add("--data-dir", data_dir_, "Read the data from here instead of the run's --data-dir", "Runs that read data (train, meta)");
     flags.Add("--tasks", tasks_, "Held-out tasks to adapt to (default 600; RL tasks 40, as MAML's 2-D navigation)", "Meta runs");
     flags.Add("--steps", steps_, "Report the query loss after 0..STEPS adaptation steps (default: the run's --inner-steps)", "Meta runs");
@@ -55,15 +55,16 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   }
 
   int Evaluate(const EvalRequest& e, const core::RunCheckpoint& ck, const std::filesystem::path& checkpoint) override {
-    core::Require(tasks_ == -1 || tasks_ >= 1, "--tasks: must be at least 1");
-    core::Require(steps_ >= -1 && steps_ <= 100000, "--steps: must be from 0 to 100000");
+    core::Require(!render_ || !render_->empty(), "--render: needs a folder to write the GIFs into");
+    core::Require(!tasks_ || (*tasks_ >= 1 && *tasks_ <= 1000000), "--tasks: must be from 1 to 1000000");
+    core::Require(!steps_ || (*steps_ >= 0 && *steps_ <= 100000), "--steps: must be from 0 to 100000");
     metalearn::MetaConfig config = Parse(ck.config_toml);
     if (!data_dir_.empty()) config.data_dir = data_dir_;
-    const int steps = steps_ >= 0 ? steps_ : config.inner_steps;
-    if (!rl::MetaPolicyFamily(config.task).empty()) return EvaluatePolicies(e, config, ck, checkpoint, steps, tasks_ > 0 ? tasks_ : 40);
-    core::Require(adapt_lr_.empty() && adapt_episodes_ == 0 && against_.empty() && render_.empty(),
+    const int steps = steps_.value_or(config.inner_steps);
+    if (!rl::MetaPolicyFamily(config.task).empty()) return EvaluatePolicies(e, config, ck, checkpoint, steps, tasks_.value_or(40));
+    core::Require(adapt_lr_.empty() && adapt_episodes_ == 0 && against_.empty() && !render_,
                   "--adapt-lr, --adapt-episodes, --against and --render are for meta runs on RL tasks; " + config.task + " is supervised");
-    const int tasks = tasks_ > 0 ? tasks_ : 600;
+    const int tasks = tasks_.value_or(600);
     const metalearn::MetaTestResult run = metalearn::MetaTestCheckpoint(config, ck, tasks, steps);
     const metalearn::HeldOutCurve& c = run.curve;
     if (e.json) {
@@ -197,8 +198,8 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     std::vector<rl::AdaptationTable> tables;
     for (const rl::StartingPoint& start : starts) {
       std::vector<rl::AdaptedTask> adapted;
-      tables.push_back(test.Evaluate(start, render_.empty() ? nullptr : &adapted));
-      if (!render_.empty()) Render(test, start, adapted, config.seed);
+      tables.push_back(test.Evaluate(start, !render_ ? nullptr : &adapted));
+      if (render_) Render(test, start, adapted, config.seed);
     }
     // The same tasks and draws for every start: their difference, task by task, is far tighter
     // than either mean's interval.
@@ -235,7 +236,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     PrintTable("mean return over the tasks before each adaptation step", starts, tables);
     if (!differences.empty())
       PrintTable("meta-trained minus each, paired over the tasks", std::span(starts).subspan(1), differences);
-    if (!render_.empty()) std::printf("GIFs in %s/\n", render_.c_str());
+    if (render_) std::printf("GIFs in %s/\n", render_->c_str());
     return 0;
   }
 
@@ -273,10 +274,10 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   // GIFs named by starting point, task, step and return.
   void Render(const rl::MetaPolicyTest& test, const rl::StartingPoint& start, const std::vector<rl::AdaptedTask>& adapted,
               std::uint64_t seed) const {
-    const std::filesystem::path dir = render_;
+    const std::filesystem::path dir = *render_;
     std::error_code error;
     std::filesystem::create_directories(dir, error);
-    if (error) throw std::runtime_error("--render: cannot create the folder '" + render_ + "': " + error.message());
+    if (error) throw std::runtime_error("--render: cannot create the folder '" + *render_ + "': " + error.message());
     std::string prefix = start.name == "meta-trained" ? std::string() : start.name + "_";
     for (char& ch : prefix)
       if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '-';
@@ -292,11 +293,12 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   }
 
   std::string data_dir_;
-  int tasks_ = -1;  // -1: the default of the task kind
-  int steps_ = -1;
+  std::optional<int> tasks_;  // unset: the default of the task kind
+  std::optional<int> steps_;  // unset: the run's --inner-steps
   std::string adapt_lr_;    // empty: the run's
   int adapt_episodes_ = 0;  // 0: the run's
-  std::string against_, render_;
+  std::string against_;
+  std::optional<std::string> render_;  // unset: no GIFs
 };
 
 }  // namespace

@@ -22,9 +22,9 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
 
   void AddEvalFlags(EvalFlags& flags) override {
     episodes_ = 100;
-    seed_ = -1;
+    seed_.reset();
     deterministic_ = false;
-    render_.clear();
+    render_.reset();
     flags.Add("--episodes", episodes_, "Episodes to run (default 100)", "RL runs");
     flags.Add("--seed", seed_, "Seed of the evaluation episodes (default: the run's --seed)", "RL runs");
     flags.AddFlag("--deterministic", deterministic_, "Act with the policy's mode instead of sampling", "RL runs");
@@ -33,17 +33,18 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
 
   int Evaluate(const EvalRequest& e, const core::RunCheckpoint& ck, const std::filesystem::path& checkpoint) override {
     core::Require(episodes_ >= 1 && episodes_ <= 1000000, "--episodes: must be from 1 to 1000000");
-    core::Require(seed_ >= -1, "--seed: must be >= 0");
+    core::Require(!render_ || !render_->empty(), "--render: needs a folder to write the GIFs into");
+    const std::optional<std::uint64_t> seed = seed_ ? std::optional(core::Within("--seed", [&] { return ParseSeed(*seed_); })) : std::nullopt;
     const rl::RlConfig config = Parse(ck.config_toml);
     rl::EvaluationOptions options;
     options.episodes = episodes_;
-    options.seed = seed_ >= 0 ? static_cast<std::uint64_t>(seed_) : config.seed;
+    options.seed = seed.value_or(config.seed);
     options.deterministic = deterministic_;
-    if (!render_.empty()) {
-      const std::filesystem::path dir = render_;
+    if (render_) {
+      const std::filesystem::path dir = *render_;
       std::error_code error;
       std::filesystem::create_directories(dir, error);
-      if (error) throw std::runtime_error("--render: cannot create the folder '" + render_ + "': " + error.message());
+      if (error) throw std::runtime_error("--render: cannot create the folder '" + *render_ + "': " + error.message());
       options.render = [dir](int episode, const rl::EpisodeOutcome& outcome, const std::vector<envs::Canvas>& frames) {
         char name[96];
         std::snprintf(name, sizeof name, "episode-%03d_return_%.1f.gif", episode, outcome.total_reward);
@@ -78,7 +79,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     std::printf("return %.2f +- %.2f (std), min %.2f, max %.2f, mean length %.1f", s.mean, s.std, s.min, s.max, s.length_mean);
     if (s.success_rate) std::printf(", %.0f%% at or above %g (solved)", 100 * *s.success_rate, *s.solved_at);
     std::printf("\n");
-    if (!render_.empty()) std::printf("GIFs in %s/\n", render_.c_str());
+    if (render_) std::printf("GIFs in %s/\n", render_->c_str());
     return 0;
   }
 
@@ -149,9 +150,9 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
 
  private:
   int episodes_ = 100;
-  long long seed_ = -1;
+  std::optional<std::string> seed_;  // unset: the run's own seed
   bool deterministic_ = false;
-  std::string render_;
+  std::optional<std::string> render_;  // unset: no GIFs
 };
 
 }  // namespace

@@ -41,6 +41,16 @@ CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, con
   return AddParsed(cmd, name, target, parse, [](bool b) { return std::string(b ? "true" : "false"); }, help)->type_name("true|false");
 }
 
+std::uint64_t ParseSeed(const std::string& text) {
+  const auto v = core::ParseUnsigned(text);
+  if (!v) throw std::invalid_argument("'" + text + "' is not a seed (a whole number from 0 to 18446744073709551615)");
+  return *v;
+}
+
+CLI::Option* AddSeed(CLI::App* cmd, const std::string& name, std::uint64_t& target, const std::string& help) {
+  return AddParsed(cmd, name, target, &ParseSeed, [](std::uint64_t s) { return std::to_string(s); }, help)->type_name("UINT64");
+}
+
 CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, const std::string& help) {
   const auto parse = [](const std::string& text) {
     const auto v = core::ParseNumber(text);
@@ -132,7 +142,7 @@ void AddRunFlags(CLI::App* t, core::RunOptions& c, const std::string& eval_help)
   t->add_option("--error-feedback", c.transform.error_feedback, "Error feedback around the compressor, a registered rule (listed below): none, ef (classic), ef21, ...")
       ->check(Registered(core::FeedbackRules()))->group("Biased operators");
 
-  t->add_option("--seed", c.seed, "Run seed (data, initialisation, worker streams)")->group("Run");
+  AddSeed(t, "--seed", c.seed, "Run seed (data, initialisation, worker streams), 0 to 2^64 - 1")->group("Run");
   t->add_option("--threads", c.threads, "Threads (0 = all cores); never changes results")->check(CLI::Range(0, 1024))->group("Run");
   t->add_option("--eval-every", c.eval_every, eval_help)->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->group("Run");
   t->add_option("--out", c.out, "Run folder to create (default runs/" + t->get_name() + "-DATE-TIME)")->group("Run");

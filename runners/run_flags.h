@@ -45,6 +45,12 @@ CLI::Option* AddParsed(CLI::App* cmd, const std::string& name, T& target, Parse 
 /// so that config.toml replays any value a user typed bit for bit.
 CLI::Option* AddNumber(CLI::App* cmd, const std::string& name, double& target, const std::string& help);
 
+/// A seed option: a whole number from 0 to 2^64 - 1, anything else refused (no wrap-around).
+CLI::Option* AddSeed(CLI::App* cmd, const std::string& name, std::uint64_t& target, const std::string& help);
+
+/// The seed `text` names; std::invalid_argument for anything but 0 ... 2^64 - 1.
+std::uint64_t ParseSeed(const std::string& text);
+
 /// A true/false option that config.toml writes back as true or false (a CLI11 flag cannot be
 /// turned off from the command line).
 CLI::Option* AddSwitch(CLI::App* cmd, const std::string& name, bool& target, const std::string& help);

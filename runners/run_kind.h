@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,19 +42,33 @@ class EvalFlags {
   /// Adds (or joins) the option `name`; `group` is the kind's, e.g. "Meta runs".
   template <typename T>
   void Add(const std::string& name, T& target, const std::string& help, const std::string& group) {
-    std::vector<std::function<void(const std::string&)>>& setters = setters_[name];
-    setters.push_back([&target, name](const std::string& text) {
-      if (!CLI::detail::lexical_cast(text, target)) throw CLI::ConversionError(name, text);
-    });
-    if (setters.size() > 1) return;
-    eval_->add_option_function<std::string>(name, [this, name](const std::string& text) {
-      for (const auto& set : setters_[name]) set(text);
-    }, help)->group(group)->type_name(CLI::detail::type_name<T>());
+    AddSetter<T>(name, [&target](const T& value) { target = value; }, help, group);
+  }
+  /// The same for an option whose absence means something ("the run's own"): it stays empty
+  /// unless given, so that no value typed can be mistaken for its absence.
+  template <typename T>
+  void Add(const std::string& name, std::optional<T>& target, const std::string& help, const std::string& group) {
+    AddSetter<T>(name, [&target](const T& value) { target = value; }, help, group);
   }
   /// Adds (or joins) the flag `name`.
   void AddFlag(const std::string& name, bool& target, const std::string& help, const std::string& group);
 
  private:
+  template <typename T>
+  void AddSetter(const std::string& name, std::function<void(const T&)> set, const std::string& help, const std::string& group) {
+    std::vector<std::function<void(const std::string&)>>& setters = setters_[name];
+    setters.push_back([set, name](const std::string& text) {
+      T value{};
+      if (!CLI::detail::lexical_cast(text, value))
+        throw CLI::ValidationError(name, "'" + text + "' cannot be read as " + CLI::detail::type_name<T>());
+      set(value);
+    });
+    if (setters.size() > 1) return;
+    eval_->add_option_function<std::string>(name, [this, name](const std::string& text) {
+      for (const auto& s : setters_[name]) s(text);
+    }, help)->group(group)->type_name(CLI::detail::type_name<T>());
+  }
+
   CLI::App* eval_;
   std::map<std::string, std::vector<std::function<void(const std::string&)>>> setters_;
 };

@@ -4,6 +4,7 @@
 // number it reads from text goes through ParseNumber, so a config replays bit for bit.
 // std::to_chars gives the shortest such text; std::from_chars rounds correctly (strtold and a
 // cast to double would round twice).
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,5 +16,9 @@ std::string FormatNumber(double value);
 
 /// `text` as a double if all of it is a number (also "inf" and "nan"); nullopt otherwise.
 std::optional<double> ParseNumber(std::string_view text);
+
+/// A whole number from 0 to 2^64 - 1 written in decimal digits only (no sign, no exponent): a
+/// seed. Nothing for anything else, so that -1 or 2^64 is refused instead of wrapping around.
+std::optional<std::uint64_t> ParseUnsigned(std::string_view text);
 
 }  // namespace pmlab::core
