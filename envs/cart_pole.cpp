@@ -18,9 +18,9 @@ Space ObservationSpace() {
 
 PMLAB_REGISTER(Environments(), "CartPole-v1", "Balance a pole on a cart (Gymnasium's equations); solved at 475", [](Spec& spec) {
   CartPoleOptions o;
-  spec.Number("pole_length", &o.pole_length, "half the pole's length (m)");
-  spec.Number("pole_mass", &o.pole_mass, "pole mass (kg)");
-  spec.Number("cart_mass", &o.cart_mass, "cart mass (kg)");
+  spec.Number("pole_length", &o.pole_length, 0.01, 100, "half the pole's length (m)");
+  spec.Number("pole_mass", &o.pole_mass, 0.001, 1000, "pole mass (kg)");
+  spec.Number("cart_mass", &o.cart_mass, 0.001, 1000, "cart mass (kg)");
   return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<CartPole>(o, instance); };
 });
 

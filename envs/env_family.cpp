@@ -30,8 +30,7 @@ class FunctionFamily final : public EnvFamily {
 
 PMLAB_REGISTER(EnvFamilies(), "PointNav", "PointNav-v0 with a goal uniform in [-r, r]^2 (MAML's 2-D navigation tasks)", [](Spec& spec) {
   double range = 0.5;
-  spec.Number("goal_range", &range, "r: goals uniform in [-r, r]^2");
-  if (!(range >= 0)) throw std::invalid_argument("PointNav: goal_range must be >= 0");
+  spec.Number("goal_range", &range, 0, 100, "r: goals uniform in [-r, r]^2");
   return [=]() -> std::unique_ptr<EnvFamily> {
     return std::make_unique<FunctionFamily>([range](core::Rng& rng) {
       const double x = Uniform(rng, -range, range), y = Uniform(rng, -range, range);
@@ -45,11 +44,10 @@ PMLAB_REGISTER(EnvFamilies(), "LunarLander", "LunarLander-v3 with gravity unifor
   spec.Number("gravity_low", &low, "lowest gravity (most negative)");
   spec.Number("gravity_high", &high, "highest gravity");
   spec.Flag("enable_wind", &wind, "tasks with wind, its power uniform in [0, wind_power_max]");
-  spec.Number("wind_power_max", &wind_max, "largest wind power");
+  spec.Number("wind_power_max", &wind_max, 0, 50, "largest wind power");
   spec.Flag("continuous", &continuous, "continuous actions");
   RequireRange("LunarLander", "gravity", low, high);
   if (!(low > -12 && high < 0)) throw std::invalid_argument("LunarLander: gravity must stay between -12 and 0");
-  if (!(wind_max >= 0)) throw std::invalid_argument("LunarLander: wind_power_max must be >= 0");
   return [=]() -> std::unique_ptr<EnvFamily> {
     return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
       std::string spec = "LunarLander-v3(continuous=" + std::string(continuous ? "true" : "false") +
@@ -61,13 +59,12 @@ PMLAB_REGISTER(EnvFamilies(), "LunarLander", "LunarLander-v3 with gravity unifor
 });
 PMLAB_REGISTER(EnvFamilies(), "CartPole", "CartPole-v1 with pole half-length and mass uniform in ranges", [](Spec& spec) {
   double length_low = 0.25, length_high = 1.0, mass_low = 0.05, mass_high = 0.5;
-  spec.Number("length_low", &length_low, "shortest pole half-length (m)");
-  spec.Number("length_high", &length_high, "longest pole half-length (m)");
-  spec.Number("mass_low", &mass_low, "lightest pole (kg)");
-  spec.Number("mass_high", &mass_high, "heaviest pole (kg)");
+  spec.Number("length_low", &length_low, 0.01, 100, "shortest pole half-length (m)");
+  spec.Number("length_high", &length_high, 0.01, 100, "longest pole half-length (m)");
+  spec.Number("mass_low", &mass_low, 0.001, 1000, "lightest pole (kg)");
+  spec.Number("mass_high", &mass_high, 0.001, 1000, "heaviest pole (kg)");
   RequireRange("CartPole", "pole length", length_low, length_high);
   RequireRange("CartPole", "pole mass", mass_low, mass_high);
-  if (!(length_low > 0 && mass_low > 0)) throw std::invalid_argument("CartPole: pole lengths and masses must be > 0");
   return [=]() -> std::unique_ptr<EnvFamily> {
     return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
       const double length = Uniform(rng, length_low, length_high), mass = Uniform(rng, mass_low, mass_high);

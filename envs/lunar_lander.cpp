@@ -9,6 +9,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "core/opt/exact_number.h"
 #include "envs/body_drawing.h"
 
 namespace pmlab::envs {
@@ -63,8 +64,8 @@ double WindProfile(std::int64_t t) {
 void BindWorld(Spec& spec, LunarLanderOptions& o) {
   spec.Number("gravity", &o.gravity, "gravitational acceleration, in (-12, 0)");
   spec.Flag("enable_wind", &o.enable_wind, "wind and turbulence while no leg touches the ground");
-  spec.Number("wind_power", &o.wind_power, "peak lateral wind force, recommended 0 to 20");
-  spec.Number("turbulence_power", &o.turbulence_power, "peak wind torque, recommended 0 to 2");
+  spec.Number("wind_power", &o.wind_power, "peak lateral wind force, 0 to 50 (Gymnasium recommends 0 to 20)");
+  spec.Number("turbulence_power", &o.turbulence_power, "peak wind torque, 0 to 10 (Gymnasium recommends 0 to 2)");
 }
 
 PMLAB_REGISTER(Environments(), "LunarLander-v3", "Land between the flags (Gymnasium 1.0 rules on Box2D); solved at 200", [](Spec& spec) {
@@ -88,11 +89,13 @@ PMLAB_REGISTER(Environments(), "LunarLanderContinuous-v3", "Gymnasium's id for L
 LunarLander::LunarLander(LunarLanderOptions options, std::uint64_t instance)
     : Environment("LunarLander-v3", ObservationSpace(), ActionSpace(options.continuous), 1000, instance), options_(options) {
   if (!(options.gravity > -12.0 && options.gravity < 0.0))
-    throw std::invalid_argument("LunarLander-v3: gravity must be between -12 and 0 (exclusive), not " + std::to_string(options.gravity));
-  if (!(options.wind_power >= 0.0) || !std::isfinite(options.wind_power))
-    throw std::invalid_argument("LunarLander-v3: wind_power must be a finite number >= 0 (recommended 0 to 20)");
-  if (!(options.turbulence_power >= 0.0) || !std::isfinite(options.turbulence_power))
-    throw std::invalid_argument("LunarLander-v3: turbulence_power must be a finite number >= 0 (recommended 0 to 2)");
+    throw std::invalid_argument("LunarLander-v3: gravity must be between -12 and 0 (exclusive), not " + core::FormatNumber(options.gravity));
+  // Beyond these the lander leaves the world at once and Box2D's numbers overflow.
+  if (!(options.wind_power >= 0.0 && options.wind_power <= 50.0))
+    throw std::invalid_argument("LunarLander-v3: wind_power must be from 0 to 50 (Gymnasium recommends 0 to 20), not " + core::FormatNumber(options.wind_power));
+  if (!(options.turbulence_power >= 0.0 && options.turbulence_power <= 10.0))
+    throw std::invalid_argument("LunarLander-v3: turbulence_power must be from 0 to 10 (Gymnasium recommends 0 to 2), not " +
+                                core::FormatNumber(options.turbulence_power));
 }
 
 LunarLander::~LunarLander() = default;

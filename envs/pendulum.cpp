@@ -54,7 +54,7 @@ namespace {
 
 PMLAB_REGISTER(Environments(), "Pendulum-v1", "Swing a torque-limited pendulum up (Gymnasium's equations)", [](Spec& spec) {
   PendulumOptions o;
-  spec.Number("g", &o.gravity, "gravitational acceleration (m/s^2), Gymnasium's keyword g");
+  spec.Number("g", &o.gravity, 0, 100, "gravitational acceleration (m/s^2), Gymnasium's keyword g");
   return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<Pendulum>(o, instance); };
 });
 

@@ -67,8 +67,8 @@ namespace {
 
 PMLAB_REGISTER(Environments(), "PointNav-v0", "MAML's 2-D navigation to a goal, a Box2D point mass", [](Spec& spec) {
   PointNavOptions o;
-  spec.Number("goal_x", &o.goal_x, "goal position x");
-  spec.Number("goal_y", &o.goal_y, "goal position y");
+  spec.Number("goal_x", &o.goal_x, -100, 100, "goal position x");
+  spec.Number("goal_y", &o.goal_y, -100, 100, "goal position y");
   return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<PointNav>(o, instance); };
 });
 

@@ -77,6 +77,7 @@ int RunPmlab(int argc, char** argv) {
   PlotConfig plot_config;
   CLI::App* plot = AddPlotCommand(app, plot_config);
 
+  RefuseEmptyText(app);
   const std::string command = argc > 1 ? program + " " + argv[1] : program;
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "runners/commands.h"
+#include "runners/run_flags.h"
 #include "sweep/run_result.h"
 
 namespace pmlab::runners {
@@ -20,7 +21,7 @@ std::string Figure(const std::optional<double>& v, double scale, const char* for
 CLI::App* AddCompareCommand(CLI::App& app, CompareConfig& c) {
   CLI::App* cmd = app.add_subcommand("compare", "Compare runs: rounds to reach a train-loss level, final test figures");
   cmd->add_option("runs", c.runs, "Run folders (each with metrics.csv)")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--loss-level", c.loss_level, "Train-loss level to reach")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--loss-level", c.loss_level, "Train-loss level to reach")->capture_default_str()->check(kPositive);
   cmd->footer("A diverged run shows the iteration it diverged at instead of final figures. For sweeps: pmlab report.");
   return cmd;
 }
@@ -28,6 +29,11 @@ CLI::App* AddCompareCommand(CLI::App& app, CompareConfig& c) {
 int RunCompareCommand(const CompareConfig& c) {
   sweep::ReportLevels levels;
   levels.train_loss = {c.loss_level};
+  for (const auto& run : c.runs) {
+    std::error_code error;
+    if (!std::filesystem::exists(std::filesystem::path(run) / "config.toml", error))
+      throw std::invalid_argument("'" + run + "' is not a run folder (no config.toml); give folders that pmlab train, meta or rl wrote");
+  }
   std::printf("%-40s %14s %12s %10s %10s\n", "run", "rounds<=level", "final_loss", "test_loss", "test_acc");
   for (const auto& run : c.runs) {
     const sweep::RunResult r = sweep::ReadRunResult(run, levels);

@@ -115,7 +115,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     t->add_option("--data-dir", c.data_dir, "Folder with the Fashion-MNIST IDX files (fmnist-fewshot)")->group("Tasks");
     t->add_option("--linreg-dim", c.linreg_dim, "Features p of the linreg tasks")->check(CLI::Range(1, 100000))->group("Tasks");
     AddNumber(t, "--linreg-spread", c.linreg_spread, "Standard deviation of the linreg task weights around their mean")
-        ->check(CLI::NonNegativeNumber)->group("Tasks");
+        ->check(kNonNegative)->group("Tasks");
 
     t->add_option("--algo", c.algo,
                   "Meta-gradient: maml (exact, Hessian-vector products), fomaml, reptile, metasgd; RL tasks: maml-pg (MAML-RL's, "

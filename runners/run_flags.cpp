@@ -28,6 +28,17 @@ CLI::Validator NumberWhere(bool (*ok)(double), const std::string& allowed, const
 const CLI::Validator kPositive =
     NumberWhere([](double v) { return v > 0.0 && std::isfinite(v); }, "must be a finite number > 0", "> 0");
 
+const CLI::Validator kNonNegative =
+    NumberWhere([](double v) { return v >= 0.0 && std::isfinite(v); }, "must be a finite number >= 0", ">= 0");
+
+void RefuseEmptyText(CLI::App& app) {
+  static const CLI::Validator non_empty(
+      [](std::string& text) -> std::string { return text.empty() ? "must not be empty (leave the option out for its default)" : ""; }, "");
+  for (CLI::Option* option : app.get_options())
+    if (option->get_type_name() == "TEXT") option->check(non_empty);
+  for (CLI::App* sub : app.get_subcommands({})) RefuseEmptyText(*sub);
+}
+
 void UsePmlabOptionDefaults(CLI::App& app) {
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }

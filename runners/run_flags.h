@@ -18,6 +18,12 @@ namespace pmlab::runners {
 
 /// A validator for a finite number > 0 (for options core does not validate itself).
 extern const CLI::Validator kPositive;
+/// A validator for a finite number >= 0.
+extern const CLI::Validator kNonNegative;
+
+/// Refuses an empty value for every text option of `app` and its subcommands: no pmlab option
+/// means anything by an empty string (leave the option out for its default).
+void RefuseEmptyText(CLI::App& app);
 
 /// Makes every option of `app` (and of subcommands added later) take the last of repeated
 /// values, so scripts can append overrides; the shared defaults of every pmlab app.

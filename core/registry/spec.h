@@ -49,6 +49,12 @@ class Spec {
       Reject(name, "needs a value (" + component_ + "(" + name + "=X))");
     }
   }
+  /// Binds a real-valued parameter in [low, high]: the range that keeps a simulation finite.
+  void Number(const std::string& name, double* field, double low, double high, const std::string& help) {
+    const std::string range = core::FormatNumber(low) + " to " + core::FormatNumber(high);
+    Number(name, field, help + ", " + range);
+    if (!(*field >= low && *field <= high)) Reject(name, "must be from " + range + ", not " + core::FormatNumber(*field));
+  }
   /// Binds a whole-number parameter in [low, high]; a default below `low` makes it required.
   void Integer(const std::string& name, std::int64_t* field, std::int64_t low, std::int64_t high, const std::string& help) {
     const bool required = *field < low;
