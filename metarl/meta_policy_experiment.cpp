@@ -119,6 +119,7 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
         cells.push_back(b.monte_carlo);
       };
     }
+    p.held_out_is_return = true;
     p.progress_note = [oracle = oracle.get()] {
       std::ostringstream note;
       if (oracle->last_adapted_return()) note << "adapted return " << std::fixed << std::setprecision(2) << *oracle->last_adapted_return();

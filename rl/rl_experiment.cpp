@@ -121,6 +121,7 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
       cells.push_back(b.monte_carlo);
     }
   };
+  p.held_out_is_return = true;
   p.progress_note = [oracle = oracle.get()] {
     const IterationEpisodes& it = oracle->last_iteration();
     std::ostringstream note;

@@ -209,7 +209,9 @@ class RunSession {
     if (job_.size() > 1 && !c.quiet) LogWire(log);
     if (!c.quiet && status == "completed") {
       log << who << ": done in " << DurationText(Wall()) << "; results in " << dir.path().string() << "/";
-      if (last_eval_) {
+      if (last_eval_ && problem_.held_out_is_return) {
+        log << "  (evaluation return " << std::fixed << std::setprecision(1) << -last_eval_->loss << std::defaultfloat << ")";
+      } else if (last_eval_) {
         log << "  (test loss " << std::setprecision(4) << last_eval_->loss;
         if (last_eval_->accuracy)
           log << ", test accuracy " << std::fixed << std::setprecision(2) << 100 * *last_eval_->accuracy << "%" << std::defaultfloat;
@@ -275,10 +277,13 @@ class RunSession {
     json << "{\n  \"status\": " << JsonString(status) << ",\n  \"command\": " << JsonString(info_.command)
          << ",\n  \"problem\": " << JsonString(problem_.name) << ",\n  \"iterations\": " << iteration()
          << ",\n  \"parameters\": " << method_->state().x.size() << ",\n  \"workers\": " << config_.workers
-         << ",\n  \"threads\": " << pool_.threads() << ",\n  \"processes\": " << job_.size() << ",\n  \"final_train_loss\": " << number(last_train_loss_)
-         << ",\n  \"final_test_loss\": " << number(last_eval_ ? std::optional(last_eval_->loss) : std::nullopt)
-         << ",\n  \"final_test_accuracy\": " << number(last_eval_ ? last_eval_->accuracy : std::nullopt)
-         << ",\n  \"first_iteration_train_loss_below\": {";
+         << ",\n  \"threads\": " << pool_.threads() << ",\n  \"processes\": " << job_.size() << ",\n  \"final_train_loss\": " << number(last_train_loss_);
+    if (problem_.held_out_is_return)
+      json << ",\n  \"final_eval_return\": " << number(last_eval_ ? std::optional(-last_eval_->loss) : std::nullopt);
+    else
+      json << ",\n  \"final_test_loss\": " << number(last_eval_ ? std::optional(last_eval_->loss) : std::nullopt)
+           << ",\n  \"final_test_accuracy\": " << number(last_eval_ ? last_eval_->accuracy : std::nullopt);
+    json << ",\n  \"first_iteration_train_loss_below\": {";
     for (std::size_t i = 0; i < kSummaryLevels.size(); ++i)
       json << (i ? ", " : "") << '"' << FormatNumber(kSummaryLevels[i])
            << "\": " << (first_below_[i] ? std::to_string(first_below_[i]) : "null");

@@ -50,6 +50,10 @@ struct RunProblem {
   std::vector<std::string> extra_columns;  ///< iteration from the new x: extra_cells appends their cells, or nothing for empty ones.
   /// Fills the extra columns for one iteration.
   std::function<void(std::int64_t iteration, const Vector& x, std::vector<MetricsWriter::Cell>& cells)> extra_cells;
+  /// True when the held-out figure is a return to maximise (RL): `evaluate` gives minus the
+  /// mean evaluation return as its loss (metrics.csv's test_loss), and the end line and
+  /// summary.json ("final_eval_return") speak of the return instead of a test loss.
+  bool held_out_is_return = false;
   /// A few words for the progress line after the train loss ("return 212.4"), or none.
   std::function<std::string()> progress_note;
   /// Further summary.json members, as (name, JSON value text) pairs, written before bits_total.
