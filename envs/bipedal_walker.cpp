@@ -247,6 +247,8 @@ void BipedalWalker::StartEpisode(core::Rng& rng, Eigen::VectorXd& observation) {
   Advance(Eigen::VectorXd::Zero(4), rng, observation);  // Gymnasium's reset returns the observation after one idle step
 }
 
+float BipedalWalker::HullX() const { return hull_->GetPosition().x; }
+
 std::array<double, 2> BipedalWalker::HipTilts() const {
   return {legs_[0]->GetAngle() - hull_->GetAngle(), legs_[2]->GetAngle() - hull_->GetAngle()};
 }
@@ -281,7 +283,9 @@ Environment::Transition BipedalWalker::Advance(const Eigen::VectorXd& action, co
     observation[14 + i] = lidar.fraction;
   }
 
-  const double shaping = 130 * pos.x / kScale - 5.0 * std::abs(observation[0]);
+  // In double, as Gymnasium computes it from the float32 position (130 * pos.x in float would
+  // round the potential, and each step's reward by up to 3e-5).
+  const double shaping = 130.0 * pos.x / kScale - 5.0 * std::abs(observation[0]);
   double reward = has_previous_shaping_ ? shaping - previous_shaping_ : 0.0;
   previous_shaping_ = shaping;
   has_previous_shaping_ = true;

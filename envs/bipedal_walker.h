@@ -32,6 +32,8 @@ class BipedalWalker final : public Environment {
   /// Each upper leg's tilt against the hull (rad), left leg first; valid after a Reset. The
   /// hip limits count from the tilt a leg was built with (+-0.05), as in Gymnasium.
   std::array<double, 2> HipTilts() const;
+  /// The hull's x position (m, Box2D's float32), from which the shaping reward is computed.
+  float HullX() const;
 
   std::optional<double> solved_at() const override { return 300; }
   Eigen::Vector2i RenderSize() const override { return {600, 400}; }

@@ -114,6 +114,32 @@ TEST(BipedalWalkerTest, HipAnglesAndLimitsCountFromTheBuiltTilt) {
   }
 }
 
+// Each step's reward is the change of 130 x / SCALE - 5 |hull angle| computed in double from the
+// float32 position, as Gymnasium computes it, less 0.00035 * 80 * |a| per motor. The potential
+// computed in float32 (130 * x rounded before the division) is off by up to 3e-5 a step.
+TEST(BipedalWalkerTest, ShapingRewardIsComputedInDoubleAsGymnasiumDoes) {
+  BipedalWalker walker;
+  core::Rng rng(5);
+  const auto shaping = [&](const Eigen::VectorXd& o) { return 130.0 * static_cast<double>(walker.HullX()) / 30.0 - 5.0 * std::abs(o[0]); };
+  double previous = shaping(walker.Reset(3));
+  int steps = 0;
+  double worst = 0;
+  while (!walker.episode_over() && steps < 300) {
+    Eigen::VectorXd a(4);
+    for (int k = 0; k < 4; ++k) a[k] = rng.Uniform(-1, 1);
+    const StepResult r = walker.Step(a);
+    if (r.terminated) break;
+    const double now = shaping(walker.observation());
+    double expected = now - previous;
+    for (int k = 0; k < 4; ++k) expected -= 0.00035 * 80 * std::abs(a[k]);
+    worst = std::max(worst, std::abs(r.reward - expected));
+    previous = now;
+    ++steps;
+  }
+  EXPECT_GT(steps, 50);
+  EXPECT_LT(worst, 1e-12);
+}
+
 TEST(RegistryTest, GymnasiumsIdsForVariants) {
   const auto lander = MakeEnvironment("LunarLanderContinuous-v3");
   EXPECT_EQ(lander->action_space().Dimension(), 2);
