@@ -47,5 +47,13 @@ TEST(ExactNumberTest, OperatorNumbersMeanWhatTheySay) {
   EXPECT_FALSE(StepSchedule::Parse("step:7:0.5").DependsOnLength());
 }
 
+// Seeds: every whole number from 0 to 2^64 - 1, nothing that would wrap around to one.
+TEST(ExactNumberTest, UnsignedWholeNumbersOnly) {
+  EXPECT_EQ(ParseUnsigned("0"), 0u);
+  EXPECT_EQ(ParseUnsigned("18446744073709551615"), UINT64_MAX);
+  for (const char* text : {"-1", "-0", "18446744073709551616", "99999999999999999999999", "1e3", "0x10", "+1", " 1", "1 ", ""})
+    EXPECT_FALSE(ParseUnsigned(text)) << text;
+}
+
 }  // namespace
 }  // namespace pmlab::core

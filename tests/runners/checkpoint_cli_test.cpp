@@ -28,31 +28,8 @@ using pmlab::testing::Outcome;
 using pmlab::testing::Pmlab;
 using pmlab::testing::Hash;
 using pmlab::testing::Metrics;
-
-// Starts pmlab with `args` (split on spaces), output to `log`; returns its pid.
-pid_t Spawn(const std::string& args, const fs::path& log) {
-  std::vector<std::string> words{PMLAB_BINARY};
-  std::istringstream in(args);
-  for (std::string w; in >> w;) words.push_back(w);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::freopen(log.c_str(), "w", stdout);
-    std::freopen(log.c_str(), "a", stderr);
-    std::vector<char*> argv;
-    for (auto& w : words) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
+using pmlab::testing::Spawn;
+using pmlab::testing::Wait;
 
 std::string Read(const fs::path& file) { return pmlab::testing::ReadFile(file); }
 

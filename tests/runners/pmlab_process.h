@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace pmlab::testing {
 
@@ -35,6 +36,39 @@ inline Outcome Shell(const std::string& command) {
 /// goes before the command.
 inline Outcome Pmlab(const std::string& args, const std::string& env = "") {
   return Shell(env + " " + std::string(PMLAB_BINARY) + " " + args);
+}
+
+/// Starts pmlab with exactly `args` (no shell between), output to `log`; returns its pid.
+inline pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::vector<std::string> words{PMLAB_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::freopen(log.c_str(), "w", stdout);
+    std::freopen(log.c_str(), "a", stderr);
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Starts pmlab with `args` split on spaces, output to `log`; returns its pid.
+inline pid_t Spawn(const std::string& args, const std::filesystem::path& log) {
+  std::vector<std::string> words;
+  std::istringstream in(args);
+  for (std::string w; in >> w;) words.push_back(w);
+  return Spawn(words, log);
+}
+
+/// The exit code of a spawned pmlab, 128 + N if a signal N ended it.
+inline int Wait(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
 }
 #endif
 

@@ -130,8 +130,8 @@ TEST_F(SweepCliTest, ReportAndPlotReadTheSweep) {
   const std::string png = ReadFile(dir_ / "figs" / "loss.png");
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   const std::string script = ReadFile(dir_ / "figs" / "loss.gp");
-  EXPECT_NE(script.find("title \"beta=0.1\""), std::string::npos);
-  EXPECT_NE(script.find("title \"beta=1\""), std::string::npos);
+  EXPECT_NE(script.find("title 'beta=0.1'"), std::string::npos);
+  EXPECT_NE(script.find("title 'beta=1'"), std::string::npos);
   // One panel per value of beta, against cumulative bits.
   ASSERT_EQ(Pmlab("plot " + Out("s") + " --panel beta --x bits --out " + Out("figs/panels.png")).code, 0);
   EXPECT_NE(ReadFile(dir_ / "figs" / "panels.gp").find("set multiplot layout 1,2"), std::string::npos);
