@@ -8,6 +8,7 @@
 
 #include "core/io/file_text.h"
 #include "core/opt/exact_number.h"
+#include "core/run/run_directory.h"
 
 namespace pmlab::runners {
 namespace {
@@ -23,28 +24,6 @@ std::optional<std::string> Text(const toml::node& node) {
   return std::nullopt;
 }
 
-std::string Quoted(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char code[8];
-          std::snprintf(code, sizeof code, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += code;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // `text` bare if TOML reads it back as a number or true/false with the same text, else quoted:
 // "0.1" stays a number, "topk:0.02" and a seed beyond TOML's 64-bit integers become strings.
 std::string TomlValue(const std::string& text) {
@@ -56,7 +35,7 @@ std::string TomlValue(const std::string& text) {
     } catch (const toml::parse_error&) {
     }
   }
-  return Quoted(text);
+  return core::JsonString(text);  // a TOML basic string escapes as a JSON string does
 }
 
 toml::table ParseToml(const std::string& text, const std::string& file) {

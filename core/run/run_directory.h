@@ -60,7 +60,8 @@ std::vector<std::pair<std::int64_t, std::filesystem::path>> CheckpointFilesIn(co
 /// The run folder a checkpoint file belongs to (RUN_DIR/checkpoints/ckpt-N.pmlab -> RUN_DIR).
 std::filesystem::path RunDirectoryOf(const std::filesystem::path& checkpoint);
 
-/// A JSON string literal for `text` (quotes, backslashes and control characters escaped).
+/// A JSON string literal for `text` (quotes, backslashes and control characters escaped), which
+/// is also a TOML basic string.
 std::string JsonString(std::string_view text);
 
 }  // namespace pmlab::core
