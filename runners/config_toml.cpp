@@ -95,7 +95,7 @@ std::vector<CLI::ConfigItem> StrictTomlConfig::from_config(std::istream& input) 
   const std::string section = section_();
   if (name != section)
     throw CLI::ConfigError(file + " is a config of pmlab " + name + " (its table is [" + name + "]), not of pmlab " + section +
-                           ", which reads a table [" + section + "]); run it with: pmlab " + name + " --config " + file);
+                           " (whose table is [" + section + "]); run it with: pmlab " + name + " --config " + file);
   // In the file's order (toml++ keeps a table sorted by key), so that the last of a key's
   // settings is the one a reader sees, as on the command line.
   std::vector<std::pair<std::string, const toml::node*>> entries;
