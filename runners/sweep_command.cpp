@@ -30,6 +30,7 @@ std::string ParseError(RunKind& kind, const std::vector<std::string>& args, bool
   CLI::App app;
   UsePmlabOptionDefaults(app);
   kind.AddCommand(app);
+  RefuseEmptyText(app);  // as the command line does
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
   try {
     app.parse(reversed);
