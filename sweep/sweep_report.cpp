@@ -104,8 +104,8 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
 
   std::vector<Column> columns;
   if (!groups.empty())
-    for (const auto& [axis, value] : groups.front().setting)
-      columns.push_back({axis, [axis](const SettingGroup& g) {
+    for (const auto& axis_value : groups.front().setting)
+      columns.push_back({axis_value.first, [axis = axis_value.first](const SettingGroup& g) {
                            for (const auto& [a, v] : g.setting)
                              if (a == axis) return v;
                            return std::string();
@@ -183,7 +183,8 @@ std::string SweepReport(const SweepResults& s, const ReportOptions& o) {
 
   const bool any_level = !levels.train_loss.empty() || !levels.test_loss.empty() || !levels.test_accuracy.empty();
   if (o.versus) {
-    const auto& [axis, baseline] = *o.versus;
+    // Named copies, not a structured binding: lambdas below capture them (clang < 16 cannot).
+    const std::string axis = o.versus->first, baseline = o.versus->second;
     if (!is_axis(axis)) throw std::invalid_argument("--versus: '" + axis + "' is not an axis of this sweep");
     const bool has_value = std::any_of(s.runs.begin(), s.runs.end(), [&](const PlannedRun& r) {
       return std::find(r.setting.begin(), r.setting.end(), std::pair{axis, baseline}) != r.setting.end();
