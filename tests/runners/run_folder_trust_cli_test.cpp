@@ -155,26 +155,36 @@ TEST_F(RunFolderTrustTest, ADamagedNewestCheckpointNamesTheIntactOne) {
 }
 
 TEST_F(RunFolderTrustTest, TwoWritersOnOneFolder) {
-  const Outcome start = Pmlab(kTrain + "--iters 30000 --checkpoint-every 1000 --eval-every 0 --out " + Out("c"));
+  const Outcome start = Pmlab(kTrain + "--iters 3000 --checkpoint-every 1000 --eval-every 0 --out " + Out("c"));
   ASSERT_EQ(start.code, 0) << start.output;
-  const pid_t first = pmlab::testing::Spawn("resume " + Out("c") + " --iters 200000", dir_ / "first.log");
-  // The first writer holds the folder once it names itself in the lock file.
-  for (int i = 0; i < 200 && ReadFile(dir_ / "c" / ".lock").find("pmlab resume") == std::string::npos; ++i)
+  // A first writer that cannot finish before it is stopped.
+  const pid_t first = pmlab::testing::Spawn("resume " + Out("c") + " --iters 1000000000", dir_ / "first.log");
+  // It holds the folder once it names itself in the lock file.
+  for (int i = 0; i < 400 && ReadFile(dir_ / "c" / ".lock").find("pmlab resume") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const Outcome second = Pmlab("resume " + Out("c") + " --iters 250000");
-  ::kill(first, SIGINT);  // it checkpoints and stops
+  if (ReadFile(dir_ / "c" / ".lock").find("pmlab resume") == std::string::npos) {
+    ::kill(first, SIGKILL);
+    pmlab::testing::Wait(first);
+    FAIL() << "the first writer did not take the lock within 20 s: " << ReadFile(dir_ / "first.log");
+  }
+  const Outcome second = Pmlab("resume " + Out("c") + " --iters 2000000000");
+  // Readers keep working beside the writer: inspect takes no lock.
+  const Outcome reader = Pmlab("inspect " + Out("c"));
+  ::kill(first, SIGINT);  // it finishes its round, checkpoints and stops
   const int code = pmlab::testing::Wait(first);
   EXPECT_EQ(second.code, 1) << second.output;
   EXPECT_TRUE(Has(second, "being written by another process (process " + std::to_string(first))) << second.output;
+  EXPECT_EQ(reader.code, 0) << reader.output;
   EXPECT_EQ(code, 130) << ReadFile(dir_ / "first.log");
-  // The first one's rows are whole and in order: a later resume takes the folder as it is and
-  // ends with one row per iteration.
-  const Outcome finish = Pmlab("resume " + Out("c") + " --iters 200000 --quiet");
+  // The first one's rows are whole and in order, one per iteration up to where it stopped: a
+  // later resume takes the folder as it is and ends with one row per iteration.
+  const std::string rows = ReadFile(dir_ / "c" / "metrics.csv");
+  const auto stopped = std::count(rows.begin(), rows.end(), '\n') - 1;
+  ASSERT_GT(stopped, 3000);
+  const Outcome finish = Pmlab("resume " + Out("c") + " --iters " + std::to_string(stopped + 100) + " --quiet");
   EXPECT_EQ(finish.code, 0) << finish.output;
   const std::string metrics = ReadFile(dir_ / "c" / "metrics.csv");
-  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 200001);
-  // Readers keep working beside a writer: eval and inspect take no lock.
-  EXPECT_EQ(Pmlab("inspect " + Out("c")).code, 0);
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), stopped + 101);
 }
 
 TEST_F(RunFolderTrustTest, ResumeRefusesADamagedMetricsFileAndChangesNothing) {
