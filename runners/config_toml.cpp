@@ -9,20 +9,13 @@
 #include "core/io/file_text.h"
 #include "core/opt/exact_number.h"
 #include "core/run/run_directory.h"
+#include "sweep/toml_node.h"
 
 namespace pmlab::runners {
 namespace {
 
-int LineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
-
-// The command-line text of a TOML scalar; nothing for arrays, tables and dates.
-std::optional<std::string> Text(const toml::node& node) {
-  if (const auto* s = node.as_string()) return s->get();
-  if (const auto* i = node.as_integer()) return std::to_string(i->get());
-  if (const auto* f = node.as_floating_point()) return core::FormatNumber(f->get());
-  if (const auto* b = node.as_boolean()) return std::string(b->get() ? "true" : "false");
-  return std::nullopt;
-}
+using sweep::LineOf;
+using sweep::ScalarText;
 
 // `text` bare if TOML reads it back as a number or true/false with the same text, else quoted:
 // "0.1" stays a number, "topk:0.02" and a seed beyond TOML's 64-bit integers become strings.
@@ -31,7 +24,7 @@ std::string TomlValue(const std::string& text) {
     try {
       const toml::table probe = toml::parse("v = " + text);
       const toml::node* v = probe.get("v");
-      if (v && !v->is_string() && Text(*v) == text) return text;
+      if (v && !v->is_string() && ScalarText(*v) == text) return text;
     } catch (const toml::parse_error&) {
     }
   }
@@ -96,15 +89,10 @@ std::vector<CLI::ConfigItem> StrictTomlConfig::from_config(std::istream& input) 
   if (name != section)
     throw CLI::ConfigError(file + " is a config of pmlab " + name + " (its table is [" + name + "]), not of pmlab " + section +
                            " (whose table is [" + section + "]); run it with: pmlab " + name + " --config " + file);
-  // In the file's order (toml++ keeps a table sorted by key), so that the last of a key's
-  // settings is the one a reader sees, as on the command line.
-  std::vector<std::pair<std::string, const toml::node*>> entries;
-  for (const auto& [key, node] : *table) entries.emplace_back(std::string(key.str()), &node);
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return LineOf(*a.second) < LineOf(*b.second); });
   std::vector<CLI::ConfigItem> items;
   items.push_back({{section}, "++", {}});
-  for (const auto& [key, node] : entries) {
-    const std::optional<std::string> value = Text(*node);
+  for (const auto& [key, node] : sweep::InFileOrder(*table)) {
+    const std::optional<std::string> value = ScalarText(*node);
     if (!value)
       throw CLI::ConfigError(file + ":" + std::to_string(LineOf(*node)) + ": '" + key + "' must be one value (a string, number or " +
                              "true/false), not " + (node->is_array() ? "an array" : "a table") + "; to run several values, use pmlab sweep");

@@ -8,36 +8,12 @@
 
 #include <toml++/toml.h>
 
+#include "sweep/toml_node.h"
+
 #include "core/io/file_text.h"
 #include "core/opt/exact_number.h"
 
 namespace pmlab::sweep {
-namespace {
-
-int LineOf(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
-
-// The command-line text of a scalar; empty for anything else (a table, an array, a date).
-std::string Text(const toml::node& node) {
-  if (const auto* s = node.as_string()) return s->get();
-  if (const auto* i = node.as_integer()) return std::to_string(i->get());
-  if (const auto* f = node.as_floating_point()) return core::FormatNumber(f->get());
-  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
-  return {};
-}
-
-// A table's entries in the file's order (toml++ keeps them sorted by key).
-std::vector<std::pair<std::string, const toml::node*>> InFileOrder(const toml::table& table) {
-  std::vector<std::pair<std::string, const toml::node*>> entries;
-  for (const auto& [key, node] : table) entries.emplace_back(std::string(key.str()), &node);
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    const auto& sa = a.second->source().begin;
-    const auto& sb = b.second->source().begin;
-    return sa.line != sb.line ? sa.line < sb.line : sa.column < sb.column;
-  });
-  return entries;
-}
-
-}  // namespace
 
 std::string SweepFile::At(int line, const std::string& message) const {
   return path.string() + ":" + std::to_string(line) + ": " + message;
@@ -81,14 +57,14 @@ SweepFile SweepFile::Parse(const std::string& text, const std::filesystem::path&
         if (values->empty()) fail(*value, "axis '" + key + "' is empty; give it at least one value");
         std::set<std::string> distinct;
         for (const toml::node& v : *values) {
-          const std::string item = Text(v);
+          const std::string item = ScalarText(v).value_or("");
           if (item.empty() && !v.is_string()) fail(v, "axis '" + key + "': each value must be a string, number or true/false");
           if (!distinct.insert(item).second) fail(v, "axis '" + key + "' lists the value " + item + " twice");
           o.values.push_back(item);
         }
         f.axes.push_back(std::move(o));
       } else {
-        const std::string item = Text(*value);
+        const std::string item = ScalarText(*value).value_or("");
         if (item.empty() && !value->is_string())
           fail(*value, "'" + key + "' must be a string, number or true/false (to vary it, put it in [axes])");
         o.values.push_back(item);

@@ -1,18 +1,17 @@
 #include "core/io/checkpoint_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include <algorithm>
 #include <cerrno>
+#include <limits>
+#include <optional>
 
 #include <array>
 #include <cstring>
 #include <streambuf>
 
 #include "core/io/atomic_file.h"
+#include "core/io/file_text.h"
 
 namespace pmlab::core {
 namespace {
@@ -125,32 +124,22 @@ struct RawCheckpoint {
 };
 
 // Reads the header, checks it, and checks the announced length against the file's size before
-// anything is allocated; then reads the payload in blocks. Only regular files are read: a
-// device or a pipe has no size to check (and /dev/zero never ends).
+// anything is allocated; then reads the payload. Only regular files are read: a device or a
+// pipe has no size to check (and /dev/zero never ends).
 RawCheckpoint ReadOnce(const std::filesystem::path& path) {
-  struct Fd {
-    int fd;
-    ~Fd() {
-      if (fd >= 0) ::close(fd);
-    }
-  };
-  const Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (file.fd < 0) Refuse(path, "cannot be opened: " + std::string(std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(file.fd, &st) != 0) Refuse(path, "cannot be read: " + std::string(std::strerror(errno)));
-  if (S_ISDIR(st.st_mode)) Refuse(path, "is a folder, not a checkpoint file");
-  if (!S_ISREG(st.st_mode)) Refuse(path, "is not a regular file (a device, pipe or socket)");
-  const auto file_bytes = static_cast<std::uint64_t>(st.st_size);
+  std::optional<RegularFile> opened;
+  try {
+    opened.emplace(path, std::numeric_limits<std::uint64_t>::max(), "checkpoint");
+  } catch (const FileTextError& e) {
+    throw CheckpointError(e.what());
+  }
+  RegularFile& file = *opened;
   const auto read_fully = [&](char* to, std::uint64_t n) {
-    std::uint64_t done = 0;
-    while (done < n) {
-      const ssize_t got = ::read(file.fd, to + done, static_cast<std::size_t>(std::min<std::uint64_t>(n - done, 1 << 20)));
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) Refuse(path, "cannot be read: " + std::string(std::strerror(errno)));
-      if (got == 0) break;
-      done += static_cast<std::uint64_t>(got);
+    try {
+      return file.Read(to, n);
+    } catch (const FileTextError& e) {
+      throw CheckpointError(e.what());
     }
-    return done;
   };
   std::array<unsigned char, kCheckpointHeaderBytes> b{};
   const std::uint64_t got = read_fully(reinterpret_cast<char*>(b.data()), b.size());
@@ -167,7 +156,7 @@ RawCheckpoint ReadOnce(const std::filesystem::path& path) {
     Refuse(path, "was written by a newer pmlab (container format " + std::to_string(h.format) +
                      "; this build reads formats 1 to " + std::to_string(kCheckpointFormat) + ")");
   if (h.format == 0 || h.kind == 0) Refuse(path, "has a damaged header (format or run kind out of range)");
-  const std::uint64_t body = file_bytes - kCheckpointHeaderBytes;
+  const std::uint64_t body = file.size() - kCheckpointHeaderBytes;
   if (body < h.payload_bytes)
     Refuse(path, "is truncated (payload " + std::to_string(body) + " of " + std::to_string(h.payload_bytes) + " bytes)");
   if (body > h.payload_bytes)

@@ -4,43 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 namespace pmlab::core {
-namespace {
-
-[[noreturn]] void Refuse(const std::filesystem::path& path, const std::string& what, const std::string& why) {
-  throw FileTextError(what + " '" + path.string() + "' " + why);
-}
-
-std::uint64_t CheckOpen(int fd, const std::filesystem::path& path, std::uint64_t limit, const std::string& what) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) Refuse(path, what, "cannot be read: " + std::string(std::strerror(errno)));
-  if (S_ISDIR(st.st_mode)) Refuse(path, what, "is a folder, not a file");
-  if (!S_ISREG(st.st_mode)) Refuse(path, what, "is not a regular file (a device, pipe or socket); give a file");
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size > limit) Refuse(path, what, "is " + ByteSize(size) + ", more than the " + ByteSize(limit) + " a " + what + " may be");
-  return size;
-}
-
-// An open file descriptor, closed on every path out.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-int OpenForReading(const std::filesystem::path& path, const std::string& what) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused right after.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) Refuse(path, what, "cannot be opened: " + std::string(std::strerror(errno)));
-  return fd;
-}
-
-}  // namespace
 
 std::string ByteSize(std::uint64_t bytes) {
   static const char* const kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -56,24 +25,54 @@ std::string ByteSize(std::uint64_t bytes) {
   return text;
 }
 
+RegularFile::RegularFile(const std::filesystem::path& path, std::uint64_t limit, std::string what) : path_(path), what_(std::move(what)) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused right after.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd_ < 0) Refuse("cannot be opened: " + std::string(std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) Refuse("cannot be read: " + std::string(std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) Refuse("is a folder, not a file");
+  if (!S_ISREG(st.st_mode)) Refuse("is not a regular file (a device, pipe or socket); give a file");
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  if (size_ > limit) Refuse("is " + ByteSize(size_) + ", more than the " + ByteSize(limit) + " a " + what_ + " may be");
+}
+
+RegularFile::~RegularFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RegularFile::Refuse(const std::string& why) {
+  if (fd_ >= 0) ::close(fd_);  // a constructor that throws runs no destructor
+  fd_ = -1;
+  throw FileTextError(what_ + " '" + path_.string() + "' " + why);
+}
+
+std::uint64_t RegularFile::Read(char* to, std::uint64_t n) {
+  std::uint64_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::read(fd_, to + done, static_cast<std::size_t>(std::min<std::uint64_t>(n - done, 1 << 20)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) Refuse("cannot be read: " + std::string(std::strerror(errno)));
+    if (got == 0) break;
+    done += static_cast<std::uint64_t>(got);
+  }
+  return done;
+}
+
 std::uint64_t CheckRegularFile(const std::filesystem::path& path, std::uint64_t limit, const std::string& what) {
-  const Fd file{OpenForReading(path, what)};
-  return CheckOpen(file.fd, path, limit, what);
+  return RegularFile(path, limit, what).size();
 }
 
 std::string ReadFileText(const std::filesystem::path& path, std::uint64_t limit, const std::string& what) {
-  const Fd file{OpenForReading(path, what)};
-  const std::uint64_t size = CheckOpen(file.fd, path, limit, what);
-  std::string text;
-  text.reserve(static_cast<std::size_t>(size));
+  RegularFile file(path, limit, what);
+  std::string text(static_cast<std::size_t>(file.size()), '\0');
+  text.resize(static_cast<std::size_t>(file.Read(text.data(), file.size())));
+  // A file that grows while it is read (a live run's metrics) is read to its end, within the limit.
   char block[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(file.fd, block, sizeof block);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) Refuse(path, what, "cannot be read: " + std::string(std::strerror(errno)));
-    if (n == 0) break;
+  while (const std::uint64_t n = file.Read(block, sizeof block)) {
     text.append(block, static_cast<std::size_t>(n));
-    if (text.size() > limit) Refuse(path, what, "grew past the " + ByteSize(limit) + " a " + what + " may be while it was read");
+    if (text.size() > limit)
+      throw FileTextError(what + " '" + path.string() + "' grew past the " + ByteSize(limit) + " a " + what + " may be while it was read");
   }
   return text;
 }

@@ -21,6 +21,30 @@ class FileTextError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A regular file open for reading, its size checked against a ceiling when it is opened.
+/// Opening does not wait (a FIFO is refused, not waited on). Throws FileTextError naming the
+/// file as "WHAT 'PATH' ...".
+class RegularFile {
+ public:
+  RegularFile(const std::filesystem::path& path, std::uint64_t limit, std::string what);
+  ~RegularFile();
+  RegularFile(const RegularFile&) = delete;
+  RegularFile& operator=(const RegularFile&) = delete;
+
+  /// Its size when it was opened.
+  std::uint64_t size() const { return size_; }
+  /// Reads up to `n` bytes into `to`; fewer only at the end of the file.
+  std::uint64_t Read(char* to, std::uint64_t n);
+
+ private:
+  [[noreturn]] void Refuse(const std::string& why);
+
+  std::filesystem::path path_;
+  std::string what_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
 /// Checks that `path` is a regular file of at most `limit` bytes without reading it; returns
 /// its size. `what` names the kind in messages ("config file"). Throws FileTextError.
 std::uint64_t CheckRegularFile(const std::filesystem::path& path, std::uint64_t limit, const std::string& what);
