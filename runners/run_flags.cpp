@@ -78,7 +78,7 @@ std::string RunFooter(const std::string& command, const std::string& writes, con
                        "Exit codes: 0 done, 1 runtime failure, 2 bad usage, 3 diverged (NaN/Inf).\n\n"
                        "Registered components, written NAME, NAME:VALUE (its one parameter) or NAME(KEY=VALUE,...):\n";
   std::vector<const RegistryBase*> listed = registries;
-  listed.insert(listed.end(), {&core::Compressors(), &core::Clippers(), &core::FeedbackRules()});  // AddRunFlags's operators
+  listed.insert(listed.end(), {&core::ServerRules(), &core::Compressors(), &core::Clippers(), &core::FeedbackRules()});  // AddRunFlags's
   for (const RegistryBase* registry : listed) footer += "\n" + ComponentListing(*registry);
   return footer;
 }
@@ -131,8 +131,12 @@ std::string DefaultOut(const std::string& command) {
 
 void AddRunFlags(CLI::App* t, core::RunOptions& c, const std::string& eval_help) {
   t->add_option("--iters", c.iters, "Iterations (rounds) to run")->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->group("Method");
-  AddNumber(t, "--lr", c.momentum.lr, "Step size gamma > 0")->group("Method");
-  AddNumber(t, "--beta", c.momentum.beta, "Weight of the new gradient in v = (1-beta) v + beta g, in (0, 1]; 1 = biased GD, 0.1 = momentum 0.9")
+  t->add_option("--server", c.momentum.server,
+                "Server optimiser, a registered rule (listed below): momentum (the paper's; --beta, --nesterov), adam, rmsprop, "
+                "adam(beta1=0.9,beta2=0.999,eps=1e-8), ...")
+      ->check(Registered(core::ServerRules()))->group("Method");
+  AddNumber(t, "--lr", c.momentum.lr, "Step size gamma > 0 (every server rule's)")->group("Method");
+  AddNumber(t, "--beta", c.momentum.beta, "Momentum's weight of the new gradient in v = (1-beta) v + beta g, in (0, 1]; 1 = biased GD, 0.1 = momentum 0.9 (--server momentum or --momentum-at worker)")
       ->group("Method");
   // CLI11 does not capture a flag's default; config files need the current value.
   t->add_flag("--nesterov", c.momentum.nesterov, "Nesterov's variant: step along beta g + (1-beta) v")

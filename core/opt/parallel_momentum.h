@@ -3,7 +3,7 @@
 // every logical worker i computes its estimate at x_k with its own stream and transforms it
 // (clip / compress / error feedback, optionally after a worker-side momentum buffer) into its
 // message; the server sums the messages in a fixed order (fixed_order_sum.h), averages, and
-// takes a momentum step.
+// takes a step with its rule (the paper's momentum unless --server names another).
 //
 // The workers may be spread over the processes of a job (cluster.h). Each process runs its own
 // block of workers; their messages travel to the server (process 0) in their compressed form,
@@ -59,12 +59,15 @@ class ParallelMomentum {
   ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool, Vector x0,
                    std::int64_t total_iterations, Cluster& job = ThisJob());
 
-  /// Runs one round. When the loss or the average is not finite, x and v are left as they were.
+  /// Runs one round. When the loss or the average is not finite, x and the server's buffers are
+  /// left as they were.
   /// Every process of the job calls it together.
   RoundStats Step();
 
-  /// x and the iteration on every process; v on the server only.
+  /// x and the iteration on every process; the rule's buffers on the server only.
   const MomentumState& state() const { return state_; }
+  /// The server: its rule and step sizes.
+  const MomentumServer& server() const { return server_; }
   /// The state, for restoring a checkpoint.
   MomentumState& mutable_state() { return state_; }
   /// Every worker's memory, gathered to the server (empty elsewhere), for a checkpoint. The

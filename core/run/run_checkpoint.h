@@ -1,6 +1,6 @@
 #pragma once
 // Everything that shapes the future of a run, as stored in its checkpoints: the resolved
-// config, the optimiser state (iteration, x, v), every worker's RNG stream and error-feedback /
+// config, the optimiser state (iteration, x, the server rule's buffers), every worker's RNG stream and error-feedback /
 // momentum memory, the state the problem owns (as a blob it serialises itself), and the running
 // figures of the summary. Data splits, the initial point and the schedule are pure functions of
 // the config and are rebuilt from it; data files are checked against the fingerprint taken when
@@ -42,7 +42,7 @@ struct RunCheckpoint {
   RunKindId kind = 0;                  ///< from the header: set by LoadRunCheckpoint, not in the payload
   std::uint32_t format = kCheckpointFormat;  ///< container format it was read from (header)
   std::string config_toml;             ///< the run's config.toml text
-  MomentumState state;                 ///< iteration, x, v
+  MomentumState state;                 ///< iteration, x, the server rule's buffers v and u
   std::vector<WorkerMemory> workers;   ///< one per logical worker
   DataFingerprint data;  ///< the data checked on resume
   double bits_total = 0;  ///< bits sent so far
@@ -112,13 +112,15 @@ void serialize(Archive& ar, pmlab::core::WorkerMemory& m, const std::uint32_t /*
 }
 
 template <class Archive>
-void serialize(Archive& ar, pmlab::core::MomentumState& s, const std::uint32_t /*version*/) {
+void serialize(Archive& ar, pmlab::core::MomentumState& s, const std::uint32_t version) {
   ar(s.iteration, s.x, s.v);
+  if (version >= 2) ar(s.u);  // the second buffer of the server rules after momentum
+  else s.u.resize(0);
 }
 
 }  // namespace cereal
 
 CEREAL_CLASS_VERSION(pmlab::core::WorkerMemory, 1)
-CEREAL_CLASS_VERSION(pmlab::core::MomentumState, 1)
+CEREAL_CLASS_VERSION(pmlab::core::MomentumState, 2)
 CEREAL_CLASS_VERSION(pmlab::core::DataFingerprint, 1)
 CEREAL_CLASS_VERSION(pmlab::core::RunCheckpoint, 3)

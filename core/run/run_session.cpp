@@ -31,7 +31,7 @@ const std::vector<std::string> kColumns = {"iteration", "train_loss", "grad_norm
                                            "test_loss", "test_accuracy", "lr"};  // then a problem's own, then wall_seconds
 
 // Checks that a checkpoint fits the problem built from its config and the data found now.
-void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoint& ck, const std::string& source) {
+void CheckFits(const RunOptions& c, const RunProblem& problem, const ServerRule& rule, const RunCheckpoint& ck, const std::string& source) {
   const auto refuse = [&](const std::string& why) {
     throw std::runtime_error("checkpoint '" + source + "' does not match " + why);
   };
@@ -40,8 +40,11 @@ void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoi
            std::to_string(ck.data.examples) + " and other labels or sizes); check the run's --data-dir");
   const Index d = problem.oracle->Dimension();
   const bool started = ck.state.iteration > 0;
-  if (ck.state.iteration < 0 || ck.state.x.size() != d || ck.state.v.size() != (started ? d : 0))
+  if (ck.state.iteration < 0 || ck.state.x.size() != d)
     refuse("the model of its config (" + std::to_string(d) + " parameters)");
+  const ServerRule::Buffers keeps = rule.Keeps();
+  if (ck.state.v.size() != (started && keeps.v ? d : 0) || ck.state.u.size() != (started && keeps.u ? d : 0))
+    refuse("its config's server rule " + c.momentum.server + " (the buffers it keeps)");
   if (static_cast<int>(ck.workers.size()) != c.workers) refuse("its config's " + std::to_string(c.workers) + " workers");
   const Index feedback = MakeFeedbackRule(c.transform.error_feedback, d)->MemoryLength();
   const bool worker_momentum = c.momentum.placement == MomentumPlacement::kWorker;
@@ -52,6 +55,16 @@ void CheckFits(const RunOptions& c, const RunProblem& problem, const RunCheckpoi
   // Format 1 predates problem state; every later checkpoint of a problem with state holds some.
   if (problem.state ? ck.problem_state.bytes.empty() && ck.format >= 2 : !ck.problem_state.bytes.empty())
     refuse(std::string("the problem of its config, which ") + (problem.state ? "keeps" : "keeps no") + " state of its own");
+}
+
+// The server's method as the run's first line shows it: beta only where it shapes the step.
+std::string ServerText(const MomentumOptions& m) {
+  std::ostringstream out;
+  if (m.server != "momentum") out << "server " << m.server << ", ";
+  out << "lr " << m.lr;
+  if (m.MomentumAtServer() || m.placement == MomentumPlacement::kWorker) out << ", beta " << m.beta;
+  if (m.placement == MomentumPlacement::kWorker) out << " at the workers";
+  return out.str();
 }
 
 // Why a resume refuses a metrics.csv, and what the user can do.
@@ -134,7 +147,7 @@ class RunSession {
 
   // Puts the run where the checkpoint left it; restarts the wall clock and the progress rate.
   void Restore(RunCheckpoint&& ck, const std::string& source) {
-    CheckFits(config_, problem_, ck, source);
+    CheckFits(config_, problem_, method_->server().rule(), ck, source);
     RestoreProblemState(problem_, ck, source);
     method_->mutable_state() = std::move(ck.state);
     method_->SetWorkers(std::move(ck.workers));
@@ -348,9 +361,9 @@ int StartRun(const RunOptions& c, const RunKindInfo& info, std::string_view conf
   CrashPoint("run-created");
   MetricsWriter metrics = MetricsWriter::Resume(dir.Metrics(), session.columns(), MetricsWriter::Check(dir.Metrics(), session.columns(), 0));
   if (!c.quiet)
-    log << "pmlab " << info.command << ": " << session.problem().description << "\n  " << c.iters << " iterations, lr "
-        << c.momentum.lr << ", beta " << c.momentum.beta << ", compress " << c.transform.compress << ", clip "
-        << c.transform.clip << " -> " << dir.path().string() << std::endl;
+    log << "pmlab " << info.command << ": " << session.problem().description << "\n  " << c.iters << " iterations, "
+        << ServerText(c.momentum) << ", compress " << c.transform.compress << ", clip " << c.transform.clip << " -> "
+        << dir.path().string() << std::endl;
   const RunFolder folder{dir, &metrics};
   return session.Run(&folder, config_toml, log);
 }
@@ -393,7 +406,8 @@ RestoredRun RestoreRun(const RunOptions& c, const RunCheckpoint& checkpoint, con
   RestoredRun run;
   run.pool = std::make_unique<WorkerPool>(c.threads);
   run.problem = make(*run.pool);
-  CheckFits(c, run.problem, checkpoint, "being evaluated");
+  const MomentumServer server(c.momentum, c.iters);
+  CheckFits(c, run.problem, server.rule(), checkpoint, "being evaluated");
   RestoreProblemState(run.problem, checkpoint, "being evaluated");
   run.iteration = checkpoint.state.iteration;
   run.x = checkpoint.state.x;

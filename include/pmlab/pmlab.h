@@ -1,8 +1,9 @@
 #pragma once
 /// \file
-/// pmlab as a library: everything a program needs to add its own components (compressors,
-/// clippers and error-feedback rules at the workers, train problems with their own oracle and state, meta task families, environments and their
-/// families, RL estimators) and to run them with pmlab's whole command line.
+/// pmlab as a library: everything a program needs to add its own components (server rules;
+/// compressors, clippers and error-feedback rules at the workers; train problems with their own
+/// oracle and state; meta task families; environments and their families; RL estimators) and
+/// to run them with pmlab's whole command line.
 ///
 /// \code
 /// #include <pmlab/pmlab.h>
@@ -15,6 +16,7 @@
 #include "core/opt/compressor.h"
 #include "core/opt/error_feedback.h"
 #include "core/opt/gradient_oracle.h"
+#include "core/opt/momentum_server.h"
 #include "core/registry/registry.h"
 #include "core/run/problem_state.h"
 #include "core/run/run_session.h"

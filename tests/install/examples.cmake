@@ -30,8 +30,20 @@ function(summary_value run key out)
   set(${out} "${value}" PARENT_SCOPE)
 endfunction()
 
+# `program ARGS --iters N` stopped at `cut` and resumed ends where the unbroken run does.
+function(expect_resume_equals_unbroken program name iters cut)
+  run(COMMAND ${program} ${ARGN} --iters ${iters} --out runs/${name} --quiet)
+  run(COMMAND ${program} ${ARGN} --iters ${cut} --out runs/${name}-cut --quiet)
+  run(COMMAND ${program} resume runs/${name}-cut --iters ${iters} --quiet)
+  summary_value(runs/${name} parameter_hash whole)
+  summary_value(runs/${name}-cut parameter_hash resumed)
+  if(NOT whole STREQUAL resumed)
+    message(FATAL_ERROR "${name}: the resumed run ends at ${resumed}, the unbroken one at ${whole}")
+  endif()
+endfunction()
+
 run(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
-foreach(example natural-compression stale-gradients chain-env)
+foreach(example natural-compression stale-gradients chain-env lion-server)
   run(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/examples/${example}" -B "${WORK}/${example}" -G "${GENERATOR}"
       -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=${prefix}")
   run(COMMAND ${CMAKE_COMMAND} --build "${WORK}/${example}")
@@ -47,14 +59,7 @@ run(FAILS COMMAND "${prefix}/bin/pmlab" resume runs/natural --iters 40 EXPECT "u
 
 # An oracle with problem-owned state: stopped and resumed, it ends where an unbroken run does.
 set(stale "${WORK}/stale-gradients/stale_lab")
-run(COMMAND ${stale} train --problem "stale-lsq(delay=3)" --workers 4 --iters 40 --lr 0.05 --out runs/stale --quiet)
-run(COMMAND ${stale} train --problem "stale-lsq(delay=3)" --workers 4 --iters 17 --lr 0.05 --out runs/stale-cut --quiet)
-run(COMMAND ${stale} resume runs/stale-cut --iters 40 --quiet)
-summary_value(runs/stale parameter_hash whole)
-summary_value(runs/stale-cut parameter_hash resumed)
-if(NOT whole STREQUAL resumed)
-  message(FATAL_ERROR "stale-lsq: the resumed run ends at ${resumed}, the unbroken one at ${whole}")
-endif()
+expect_resume_equals_unbroken(${stale} stale 40 17 train --problem "stale-lsq(delay=3)" --workers 4 --lr 0.05)
 
 # An environment: listed by envs, and learned by rl.
 set(chain "${WORK}/chain-env/chain_lab")
@@ -64,4 +69,10 @@ summary_value(runs/chain final_mean_return learned)
 if(NOT learned GREATER 0.5)
   message(FATAL_ERROR "Chain-v0: a final mean return of ${learned} after 30 iterations; the goal pays 1")
 endif()
-message(STATUS "the installed package builds and runs all three examples")
+
+# A server rule: listed, run, resumed to the unbroken run's parameters; pmlab refuses it.
+set(lion "${WORK}/lion-server/lion_lab")
+run(COMMAND ${lion} train --help EXPECT "beta2=0.99")
+expect_resume_equals_unbroken(${lion} lion 30 12 train --problem quadratic --server lion --lr 0.01 --workers 4)
+run(FAILS COMMAND "${prefix}/bin/pmlab" resume runs/lion --iters 40 EXPECT "uses the server rule 'lion', which this program does not register")
+message(STATUS "the installed package builds and runs all four examples")

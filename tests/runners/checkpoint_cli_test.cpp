@@ -70,6 +70,39 @@ TEST_F(CheckpointCliTest, HalfRunPlusResumeEqualsTheWholeRunWithOtherThreads) {
   EXPECT_NE(again.output.find("already completed 24 iterations"), std::string::npos) << again.output;
 }
 
+TEST_F(CheckpointCliTest, AdaptiveServersResumeOnOtherThreadsAsIfNeverStopped) {
+  // Their moments and step count live in the checkpoint: Adam's correction 1 - b^t would differ
+  // after a resume that lost t, and both rules would differ without their mean of squares.
+  for (const std::string server : {"adam", "rmsprop(alpha=0.9,eps=1e-6)", "adam(bias_correction=false)"}) {
+    const std::string flags = kSmall + "--server '" + server + "' --lr 0.002 --checkpoint-every 5 ";
+    const std::string name = server.substr(0, server.find('(')) + std::to_string(server.size());
+    ASSERT_EQ(Pmlab("train " + flags + "--iters 16 --out " + Run(name + "-whole").string()).code, 0);
+    ASSERT_EQ(Pmlab("train " + flags + "--iters 7 --threads 1 --out " + Run(name + "-half").string()).code, 0);
+    const Outcome o = Pmlab("resume " + Run(name + "-half").string() + " --iters 16 --threads 2");
+    ASSERT_EQ(o.code, 0) << o.output;
+    EXPECT_EQ(Metrics(Run(name + "-half")), Metrics(Run(name + "-whole"))) << server;
+    EXPECT_EQ(Hash(Run(name + "-half")), Hash(Run(name + "-whole"))) << server;
+    const Outcome inspect = Pmlab("inspect " + Run(name + "-half").string());
+    EXPECT_NE(inspect.output.find("server rule " + server.substr(0, server.find('('))), std::string::npos) << inspect.output;
+  }
+  // Adam's step is not momentum's, and naming the default changes nothing.
+  ASSERT_EQ(Pmlab("train " + kSmall + "--lr 0.002 --iters 16 --out " + Run("default").string()).code, 0);
+  ASSERT_EQ(Pmlab("train " + kSmall + "--lr 0.002 --iters 16 --server momentum --out " + Run("named").string()).code, 0);
+  EXPECT_EQ(Hash(Run("named")), Hash(Run("default")));
+  EXPECT_NE(Hash(Run("adam4-whole")), Hash(Run("default")));
+  // The same server state serves meta-learning and RL.
+  for (const std::string run : {"meta --task sine --workers 5 --server rmsprop --lr 0.001", "rl --env CartPole-v1 --workers 4 --server adam --lr 0.01"}) {
+    const std::string flags = run + " --checkpoint-every 3 --quiet ";
+    const std::string name = run.substr(0, run.find(' '));
+    ASSERT_EQ(Pmlab(flags + "--iters 8 --out " + Run(name + "-whole").string()).code, 0);
+    ASSERT_EQ(Pmlab(flags + "--iters 4 --threads 1 --out " + Run(name + "-half").string()).code, 0);
+    const Outcome o = Pmlab("resume " + Run(name + "-half").string() + " --iters 8 --threads 2");
+    ASSERT_EQ(o.code, 0) << o.output;
+    EXPECT_EQ(Metrics(Run(name + "-half")), Metrics(Run(name + "-whole"))) << run;
+    EXPECT_EQ(Hash(Run(name + "-half")), Hash(Run(name + "-whole"))) << run;
+  }
+}
+
 TEST_F(CheckpointCliTest, RowsWrittenAfterTheCheckpointAreNotDuplicated) {
   ASSERT_EQ(Pmlab("train " + kSmall + "--iters 20 --checkpoint-every 10 --out " + Run("whole").string()).code, 0);
   ASSERT_EQ(Pmlab("train " + kSmall + "--iters 20 --checkpoint-every 10 --out " + Run("cut").string()).code, 0);

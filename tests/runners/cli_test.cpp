@@ -62,6 +62,12 @@ TEST_F(CliTest, BadFlagsGiveUsageErrorsNamingTheFlagAndLeaveNoRun) {
       {"--batch 51", 2, "--batch"},
       {"--momentum-at both", 2, "--momentum-at"},
       {"--bogus 3", 2, "--bogus"},
+      {"--server sgd", 2, "unknown server rule 'sgd' (registered: adam, momentum, rmsprop"},
+      {"--server 'adam(beta2=1)'", 2, "--server: adam: parameter beta2"},
+      {"--server 'adam(beta1=-0.5)'", 2, "--server: adam: parameter beta1"},
+      {"--server 'adam(eps=0)'", 2, "parameter eps"},
+      {"--server 'rmsprop(alpha=1.5)'", 2, "--server: rmsprop: parameter alpha"},
+      {"--server adam --nesterov", 2, "--nesterov: the server rule 'adam' has no Nesterov variant"},
   };
   for (const auto& c : cases) {
     const Outcome o = Pmlab(Quadratic(c.flags));

@@ -59,6 +59,15 @@ TEST_F(MpiCliTest, TrainWithTopKAndErrorFeedbackIsTheSameOnOneToFourProcesses) {
                 {1, 2, 3, 4});
 }
 
+TEST_F(MpiCliTest, AdaptiveServersAreTheSameOnSeveralProcesses) {
+  ExpectSameRun("train --workers 6 --batch 16 --hidden 32 --iters 6 --eval-every 3 --compress topk:0.05 --server adam --lr 0.003 "
+                "--threads 1 --quiet",
+                {2, 3});
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  ExpectSameRun("rl --env CartPole-v1 --workers 4 --iters 4 --server rmsprop --lr 0.003 --threads 1 --quiet", {2});
+}
+
 TEST_F(MpiCliTest, TheMessagesThatCrossAreTheBitsColumnPlusAHeader) {
   // 8 workers on 4 processes: the server runs 2, so 6 workers' messages cross each round.
   for (const std::string compress : {"topk:0.02", "randk:0.01", "sign", "qsgd:4", "none"}) {
