@@ -22,7 +22,7 @@ class Adam final : public ServerRule {
   explicit Adam(const AdamOptions& o) : o_(o) {}
   Buffers Keeps() const override { return {.v = true, .u = true}; }
   void Step(float gamma, const Vector& g, MomentumState& state) const override {
-    if (state.iteration == 0) {
+    if (state.steps == 0) {
       state.v.setZero(g.size());
       state.u.setZero(g.size());
     }
@@ -30,7 +30,7 @@ class Adam final : public ServerRule {
     state.v = b1 * state.v + (1.0f - b1) * g;
     state.u.array() = b2 * state.u.array() + (1.0f - b2) * g.array().square();
     // The corrections in double: b^t for t in the millions underflows gracefully there.
-    const double t = static_cast<double>(state.iteration + 1);
+    const double t = static_cast<double>(state.steps + 1);
     const double c1 = o_.bias_correction ? 1.0 - std::pow(o_.beta1, t) : 1.0;
     const double c2 = o_.bias_correction ? 1.0 - std::pow(o_.beta2, t) : 1.0;
     const auto step = static_cast<float>(gamma / c1);

@@ -11,8 +11,12 @@
 // - When the workers are spread over processes (cluster.h), each process runs Estimate for its
 //   own workers only; SaveWorkerSlot and LoadWorkerSlot carry every slot to every process, so
 //   that each runs the same MergeWorkers over all of them and the merged state stays identical.
+// - A round may take several server steps on what the workers drew at its start (PPO's epochs
+//   of minibatches): Plan says how many, BeginStep(s) runs serially before step s, and a slot
+//   holds what every step so far left in it.
 // State that must survive a checkpoint is saved through core/run/problem_state.h.
 #include <cstdint>
+#include <limits>
 
 #include "core/opt/byte_stream.h"
 #include "core/opt/rng.h"
@@ -23,6 +27,16 @@ namespace pmlab::core {
 /// What a worker's call of the oracle reports besides its gradient.
 struct OracleResult {
   double loss = 0.0;  ///< the worker's loss estimate at x (before any transform)
+  /// In a round of several steps: how far x has moved from where the worker drew its samples
+  /// (PPO's approximate KL divergence); 0 otherwise.
+  double drift = 0.0;
+};
+
+/// How a round uses the workers' draws.
+struct RoundPlan {
+  int steps = 1;  ///< server steps per round, each on a new estimate from the round's draws
+  /// The round ends before a step (after the first) whose workers' mean drift is above this.
+  double stop_above = std::numeric_limits<double>::infinity();
 };
 
 /// A problem as the parallel momentum method sees it (see the file comment).
@@ -38,8 +52,13 @@ class GradientOracle {
   /// depend on which thread runs the call.
   virtual OracleResult Estimate(int worker, const Vector& x, Rng& rng, Eigen::Ref<Vector> gradient) = 0;
 
-  /// Called serially after the server's step of iteration `iteration` (1-based) moved x to
-  /// `x`; merges the workers' slots in worker order. Not called when the iteration diverged.
+  /// The steps of each round; one fresh estimate per round unless the oracle reuses its draws.
+  virtual RoundPlan Plan() const { return {}; }
+  /// Called serially before step `step` (0-based) of a round, on every process.
+  virtual void BeginStep(int /*step*/) {}
+
+  /// Called serially after the server's last step of iteration `iteration` (1-based) moved x
+  /// to `x`; merges the workers' slots in worker order. Not called when the iteration diverged.
   virtual void MergeWorkers(std::int64_t /*iteration*/, const Vector& /*x*/) {}
 
   /// What Estimate left in worker `worker`'s slot for MergeWorkers, as bytes; nothing for

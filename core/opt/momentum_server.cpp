@@ -15,7 +15,7 @@ class MomentumRule final : public ServerRule {
   MomentumRule(double beta, bool nesterov) : beta_(beta), nesterov_(nesterov) {}
   Buffers Keeps() const override { return {.v = true}; }
   void Step(float gamma, const Vector& g, MomentumState& state) const override {
-    AccumulateMomentum(beta_, state.iteration == 0, g, state.v);
+    AccumulateMomentum(beta_, state.steps == 0, g, state.v);
     if (nesterov_) {
       const auto b = static_cast<float>(beta_);
       state.x -= gamma * (b * g + (1.0f - b) * state.v);
@@ -89,7 +89,7 @@ double MomentumServer::StepSize(const MomentumState& state) const {
 double MomentumServer::Step(const Vector& g, MomentumState& state) const {
   const double gamma = StepSize(state);
   rule_->Step(static_cast<float>(gamma), g, state);
-  ++state.iteration;
+  ++state.steps;
   return gamma;
 }
 

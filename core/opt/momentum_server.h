@@ -47,7 +47,8 @@ struct MomentumOptions {
 /// Everything of the optimiser that changes during a run (and is checkpointed). A rule's
 /// buffers are empty until its first step and of length d after it.
 struct MomentumState {
-  std::int64_t iteration = 0;  ///< server steps taken
+  std::int64_t iteration = 0;  ///< rounds completed
+  std::int64_t steps = 0;      ///< server steps taken: one per round, unless rounds reuse their draws
   Vector x;                    ///< parameters
   Vector v;                    ///< the rule's first buffer: momentum; Adam's first moment
   Vector u;                    ///< the rule's second buffer: Adam's and RMSprop's mean of squares
@@ -69,7 +70,7 @@ class ServerRule {
   /// The buffers this rule keeps once it has stepped (each of length d).
   virtual Buffers Keeps() const = 0;
   /// Moves state.x by step size `gamma` along what the rule makes of `g`, and updates its
-  /// buffers. state.iteration counts the steps before this one (0 on the first); the caller
+  /// buffers. state.steps counts the steps before this one (0 on the first); the caller
   /// advances it.
   virtual void Step(float gamma, const Vector& g, MomentumState& state) const = 0;
 };
@@ -93,7 +94,8 @@ class MomentumServer {
   /// Step size of the round that starts at `state.iteration`.
   double StepSize(const MomentumState& state) const;
 
-  /// One server step with the averaged message `g`; returns the step size used.
+  /// One server step with the averaged message `g` (advancing state.steps, not the round);
+  /// returns the step size used.
   double Step(const Vector& g, MomentumState& state) const;
 
  private:

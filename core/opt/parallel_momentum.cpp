@@ -43,22 +43,23 @@ ParallelMomentum::ParallelMomentum(const ParallelMomentumOptions& options, Gradi
   }
   messages_.resize(options.workers);
   losses_.resize(options.workers);
+  drifts_.resize(options.workers);
   stats_.resize(options.workers);
 }
 
-RoundStats ParallelMomentum::Step() {
+void ParallelMomentum::EstimateAndTransform() {
   const Index d = oracle_.Dimension();
-  const int n = options_.workers;
   const MomentumOptions& m = options_.momentum;
   const bool worker_momentum = m.placement == MomentumPlacement::kWorker;
-  const bool first = state_.iteration == 0;
-
+  const bool first = state_.steps == 0;
   pool_.ForEach(own_.end - own_.begin, [&](Index k) {
     const int i = own_.begin + static_cast<int>(k);
     Scratch& s = scratch_.local();
     s.gradient.resize(d);
     WorkerMemory& memory = workers_[i];
-    losses_[i] = oracle_.Estimate(i, state_.x, memory.rng, s.gradient).loss;
+    const OracleResult result = oracle_.Estimate(i, state_.x, memory.rng, s.gradient);
+    losses_[i] = result.loss;
+    drifts_[i] = result.drift;
     if (worker_momentum) {
       AccumulateMomentum(m.beta, first, s.gradient, memory.momentum);
       const auto b = static_cast<float>(m.beta);
@@ -67,33 +68,59 @@ RoundStats ParallelMomentum::Step() {
     }
     stats_[i] = transform_.Apply(s.gradient, memory, messages_[i], s.work);
   });
+}
 
+RoundStats ParallelMomentum::Step() {
+  const Index d = oracle_.Dimension();
+  const int n = options_.workers;
+  const RoundPlan plan = oracle_.Plan();
   const bool spread = job_.size() > 1;
-  std::vector<std::string> slots;  // every worker's slot, when the workers are spread
-  if (spread) SendToServer(slots);
   RoundStats r;
   r.iteration = state_.iteration + 1;
-  if (job_.is_root()) {
-    FixedOrderSum(messages_, d, pool_, average_);
-    average_ *= 1.0f / static_cast<float>(n);
-    double input = 0, error = 0;
-    for (int i = 0; i < n; ++i) {
-      r.train_loss += losses_[i];
-      input += stats_[i].input_sq_norm;
-      error += stats_[i].error_sq_norm;
-      r.bits += stats_[i].bits;
+  double input = 0, error = 0;
+  Verdict verdict = Verdict::kStepped;
+  for (int step = 0; step < plan.steps; ++step) {
+    oracle_.BeginStep(step);
+    EstimateAndTransform();
+    std::vector<std::string> slots;  // every worker's slot, when the workers are spread
+    if (spread) SendToServer(slots);
+    if (job_.is_root()) {
+      FixedOrderSum(messages_, d, pool_, average_);
+      average_ *= 1.0f / static_cast<float>(n);
+      double loss = 0, drift = 0;
+      for (int i = 0; i < n; ++i) {
+        loss += losses_[i];
+        drift += drifts_[i];
+      }
+      loss /= n;
+      drift /= n;
+      const double norm = average_.cast<double>().norm();
+      if (step == 0) {
+        r.train_loss = loss;
+        r.grad_norm = norm;
+      }
+      if (!std::isfinite(loss) || !std::isfinite(norm)) {
+        verdict = Verdict::kDiverged;
+      } else if (step > 0 && drift > plan.stop_above) {
+        verdict = Verdict::kStopped;  // this step's estimates are dropped, as PPO's KL stop does
+      } else {
+        for (int i = 0; i < n; ++i) {
+          input += stats_[i].input_sq_norm;
+          error += stats_[i].error_sq_norm;
+          r.bits += stats_[i].bits;
+        }
+        r.lr = server_.Step(average_, state_);
+        ++r.steps;
+        // A finite average can still overflow x (a huge step): that round diverged too.
+        verdict = state_.x.allFinite() ? Verdict::kStepped : Verdict::kDiverged;
+      }
+      if (verdict == Verdict::kStopped || (verdict == Verdict::kStepped && step + 1 == plan.steps)) ++state_.iteration;
     }
-    r.train_loss /= n;
-    r.transform_error = input > 0 ? error / input : 0.0;
-    r.grad_norm = average_.cast<double>().norm();
-    r.finite = std::isfinite(r.train_loss) && std::isfinite(r.grad_norm);
-    if (r.finite) {
-      r.lr = server_.Step(average_, state_);
-      // A finite average can still overflow x (a huge step): that round diverged too.
-      r.finite = state_.x.allFinite();
-    }
+    if (spread) SendToWorkers(verdict, slots);
+    if (verdict != Verdict::kStepped) break;
   }
-  if (spread) SendToWorkers(r.finite, slots);
+  r.finite = verdict != Verdict::kDiverged;
+  r.transform_error = input > 0 ? error / input : 0.0;
   if (r.finite) oracle_.MergeWorkers(state_.iteration, state_.x);
   return r;
 }
@@ -105,6 +132,7 @@ void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
   for (int i = own_.begin; i < own_.end; ++i) {
     if (!job_.is_root()) {  // the server's own workers' messages are already in place
       out.Put(losses_[i]);
+      out.Put(drifts_[i]);
       out.Put(stats_[i]);
       messages_[i].Write(out, d);
     }
@@ -122,6 +150,7 @@ void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
     for (int i = range.begin; i < range.end; ++i) {
       if (rank > 0) {
         losses_[i] = in.Get<double>();
+        drifts_[i] = in.Get<double>();
         stats_[i] = in.Get<TransformStats>();
         const std::size_t before = in.remaining();
         messages_[i].Read(in, d);
@@ -134,14 +163,15 @@ void ParallelMomentum::SendToServer(std::vector<std::string>& slots) {
   }
 }
 
-void ParallelMomentum::SendToWorkers(bool& finite, std::vector<std::string>& slots) {
+void ParallelMomentum::SendToWorkers(Verdict& verdict, std::vector<std::string>& slots) {
   std::string& bytes = outgoing_;  // free again once the messages are in
   bytes.clear();
   if (job_.is_root()) {
     ByteWriter out(bytes);
-    out.Put<std::uint8_t>(finite ? 1 : 0);
-    if (finite) {
+    out.Put<std::uint8_t>(static_cast<std::uint8_t>(verdict));
+    if (verdict != Verdict::kDiverged) {
       out.Put(state_.iteration);
+      out.Put(state_.steps);
       out.PutMatrix(state_.x);
       for (const std::string& slot : slots) PutBytes(out, slot);
     }
@@ -149,14 +179,15 @@ void ParallelMomentum::SendToWorkers(bool& finite, std::vector<std::string>& slo
   job_.Broadcast(bytes);
   if (!job_.is_root()) {
     ByteReader in(bytes);
-    finite = in.Get<std::uint8_t>() != 0;
-    if (!finite) return;
+    verdict = static_cast<Verdict>(in.Get<std::uint8_t>());
+    if (verdict == Verdict::kDiverged) return;
     state_.iteration = in.Get<std::int64_t>();
+    state_.steps = in.Get<std::int64_t>();
     in.GetMatrix(state_.x);
     slots.resize(static_cast<std::size_t>(options_.workers));
     for (std::string& slot : slots) slot = GetBytes(in);
   }
-  if (!finite) return;
+  if (verdict == Verdict::kDiverged) return;
   for (int i = 0; i < options_.workers; ++i) {
     if (own_.Contains(i)) continue;
     ByteReader in(slots[static_cast<std::size_t>(i)]);

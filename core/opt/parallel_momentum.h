@@ -37,10 +37,11 @@ struct ParallelMomentumOptions {
 struct RoundStats {
   std::int64_t iteration = 0;    ///< 1-based index of the round just completed
   double train_loss = 0;         ///< mean of the workers' loss estimates at x_k
-  double grad_norm = 0;          ///< ||g_bar||, the averaged message
+  double grad_norm = 0;          ///< ||g_bar||, the averaged message (of the round's first step)
   double transform_error = 0;    ///< sum_i ||T(g_i) - g_i||^2 / sum_i ||g_i||^2
-  double bits = 0;               ///< bits sent by all workers this round
+  double bits = 0;               ///< bits sent by all workers this round (in the steps taken)
   double lr = 0;                 ///< step size used
+  int steps = 0;                 ///< server steps taken (more than one when the oracle reuses its draws)
   bool finite = true;            ///< false when the loss or the average is NaN/Inf (then no step is
                                  ///< taken) or when the step made x non-finite
 };
@@ -59,8 +60,8 @@ class ParallelMomentum {
   ParallelMomentum(const ParallelMomentumOptions& options, GradientOracle& oracle, WorkerPool& pool, Vector x0,
                    std::int64_t total_iterations, Cluster& job = ThisJob());
 
-  /// Runs one round. When the loss or the average is not finite, x and the server's buffers are
-  /// left as they were.
+  /// Runs one round: the oracle's planned steps (one unless it reuses its draws). When a loss or
+  /// an average is not finite, that step is not taken.
   /// Every process of the job calls it together.
   RoundStats Step();
 
@@ -87,11 +88,17 @@ class ParallelMomentum {
     Vector work;
   };
 
-  // Brings every worker's message, loss and statistics to the server, and every slot's bytes
-  // into `slots` there.
+  // What the server made of a step: taken, stopped before it (the round ends with x as it
+  // was), or diverged.
+  enum class Verdict : std::uint8_t { kDiverged = 0, kStepped = 1, kStopped = 2 };
+
+  // Every own worker's estimate at x, through its transform, into messages_ and the figures.
+  void EstimateAndTransform();
+  // Brings every worker's message, loss, drift and statistics to the server, and every slot's
+  // bytes into `slots` there.
   void SendToServer(std::vector<std::string>& slots);
   // The server's verdict, x and every slot to every process.
-  void SendToWorkers(bool& finite, std::vector<std::string>& slots);
+  void SendToWorkers(Verdict& verdict, std::vector<std::string>& slots);
 
   ParallelMomentumOptions options_;
   GradientOracle& oracle_;
@@ -104,7 +111,7 @@ class ParallelMomentum {
   std::vector<WorkerMemory> workers_;
   std::vector<Message> messages_;
   Vector average_;
-  std::vector<double> losses_;
+  std::vector<double> losses_, drifts_;
   std::vector<TransformStats> stats_;
   WireCount wire_;
   std::string outgoing_;                 // this process's part of the round, kept between rounds

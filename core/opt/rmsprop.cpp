@@ -17,7 +17,7 @@ class Rmsprop final : public ServerRule {
   explicit Rmsprop(const RmspropOptions& o) : o_(o) {}
   Buffers Keeps() const override { return {.u = true}; }
   void Step(float gamma, const Vector& g, MomentumState& state) const override {
-    if (state.iteration == 0) state.u.setZero(g.size());
+    if (state.steps == 0) state.u.setZero(g.size());
     const auto a = static_cast<float>(o_.alpha), eps = static_cast<float>(o_.eps);
     state.u.array() = a * state.u.array() + (1.0f - a) * g.array().square();
     state.x.array() -= gamma * g.array() / (state.u.array().sqrt() + eps);

@@ -114,8 +114,12 @@ void serialize(Archive& ar, pmlab::core::WorkerMemory& m, const std::uint32_t /*
 template <class Archive>
 void serialize(Archive& ar, pmlab::core::MomentumState& s, const std::uint32_t version) {
   ar(s.iteration, s.x, s.v);
-  if (version >= 2) ar(s.u);  // the second buffer of the server rules after momentum
-  else s.u.resize(0);
+  if (version >= 2) {
+    ar(s.u, s.steps);  // the server rules after momentum, and rounds of several steps
+  } else {
+    s.u.resize(0);
+    s.steps = s.iteration;
+  }
 }
 
 }  // namespace cereal

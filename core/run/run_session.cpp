@@ -39,8 +39,8 @@ void CheckFits(const RunOptions& c, const RunProblem& problem, const ServerRule&
     refuse("the training data found now (" + std::to_string(problem.data.examples) + " examples; the run started with " +
            std::to_string(ck.data.examples) + " and other labels or sizes); check the run's --data-dir");
   const Index d = problem.oracle->Dimension();
-  const bool started = ck.state.iteration > 0;
-  if (ck.state.iteration < 0 || ck.state.x.size() != d)
+  const bool started = ck.state.steps > 0;
+  if (ck.state.iteration < 0 || ck.state.steps < ck.state.iteration || started != (ck.state.iteration > 0) || ck.state.x.size() != d)
     refuse("the model of its config (" + std::to_string(d) + " parameters)");
   const ServerRule::Buffers keeps = rule.Keeps();
   if (ck.state.v.size() != (started && keeps.v ? d : 0) || ck.state.u.size() != (started && keeps.u ? d : 0))

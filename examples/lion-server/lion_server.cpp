@@ -21,7 +21,7 @@ class Lion final : public ServerRule {
   Lion(double beta1, double beta2) : b1_(static_cast<float>(beta1)), b2_(static_cast<float>(beta2)) {}
   Buffers Keeps() const override { return {.v = true}; }
   void Step(float lr, const Vector& g, MomentumState& state) const override {
-    if (state.iteration == 0) state.v.setZero(g.size());  // buffers are empty before the first step
+    if (state.steps == 0) state.v.setZero(g.size());  // buffers are empty before the first step
     state.x -= lr * (b1_ * state.v + (1.0f - b1_) * g).cwiseSign();
     state.v = b2_ * state.v + (1.0f - b2_) * g;
   }

@@ -31,7 +31,8 @@ TEST(MomentumServerTest, FollowsThePapersRecurrenceByHand) {
   server.Step(V({0, 8}), s);
   EXPECT_EQ(s.v, V({3, 2}));
   EXPECT_EQ(s.x, V({-2.5f, 1}));
-  EXPECT_EQ(s.iteration, 2);
+  EXPECT_EQ(s.steps, 2);
+  EXPECT_EQ(s.iteration, 0);  // rounds are the caller's to count
 }
 
 TEST(MomentumServerTest, BetaOneIsGradientDescent) {
@@ -84,8 +85,13 @@ TEST(MomentumServerTest, SchedulesScaleTheStep) {
   MomentumState s;
   s.x = V({0});
   std::vector<double> used;
-  for (int k = 0; k < 7; ++k) used.push_back(server.Step(V({0}), s));
+  for (int k = 0; k < 7; ++k) {
+    used.push_back(server.Step(V({0}), s));
+    ++s.iteration;
+  }
   EXPECT_EQ(used, (std::vector<double>{2, 2, 2, 1, 1, 1, 0.5}));
+  // The schedule follows rounds: the steps of one round share its step size.
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(server.Step(V({0}), s), 0.5);
   const StepSchedule cosine = StepSchedule::Parse("cosine");
   EXPECT_DOUBLE_EQ(cosine.Factor(0, 100), 1.0);
   EXPECT_NEAR(cosine.Factor(50, 100), 0.5, 1e-12);
