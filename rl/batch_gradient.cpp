@@ -1,6 +1,7 @@
 #include "rl/batch_gradient.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace pmlab::rl {
 
@@ -59,11 +60,9 @@ void AddLinearValueSamples(const LinearValue& value, const EpisodeBatch& batch, 
     }
 }
 
-double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
-                              const EpisodeBatch& batch, Eigen::Ref<core::Vector> gradient, ValueSamples learn) {
+void BatchGradient::Weigh(const GradientSetup& setup, const Eigen::Ref<const core::Vector>& x, const EpisodeBatch& batch,
+                          ValueSamples learn) {
   const Eigen::Index n = batch.inputs.cols();
-  const core::Index policy_size = policy.ParameterCount();
-  const auto params = x.head(policy_size);
   const bool uses_value = setup.estimator.baseline == Baseline::kValue;
   const bool uses_network = uses_value && network_;
   values_.setZero(n);
@@ -83,22 +82,73 @@ double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy,
     moments.m2[0] = (targets_.array() - moments.mean[0]).square().sum();
     learn.targets->Merge(moments);
   }
+}
+
+void BatchGradient::ValueGradient(const GradientSetup& setup, const Eigen::Ref<const core::Vector>& x, const core::Matrix& inputs,
+                                  const Eigen::VectorXd& targets, double divisor, Eigen::Ref<core::Vector> gradient) {
+  if (!network_) return;
+  auto value_gradient = gradient.tail(network_->ParameterCount());
+  if (setup.estimator.baseline == Baseline::kValue)
+    network_->LossGradient(x.tail(network_->ParameterCount()), inputs, targets, setup.value_scale, setup.value_coef / divisor,
+                           value_gradient);
+  else
+    value_gradient.setZero();
+}
+
+double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
+                              const EpisodeBatch& batch, Eigen::Ref<core::Vector> gradient, ValueSamples learn) {
+  const Eigen::Index n = batch.inputs.cols();
+  const core::Index policy_size = policy.ParameterCount();
+  Weigh(setup, x, batch, learn);
   weights_float_ = weights_.cast<float>();
   auto policy_gradient = gradient.head(policy_size);
   const float surrogate =
-      policy.Surrogate(params, batch.inputs, batch.actions, weights_float_, static_cast<float>(setup.entropy_coef), policy_gradient);
+      policy.Surrogate(x.head(policy_size), batch.inputs, batch.actions, weights_float_, static_cast<float>(setup.entropy_coef), policy_gradient);
   const Eigen::Index divisor = setup.estimator.mean == GradientMean::kStep ? std::max<Eigen::Index>(n, 1) : setup.environments;
   const float scale = -1.0f / static_cast<float>(divisor);
   policy_gradient *= scale;
-  if (network_) {
-    auto value_gradient = gradient.tail(network_->ParameterCount());
-    if (uses_network)
-      network_->LossGradient(x.tail(network_->ParameterCount()), batch.inputs, targets_, setup.value_scale,
-                             setup.value_coef / static_cast<double>(divisor), value_gradient);
-    else
-      value_gradient.setZero();
-  }
+  ValueGradient(setup, x, batch.inputs, targets_, static_cast<double>(divisor), gradient);
   return static_cast<double>(scale * surrogate);
+}
+
+double BatchGradient::ComputeOnSamples(const GradientSetup& setup, double ratio_clip, Policy<float>& policy,
+                                       const Eigen::Ref<const core::Vector>& x, const SampleBatch& samples, double divisor,
+                                       Eigen::Ref<core::Vector> gradient, ReuseFigures& figures) {
+  const Eigen::Index n = samples.inputs.cols();
+  const core::Index policy_size = policy.ParameterCount();
+  const auto params = x.head(policy_size);
+  const auto entropy_weight = static_cast<float>(setup.entropy_coef);
+  double objective = 0;
+  if (ratio_clip > 0) {
+    // PPO's min(r A, clip(r, 1 - e, 1 + e) A): its gradient is A r grad log pi where the
+    // unclipped term is the smaller or the ratio is inside the band, and 0 elsewhere.
+    policy.LogProbabilities(params, samples.inputs, samples.actions, log_probs_, entropies_);
+    weights_float_.resize(n);
+    const double low = 1 - ratio_clip, high = 1 + ratio_clip;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double log_ratio = static_cast<double>(log_probs_[j]) - static_cast<double>(samples.old_log_probs[j]);
+      const float ratio = std::exp(log_probs_[j] - samples.old_log_probs[j]);
+      const double a = samples.weights[j];
+      const bool outside = a >= 0 ? ratio > high : ratio < low;
+      weights_float_[j] = outside ? 0.0f : samples.weights[j] * ratio;
+      objective += std::min(ratio * a, std::clamp(static_cast<double>(ratio), low, high) * a);
+      figures.approx_kl += std::expm1(log_ratio) - log_ratio;
+      figures.clipped += (ratio < low || ratio > high) ? 1 : 0;
+    }
+    // The surrogate's own value is of log pi; the objective reported is PPO's.
+    const float with_entropy = policy.Surrogate(params, samples.inputs, samples.actions, weights_float_, entropy_weight, gradient.head(policy_size));
+    objective += entropy_weight != 0 ? static_cast<double>(with_entropy) - static_cast<double>(weights_float_.dot(log_probs_)) : 0.0;
+  } else {
+    objective = policy.Surrogate(params, samples.inputs, samples.actions, samples.weights, entropy_weight, gradient.head(policy_size));
+  }
+  const float scale = -1.0f / static_cast<float>(divisor);
+  gradient.head(policy_size) *= scale;
+  if (network_ && setup.estimator.baseline == Baseline::kValue) {
+    no_ends_.resize(samples.inputs.rows(), 0);
+    network_->Predict(x.tail(network_->ParameterCount()), samples.inputs, no_ends_, setup.value_scale, values_, bootstrap_);
+  }
+  ValueGradient(setup, x, samples.inputs, samples.targets, divisor, gradient);
+  return static_cast<double>(scale) * objective;
 }
 
 }  // namespace pmlab::rl

@@ -68,11 +68,43 @@ struct ValueSamples {
   RunningMoments* targets = nullptr;
 };
 
+/// Samples taken out of their episodes, as a reused step sees them (sample_reuse.h): each
+/// column's weight, value target and log-probability under the policy that drew it.
+struct SampleBatch {
+  const core::Matrix& inputs;
+  const core::Matrix& actions;
+  const core::Vector& weights;
+  const Eigen::VectorXd& targets;
+  const core::Vector& old_log_probs;
+};
+
+/// What a reused step saw: sums over its samples, for the iteration's figures.
+struct ReuseFigures {
+  double approx_kl = 0;      ///< sum of (r - 1) - log r, the estimator of KL(old || new) SB3 logs
+  double clipped = 0;        ///< samples whose ratio was outside [1 - epsilon, 1 + epsilon]
+};
+
 /// One thread's scratch for the gradient of a batch.
 class BatchGradient {
  public:
   /// `network`: the value network's scratch when the value baseline is one.
   explicit BatchGradient(std::unique_ptr<ValueNetwork> network = nullptr) : network_(std::move(network)) {}
+
+  /// The first half of Compute: V of every step, the estimator's weights and the value
+  /// targets (weights(), targets(), values()), and what the batch teaches the value function,
+  /// added to `learn`.
+  void Weigh(const GradientSetup& setup, const Eigen::Ref<const core::Vector>& x, const EpisodeBatch& batch, ValueSamples learn = {});
+  const Eigen::VectorXd& weights() const { return weights_; }
+  const Eigen::VectorXd& targets() const { return targets_; }
+  const Eigen::VectorXd& values() const { return values_; }
+
+  /// The loss gradient of samples taken out of a batch that an earlier x drew: the policy's
+  /// surrogate with each weight times the probability ratio r_j when `ratio_clip` > 0 (dropped
+  /// where r_j left [1 - clip, 1 + clip] on the side its weight favours, PPO's clipped
+  /// objective), or the weights as they are; divided by `divisor`. With a value network, the
+  /// gradient's tail is its loss on the samples' targets. Returns the loss; adds to `figures`.
+  double ComputeOnSamples(const GradientSetup& setup, double ratio_clip, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
+                          const SampleBatch& samples, double divisor, Eigen::Ref<core::Vector> gradient, ReuseFigures& figures);
 
   /// Writes the loss gradient -(1/m) grad S to `gradient` and returns the loss -(1/m) S, where
   /// m is the environments or the batch's steps; with a value network, the gradient's tail is
@@ -82,9 +114,14 @@ class BatchGradient {
                  const EpisodeBatch& batch, Eigen::Ref<core::Vector> gradient, ValueSamples learn = {});
 
  private:
+  // The value network's part of the gradient, on `inputs` with `targets`.
+  void ValueGradient(const GradientSetup& setup, const Eigen::Ref<const core::Vector>& x, const core::Matrix& inputs,
+                     const Eigen::VectorXd& targets, double divisor, Eigen::Ref<core::Vector> gradient);
+
   std::unique_ptr<ValueNetwork> network_;
   Eigen::VectorXd values_, bootstrap_, weights_, targets_, features_;
-  core::Vector weights_float_;
+  core::Vector weights_float_, log_probs_, entropies_;
+  core::Matrix no_ends_;
 };
 
 }  // namespace pmlab::rl

@@ -54,6 +54,23 @@ void CategoricalPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& o
 }
 
 template <typename T>
+void CategoricalPolicy<T>::LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                            Vec& log_probs, Vec& entropies) {
+  const Mat& logits = mlp_.Forward(params, observations);
+  if (actions.rows() != 1 || actions.cols() != logits.cols()) throw std::invalid_argument("one action per observation column");
+  log_probs.resize(logits.cols());
+  entropies.resize(logits.cols());
+  for (core::Index j = 0; j < logits.cols(); ++j) {
+    const auto a = static_cast<core::Index>(actions(0, j));
+    if (a < 0 || a >= logits.rows()) throw std::invalid_argument("action index out of range");
+    const T lse = LogSumExp(logits.col(j));
+    log_probs[j] = logits(a, j) - lse;
+    const auto log_p = logits.col(j).array() - lse;
+    entropies[j] = -(log_p.exp() * log_p).sum();
+  }
+}
+
+template <typename T>
 T CategoricalPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                   const Vec& weights, T entropy_weight, Eigen::Ref<Vec> gradient) {
   const Mat& logits = mlp_.Forward(params, observations);

@@ -33,6 +33,8 @@ class CategoricalPolicy final : public Policy<T> {
   /// of `rng` per column, or the most probable one when `mode`.
   void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
+  void LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, Vec& log_probs,
+                        Vec& entropies) override;
   /// Entropy H = -sum_k p_k log p_k of each column's softmax.
   T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
               T entropy_weight, Eigen::Ref<Vec> gradient) override;

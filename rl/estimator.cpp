@@ -77,7 +77,7 @@ class Gpomdp final : public Estimator {
 
 // gae: w_t = A_t, the lambda-weighted sum of TD errors; an episode cut before the MDP ended
 // bootstraps V of its last observation.
-class Gae final : public Estimator {
+class Gae : public Estimator {
  public:
   void Validate(const EstimatorOptions& o) const override {
     if (o.baseline != Baseline::kValue)
@@ -103,6 +103,16 @@ class Gae final : public Estimator {
   }
 };
 
+// ppo: GAE's weights, and PPO's clipped probability ratio on the steps that reuse them.
+class Ppo final : public Gae {
+ public:
+  explicit Ppo(double ratio_clip) : ratio_clip_(ratio_clip) {}
+  double ratio_clip() const override { return ratio_clip_; }
+
+ private:
+  double ratio_clip_;
+};
+
 template <typename E>
 EstimatorRegistry::Binder Shared() {
   return [](Spec&) { return [] { return std::shared_ptr<const Estimator>(std::make_shared<E>()); }; };
@@ -111,6 +121,13 @@ EstimatorRegistry::Binder Shared() {
 PMLAB_REGISTER(Estimators(), "reinforce", "w_t = R - b: each step weighs its episode's whole truncated return", Shared<Reinforce>());
 PMLAB_REGISTER(Estimators(), "gpomdp", "w_t = gamma^t (G_t - b_t): each step weighs its reward-to-go", Shared<Gpomdp>());
 PMLAB_REGISTER(Estimators(), "gae", "w_t = gamma^t A_t: generalised advantages (--gae-lambda; needs --baseline value)", Shared<Gae>());
+PMLAB_REGISTER(Estimators(), "ppo", "gae's weights; reused samples (--epochs, --minibatches) weigh by their clipped ratio (Schulman et al. 2017)",
+               [](Spec& spec) {
+                 double ratio_clip = 0.2;
+                 spec.Number("ratio_clip", &ratio_clip, "epsilon: a ratio outside [1 - epsilon, 1 + epsilon] stops its sample's gradient, > 0");
+                 if (!(ratio_clip > 0)) spec.Reject("ratio_clip", "must be > 0");
+                 return [ratio_clip] { return std::shared_ptr<const Estimator>(std::make_shared<Ppo>(ratio_clip)); };
+               });
 
 }  // namespace
 

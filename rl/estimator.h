@@ -5,6 +5,8 @@
 //   gpomdp     w_t = gamma^t (G_t - b_t) G_t = sum_{k>=t} gamma^(k-t) r_k, the reward-to-go
 //   gae        w_t = gamma^t A_t         A_t = sum_l (gamma lambda)^l delta_(t+l),
 //                                        delta_t = r_t + gamma V(s_(t+1)) - V(s_t)
+//   ppo        gae's weights; reused samples weigh by their clipped probability ratio
+//              (Schulman et al. 2017; see sample_reuse.h)
 // Without a baseline, reinforce and gpomdp are unbiased for the discounted return of episodes
 // truncated at the horizon; so is either with b fixed before the episodes were drawn. Biased
 // choices, each a knob of the testbed: a `mean` baseline computed from the same episodes (the
@@ -77,6 +79,11 @@ class Estimator {
   /// Whether each step is weighted by gamma^t afterwards under discounted state weighting
   /// (false for estimators that weigh whole episodes).
   virtual bool per_step() const { return true; }
+  /// PPO's epsilon: when a round reuses its samples (rl --epochs, --minibatches), each sample's
+  /// weight is multiplied by its probability ratio pi(a|s) / pi_old(a|s), and its gradient is
+  /// dropped where the ratio has left [1 - epsilon, 1 + epsilon] in the direction its weight
+  /// favours. 0 for estimators that weigh reused samples as they are.
+  virtual double ratio_clip() const { return 0; }
   /// Writes the raw weights w_t of every step (before normalisation and discounting) and the
   /// targets the value function is fitted to. `values` and `bootstrap` as EstimatorWeights.
   virtual void Weigh(const EstimatorOptions& options, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,

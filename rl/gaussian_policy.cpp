@@ -31,6 +31,23 @@ void GaussianPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& obse
 }
 
 template <typename T>
+void GaussianPolicy<T>::LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                         Vec& log_probs, Vec& entropies) {
+  const core::Index net = mlp_.ParameterCount();
+  const Mat& mean = mlp_.Forward(params.head(net), observations);
+  if (actions.rows() != mean.rows() || actions.cols() != mean.cols())
+    throw std::invalid_argument("one action column per observation column");
+  const auto log_std = params.tail(Actions());
+  const Vec inv_var = (T(-2) * log_std.array()).exp().matrix();
+  const T half_log_2pi = static_cast<T>(0.5 * std::log(2 * std::numbers::pi));
+  const T normaliser = log_std.sum() + static_cast<T>(mean.rows()) * half_log_2pi;
+  log_probs.resize(mean.cols());
+  for (core::Index j = 0; j < mean.cols(); ++j)
+    log_probs[j] = T(-0.5) * ((actions.col(j) - mean.col(j)).array().square() * inv_var.array()).sum() - normaliser;
+  entropies.setConstant(mean.cols(), normaliser + static_cast<T>(mean.rows()) * T(0.5));  // the same for every state
+}
+
+template <typename T>
 T GaussianPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                const Vec& weights, T entropy_weight, Eigen::Ref<Vec> gradient) {
   const core::Index net = mlp_.ParameterCount();

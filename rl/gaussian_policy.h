@@ -35,6 +35,8 @@ class GaussianPolicy final : public Policy<T> {
   /// `rng` per entry, or the mean when `mode`.
   void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
+  void LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, Vec& log_probs,
+                        Vec& entropies) override;
   /// Entropy H = sum_k (log sigma_k + log(2 pi e) / 2), which depends on the log-stds only.
   T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
               T entropy_weight, Eigen::Ref<Vec> gradient) override;

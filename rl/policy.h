@@ -33,6 +33,10 @@ class Policy {
   virtual void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const = 0;
   /// An action column for each observation column: sampled from `rng`, or the mode.
   virtual void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) = 0;
+  /// log pi(a_j | s_j) of every column into `log_probs`, and the entropy of its distribution
+  /// into `entropies`: what sample reuse weighs its probability ratios and reports by.
+  virtual void LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, Vec& log_probs,
+                                Vec& entropies) = 0;
   /// S(params) above, and its gradient in `gradient`.
   virtual T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                       T entropy_weight, Eigen::Ref<Vec> gradient) = 0;

@@ -37,6 +37,16 @@ PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int w
   slot.targets = RunningMoments(1);
   slot.normal = LinearValue::Normal(value_.Features());
   slots_.assign(static_cast<std::size_t>(workers), slot);
+  if (o.Reuses()) kept_.resize(static_cast<std::size_t>(workers));
+}
+
+core::RoundPlan PolicyGradientOracle::Plan() const {
+  if (!options_.Reuses()) return {};
+  core::RoundPlan plan;
+  plan.steps = options_.reuse.Steps();
+  // Stable-Baselines3's rule: stop before a minibatch once the KL passes 1.5 x the target.
+  if (options_.reuse.target_kl > 0) plan.stop_above = 1.5 * options_.reuse.target_kl;
+  return plan;
 }
 
 core::Vector PolicyGradientOracle::Initial(core::Rng& rng) const {
@@ -64,14 +74,9 @@ BatchGradient PolicyGradientOracle::MakeBatchGradient() const {
   return BatchGradient(std::make_unique<ValueNetwork>(observation_space_.Dimension(), options_.value_hidden));
 }
 
-core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {
-  Scratch& s = scratch_.local();
-  Slot& slot = slots_[static_cast<std::size_t>(worker)];
-  if (!s.rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr)) {
-    gradient.setConstant(std::numeric_limits<float>::quiet_NaN());  // the run loop stops on it as diverged
-    return {std::numeric_limits<double>::quiet_NaN()};
-  }
-  const double loss = s.gradient.Compute(Setup(), *s.policy, x, s.rollout.batch(), gradient, {&slot.normal, &slot.targets});
+bool PolicyGradientOracle::Draw(Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng) {
+  if (!s.rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr))
+    return false;
   slot.steps += s.rollout.observations().cols();
   for (const EpisodeSegment& ep : s.rollout.episodes()) {
     if (!ep.finished) continue;
@@ -81,13 +86,60 @@ core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector
     slot.return_sum += ep.total_reward;
     slot.length_sum += ep.length;
   }
-  return {loss};
+  return true;
+}
+
+core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {
+  if (options_.Reuses()) return EstimateReusing(worker, x, rng, gradient);
+  Scratch& s = scratch_.local();
+  Slot& slot = slots_[static_cast<std::size_t>(worker)];
+  if (!Draw(s, slot, x, rng)) {
+    gradient.setConstant(std::numeric_limits<float>::quiet_NaN());  // the run loop stops on it as diverged
+    return {std::numeric_limits<double>::quiet_NaN()};
+  }
+  return {s.gradient.Compute(Setup(), *s.policy, x, s.rollout.batch(), gradient, {&slot.normal, &slot.targets})};
+}
+
+core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core::Vector& x, core::Rng& rng,
+                                                         Eigen::Ref<core::Vector> gradient) {
+  Scratch& s = scratch_.local();
+  Slot& slot = slots_[static_cast<std::size_t>(worker)];
+  KeptBatch& kept = kept_[static_cast<std::size_t>(worker)];
+  const GradientSetup setup = Setup();
+  if (step_ == 0) {
+    if (!Draw(s, slot, x, rng)) {
+      gradient.setConstant(std::numeric_limits<float>::quiet_NaN());
+      return {std::numeric_limits<double>::quiet_NaN()};
+    }
+    s.gradient.Weigh(setup, x, s.rollout.batch(), {&slot.normal, &slot.targets});
+    kept.Keep(s.rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, x.head(policy_size_), options_.rollout.environments);
+    slot.entropy += kept.entropy_mean();
+    const Eigen::VectorXd& y = s.gradient.targets();
+    slot.drawn += static_cast<double>(y.size());
+    slot.y_sum += y.sum();
+    slot.y_sq += y.squaredNorm();
+    slot.residual_sum += (y - s.gradient.values()).sum();
+    slot.residual_sq += (y - s.gradient.values()).squaredNorm();
+  }
+  const int minibatches = options_.reuse.minibatches;
+  const int m = step_ % minibatches;
+  if (m == 0) kept.Shuffle(minibatches, rng);
+  const SampleBatch samples = kept.Minibatch(m, minibatches, s.minibatch);
+  const Eigen::Index b = samples.inputs.cols();
+  ReuseFigures figures;
+  const double loss = s.gradient.ComputeOnSamples(setup, options_.estimator.estimator->ratio_clip(), *s.policy, x, samples,
+                                                  kept.Divisor(b, options_.estimator.mean == GradientMean::kStep), gradient, figures);
+  slot.kl_sum += figures.approx_kl;
+  slot.clipped += figures.clipped;
+  slot.reused += static_cast<double>(b);
+  return {loss, b > 0 ? figures.approx_kl / static_cast<double>(b) : 0.0};
 }
 
 void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vector& /*x*/) {
   IterationEpisodes it;
   double return_sum = 0;
   std::int64_t length_sum = 0;
+  double kl_sum = 0, clipped = 0, reused = 0, entropy = 0, drawn = 0, y_sum = 0, y_sq = 0, residual_sum = 0, residual_sq = 0;
   LinearValue::Normal normal(value_.Features());
   for (Slot& slot : slots_) {
     normalizer_.moments().Merge(slot.moments);
@@ -102,11 +154,30 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
     it.steps += slot.steps;
     return_sum += slot.return_sum;
     length_sum += slot.length_sum;
+    kl_sum += slot.kl_sum;
+    clipped += slot.clipped;
+    reused += slot.reused;
+    entropy += slot.entropy;
+    drawn += slot.drawn;
+    y_sum += slot.y_sum;
+    y_sq += slot.y_sq;
+    residual_sum += slot.residual_sum;
+    residual_sq += slot.residual_sq;
     slot.moments.Clear();
     slot.targets.Clear();
     slot.normal.Clear();
     slot.episodes = slot.steps = slot.length_sum = 0;
     slot.return_sum = 0;
+    slot.kl_sum = slot.clipped = slot.reused = slot.entropy = 0;
+    slot.drawn = slot.y_sum = slot.y_sq = slot.residual_sum = slot.residual_sq = 0;
+  }
+  if (reused > 0) {
+    it.approx_kl = kl_sum / reused;
+    it.clip_fraction = clipped / reused;
+    it.entropy = entropy / static_cast<double>(slots_.size());
+    const double y_var = y_sq / drawn - (y_sum / drawn) * (y_sum / drawn);
+    const double residual_var = residual_sq / drawn - (residual_sum / drawn) * (residual_sum / drawn);
+    it.explained_variance = y_var > 0 ? 1 - residual_var / y_var : std::numeric_limits<double>::quiet_NaN();
   }
   if (options_.normalize_observations) normalizer_.Refresh();
   if (options_.estimator.baseline == Baseline::kValue) value_.Fit(normal);
@@ -142,6 +213,7 @@ void PolicyGradientOracle::SaveWorkerSlot(int worker, core::ByteWriter& out) con
   out.Put(s.return_sum);
   out.Put(s.return_min);
   out.Put(s.return_max);
+  for (const double v : {s.kl_sum, s.clipped, s.reused, s.entropy, s.drawn, s.y_sum, s.y_sq, s.residual_sum, s.residual_sq}) out.Put(v);
 }
 
 void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
@@ -159,6 +231,8 @@ void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
   s.return_sum = in.Get<double>();
   s.return_min = in.Get<double>();
   s.return_max = in.Get<double>();
+  for (double* v : {&s.kl_sum, &s.clipped, &s.reused, &s.entropy, &s.drawn, &s.y_sum, &s.y_sq, &s.residual_sum, &s.residual_sq})
+    *v = in.Get<double>();
 }
 
 void PolicyGradientOracle::SaveState(core::CheckpointOutputArchive& ar) const {

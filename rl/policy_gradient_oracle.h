@@ -23,6 +23,7 @@
 #include "rl/observation_normalizer.h"
 #include "rl/policy.h"
 #include "rl/rollout.h"
+#include "rl/sample_reuse.h"
 
 namespace pmlab::rl {
 
@@ -36,6 +37,10 @@ struct PolicyGradientOptions {
   /// weight c of its loss (value_network.h).
   std::vector<int> value_hidden;
   double value_coef = 0.5;
+  ReuseOptions reuse;  ///< epochs x minibatches of steps per round on the round's draw (sample_reuse.h)
+
+  /// Whether rounds keep their draw for minibatch steps: several steps, or PPO's ratio.
+  bool Reuses() const { return reuse.Steps() > 1 || estimator.estimator->ratio_clip() > 0; }
 };
 
 /// What the workers' episodes of one iteration looked like; returns of the episodes that
@@ -43,6 +48,11 @@ struct PolicyGradientOptions {
 struct IterationEpisodes {
   std::int64_t episodes = 0, steps = 0;  ///< finished episodes, and every step taken
   double return_mean = 0, return_min = 0, return_max = 0, length_mean = 0;
+  /// Of a round that reuses its samples, what PPO's users look at: the mean approximate KL of
+  /// the new policy from the drawing one and the fraction of clipped ratios over the reused
+  /// samples, the drawing policy's mean entropy, and the share of the value targets' variance
+  /// the value function explained when the samples were drawn.
+  double approx_kl = 0, clip_fraction = 0, entropy = 0, explained_variance = 0;
 };
 
 /// The running figures of a run: totals, the best mean return so far, and when the mean return
@@ -59,6 +69,8 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   PolicyGradientOracle(const PolicyGradientOptions& options, int workers, std::optional<double> solved_at);
 
   core::Index Dimension() const override { return dimension_; }
+  core::RoundPlan Plan() const override;
+  void BeginStep(int step) override { step_ = step; }
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
   void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
   void SaveWorkerSlot(int worker, core::ByteWriter& out) const override;
@@ -94,13 +106,23 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
     LinearValue::Normal normal;
     std::int64_t episodes = 0, steps = 0, length_sum = 0;
     double return_sum = 0, return_min = 0, return_max = 0;
+    // Sample reuse: sums over the reused samples, and over the drawn ones for the explained
+    // variance (targets y, residuals y - V).
+    double kl_sum = 0, clipped = 0, reused = 0, entropy = 0;
+    double drawn = 0, y_sum = 0, y_sq = 0, residual_sum = 0, residual_sq = 0;
   };
   struct Scratch {
     explicit Scratch(const PolicyGradientOracle& oracle);
     RolloutCollector rollout;
     std::unique_ptr<Policy<float>> policy;
     BatchGradient gradient;
+    MinibatchStorage minibatch;
   };
+
+  // Rolls out the worker's batch at x; false when the policy's actions were not finite.
+  bool Draw(Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng);
+  // A step of a round that reuses its draw: the draw at step 0, then minibatch `step_`.
+  core::OracleResult EstimateReusing(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient);
 
   PolicyGradientOptions options_;
   std::optional<double> solved_at_;
@@ -110,6 +132,8 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   LinearValue value_;
   RunningMoments value_targets_;
   std::vector<Slot> slots_;
+  std::vector<KeptBatch> kept_;  // each worker's draw, during a round that reuses it
+  int step_ = 0;                  // of the round
   IterationEpisodes last_;
   EpisodeRecord record_;
   bool value_network_;

@@ -67,6 +67,21 @@ Setup Build(const RlConfig& c) {
   o.value_coef = c.value_coef;
   o.entropy_coef = c.entropy_coef;
   o.normalize_observations = c.normalize_observations;
+  core::Require(c.epochs >= 1 && c.epochs <= 100000, "--epochs: must be from 1 to 100000");
+  core::Require(c.minibatches >= 1 && c.minibatches <= 1000000, "--minibatches: must be from 1 to 1000000");
+  core::Require(c.minibatches == 1 || c.steps_per_worker > 0,
+                "--minibatches: splits a fixed number of samples; give --steps-per-worker (PPO's n-step rollouts)");
+  core::Require(c.minibatches <= std::max(c.steps_per_worker, 1),
+                "--minibatches: " + std::to_string(c.minibatches) + " minibatches of a worker's " + std::to_string(c.steps_per_worker) +
+                    " steps (--steps-per-worker) would leave some empty; use at most " + std::to_string(c.steps_per_worker));
+  core::Require(std::isfinite(c.target_kl) && c.target_kl >= 0, "--target-kl: must be a finite number >= 0 (0 = never stop)");
+  core::Require(c.target_kl == 0 || o.estimator.estimator->ratio_clip() > 0,
+                "--target-kl: the approximate KL is measured by --estimator ppo; use it, or drop --target-kl");
+  o.reuse.epochs = c.epochs;
+  o.reuse.minibatches = c.minibatches;
+  o.reuse.target_kl = c.target_kl;
+  core::Require(c.measure_bias_every == 0 || !o.Reuses(),
+                "--measure-bias-every: measures the truncation bias of one step per iteration, not of reused samples");
   const auto policy = MakePolicy<float>(o.policy, env->observation_space(), env->action_space());
   s.reference_horizon = c.bias_reference_horizon > 0 ? c.bias_reference_horizon : 10 * o.rollout.horizon;
   core::Require(s.reference_horizon >= o.rollout.horizon, "--bias-reference-horizon: must be at least --horizon");
@@ -80,6 +95,7 @@ Setup Build(const RlConfig& c) {
        << " workers x ";
   if (c.steps_per_worker > 0) what << c.steps_per_worker << " steps on " << c.episodes_per_worker << " environments";
   else what << c.episodes_per_worker << " episodes";
+  if (o.Reuses()) what << ", reused for " << c.epochs << " epochs x " << c.minibatches << " minibatches";
   s.description = what.str();
   return s;
 }
@@ -106,6 +122,8 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
     return core::Evaluation{-summary.mean, std::nullopt};
   };
   p.extra_columns = {"episodes", "steps", "episodes_total", "steps_total", "return_mean", "return_min", "return_max", "episode_length_mean"};
+  const bool reuses = s.options.Reuses();
+  if (reuses) p.extra_columns.insert(p.extra_columns.end(), {"approx_kl", "clip_fraction", "entropy", "explained_variance"});
   if (c.measure_bias_every > 0) p.extra_columns.insert(p.extra_columns.end(), {"bias", "bias_mc_error"});
   p.extra_cells = [c, s, oracle = oracle.get(), &pool](std::int64_t k, const core::Vector& x, std::vector<core::MetricsWriter::Cell>& cells) {
     const IterationEpisodes& it = oracle->last_iteration();
@@ -114,6 +132,9 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
     cells.insert(cells.end(), {double(it.episodes), double(it.steps), double(r.episodes), double(r.steps)});
     for (const double v : {it.return_mean, it.return_min, it.return_max, it.length_mean})
       cells.push_back(any ? core::MetricsWriter::Cell(v) : std::nullopt);
+    if (s.options.Reuses())
+      for (const double v : {it.approx_kl, it.clip_fraction, it.entropy, it.explained_variance})
+        cells.push_back(std::isfinite(v) ? core::MetricsWriter::Cell(v) : std::nullopt);
     if (c.measure_bias_every > 0 && k % c.measure_bias_every == 0) {
       const core::BiasEstimate b =
           MeasureTruncationBias(s.options, *oracle, x, s.reference_horizon, c.bias_reference_batches, c.seed, k, pool);

@@ -108,6 +108,10 @@ void RolloutCollector::Gather() {
     rewards_.segment(offset[b], count) = region_rewards_.segment(from, count);
   }
   for (std::size_t e = 0; e < episodes_.size(); ++e) episodes_[e].start += offset[static_cast<std::size_t>(episode_lane_[e])];
+  // Exactly one column per episode: a product over the spare columns of last_observations_,
+  // whose count follows the worker's history on its thread, would round the used ones
+  // differently from run to run.
+  last_inputs_ = last_observations_.leftCols(static_cast<Eigen::Index>(episodes_.size()));
 }
 
 }  // namespace pmlab::rl

@@ -50,7 +50,7 @@ class RolloutCollector {
   const std::vector<EpisodeSegment>& episodes() const { return episodes_; }
   /// All of it, with the input after each episode's last step (column e for episode e) for
   /// bootstrapping.
-  EpisodeBatch batch() const { return {observations_, actions_, rewards_, episodes_, last_observations_}; }
+  EpisodeBatch batch() const { return {observations_, actions_, rewards_, episodes_, last_inputs_}; }
 
  private:
   struct Lane {  // one environment's progress through the iteration
@@ -76,7 +76,8 @@ class RolloutCollector {
   Eigen::VectorXd region_rewards_;
   std::vector<EpisodeSegment> episodes_;                  // starts relative to their region, until Gather
   std::vector<int> episode_lane_;
-  core::Matrix observations_, actions_, last_observations_;
+  core::Matrix observations_, actions_, last_observations_;  // the last: one column per episode so far, and spares
+  core::Matrix last_inputs_;                                // its columns of this batch's episodes
   Eigen::VectorXd rewards_;
 };
 

@@ -105,7 +105,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     AddNumber(t, "--init-log-std", c.init_log_std, "Gaussian policies: starting log standard deviation")->group("Policy");
     t->add_option("--activation", c.activation, "The policy's hidden layers: tanh or relu")->group("Policy");
 
-    t->add_option("--estimator", c.estimator, "A registered estimator (listed below): reinforce (whole return), gpomdp (reward-to-go), gae (lambda), ...")
+    t->add_option("--estimator", c.estimator, "A registered estimator (listed below): reinforce (whole return), gpomdp (reward-to-go), gae (lambda), ppo (gae, clipped ratio on reused samples), ...")
         ->check(Registered(rl::Estimators()))->group("Estimator");
     AddNumber(t, "--gae-lambda", c.gae_lambda, "lambda of gae, in [0, 1]")->group("Estimator");
     t->add_option("--baseline", c.baseline, "none, mean (over the worker's episodes) or value (--value)")->group("Estimator");
@@ -124,6 +124,15 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     AddSwitch(t, "--normalize-observations", c.normalize_observations, "Running mean/std normalisation of observations")
         ->group("Estimator");
     AddNumber(t, "--entropy-coef", c.entropy_coef, "Weight of the entropy bonus")->group("Estimator");
+
+    t->add_option("--epochs", c.epochs, "K: passes over each iteration's samples, each a new order from the worker's stream (PPO's reuse)")
+        ->check(CLI::Range(1, 100000))->group("Sample reuse");
+    t->add_option("--minibatches", c.minibatches,
+                  "M: server steps per pass, each on 1/M of every worker's samples (needs --steps-per-worker)")
+        ->check(CLI::Range(1, 1000000))->group("Sample reuse");
+    AddNumber(t, "--target-kl", c.target_kl,
+              "ppo: end an iteration's passes before a step whose mean approximate KL exceeds 1.5 x this; 0 = never")
+        ->group("Sample reuse");
 
     t->add_option("--workers", c.workers, "Logical workers; each rolls out its own episodes from its own stream")
         ->check(CLI::Range(1, 1 << 20))->group("Rollouts");

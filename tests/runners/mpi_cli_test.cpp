@@ -59,13 +59,19 @@ TEST_F(MpiCliTest, TrainWithTopKAndErrorFeedbackIsTheSameOnOneToFourProcesses) {
                 {1, 2, 3, 4});
 }
 
-TEST_F(MpiCliTest, AdaptiveServersAreTheSameOnSeveralProcesses) {
+TEST_F(MpiCliTest, AdaptiveServersAndPpoRoundsAreTheSameOnSeveralProcesses) {
   ExpectSameRun("train --workers 6 --batch 16 --hidden 32 --iters 6 --eval-every 3 --compress topk:0.05 --server adam --lr 0.003 "
                 "--threads 1 --quiet",
                 {2, 3});
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
   ExpectSameRun("rl --env CartPole-v1 --workers 4 --iters 4 --server rmsprop --lr 0.003 --threads 1 --quiet", {2});
+  // PPO's rounds of several steps, with the KL stop deciding at the server for every process.
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  ExpectSameRun("rl --env CartPole-v1 --workers 3 --iters 4 --steps-per-worker 64 --episodes-per-worker 2 --estimator ppo --epochs 3 "
+                "--minibatches 4 --target-kl 0.002 --server adam --lr 0.003 --threads 1 --quiet",
+                {2, 3});
 }
 
 TEST_F(MpiCliTest, TheMessagesThatCrossAreTheBitsColumnPlusAHeader) {

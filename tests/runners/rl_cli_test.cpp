@@ -37,9 +37,11 @@ const std::string kStateful =
     "--compress topk:0.5 --error-feedback ef --eval-every 5 --quiet ";
 // The same with the value network in x and its targets' moments as state.
 const std::string kValueNetwork = kStateful + "--value mlp:16 --gradient-mean step ";
+// And with n-step segments, where a worker's episode count varies from iteration to iteration.
+const std::string kValueNetworkSegments = kValueNetwork + "--steps-per-worker 64 ";
 
 TEST_F(RlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
-  for (const std::string& run : {kStateful, kValueNetwork,
+  for (const std::string& run : {kStateful, kValueNetwork, kValueNetworkSegments,
                                  std::string("rl --env 'LunarLander-v3(continuous=true)' --workers 3 --episodes-per-worker 2 "
                                              "--steps-per-worker 100 --normalize-observations true --eval-every 0 --quiet ")}) {
     SCOPED_TRACE(run);
@@ -56,8 +58,28 @@ TEST_F(RlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
   }
 }
 
+// PPO's rounds: 3 epochs of 4 minibatches on every worker's 64 steps, the KL stop armed, the
+// value network in x, Adam at the server.
+const std::string kPpo =
+    "rl --env CartPole-v1 --workers 3 --episodes-per-worker 2 --steps-per-worker 64 --estimator ppo --epochs 3 --minibatches 4 "
+    "--target-kl 0.002 --value mlp:16 --gradient-mean step --state-weighting uniform --server adam --lr 0.003 --eval-every 5 --quiet ";
+
+TEST_F(RlCliTest, PpoRoundsAreTheSameOnAnyThreadCountAndLogWhatPpoUsersRead) {
+  for (const char* threads : {"1", "2", "4"})
+    ASSERT_EQ(Pmlab(kPpo + "--iters 6 --threads " + threads + " --out " + Out(threads)).code, 0);
+  for (const char* threads : {"2", "4"}) {
+    EXPECT_EQ(Metrics(Out("1")), Metrics(Out(threads))) << threads << " threads";
+    EXPECT_EQ(Hash(Out("1")), Hash(Out(threads))) << threads << " threads";
+  }
+  const std::string metrics = ReadFile(Out("1") + "/metrics.csv");
+  EXPECT_NE(metrics.find(",approx_kl,clip_fraction,entropy,explained_variance,"), std::string::npos) << metrics;
+  // Without reuse the columns are not there: existing runs keep their metrics' shape.
+  ASSERT_EQ(Pmlab(kStateful + "--iters 1 --out " + Out("plain")).code, 0);
+  EXPECT_EQ(ReadFile(Out("plain") + "/metrics.csv").find("approx_kl"), std::string::npos);
+}
+
 TEST_F(RlCliTest, ResumeContinuesBitForBit) {
-  for (const std::string& run : {kStateful, kValueNetwork}) {
+  for (const std::string& run : {kStateful, kValueNetwork, kValueNetworkSegments, kPpo}) {
     SCOPED_TRACE(run);
     ASSERT_EQ(Pmlab(run + "--iters 20 --out " + Out("whole")).code, 0);
     ASSERT_EQ(Pmlab(run + "--iters 9 --out " + Out("split")).code, 0);
@@ -91,6 +113,13 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--value mlp:", "--value"},
       {"--value mlp:8 --estimator gpomdp --baseline none", "--value"},
       {"--value mlp:8 --value-coef 0", "--value-coef"},
+      {"--epochs 0", "--epochs"},
+      {"--minibatches 4", "--minibatches: splits a fixed number of samples"},
+      {"--steps-per-worker 100 --minibatches 101", "--minibatches: 101 minibatches"},
+      {"--estimator gae --target-kl 0.01", "--target-kl: the approximate KL is measured by --estimator ppo"},
+      {"--estimator ppo --target-kl -1", "--target-kl"},
+      {"--estimator 'ppo(ratio_clip=0)'", "--estimator"},
+      {"--estimator ppo --epochs 2 --measure-bias-every 5", "--measure-bias-every"},
   };
   for (const auto& [flags, named] : cases) {
     const auto o = Pmlab("rl " + flags + " --iters 1 --out " + Out("bad"));
