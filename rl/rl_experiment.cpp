@@ -96,6 +96,7 @@ Setup Build(const RlConfig& c) {
   if (c.steps_per_worker > 0) what << c.steps_per_worker << " steps on " << c.episodes_per_worker << " environments";
   else what << c.episodes_per_worker << " episodes";
   if (o.Reuses()) what << ", reused for " << c.epochs << " epochs x " << c.minibatches << " minibatches";
+  if (c.preset != "none" && c.preset != "auto") what << " (preset " << c.preset << ")";
   s.description = what.str();
   return s;
 }

@@ -22,6 +22,8 @@ struct RlConfig : core::RunOptions {
     checkpoint_every = 25;
   }
   std::string env = "CartPole-v1";
+  std::string preset = "auto";          ///< tuned settings beneath the flags: auto (of --env), none, or a preset's name;
+                                        ///< after parsing, the preset applied or none
   std::string policy = "mlp:64,64";     ///< linear | mlp:W1,W2,...
   std::string action_dist = "auto";     ///< auto | categorical | gaussian
   double init_log_std = 0;              ///< Gaussian policies' starting log standard deviation

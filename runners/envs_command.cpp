@@ -4,6 +4,7 @@
 #include "envs/image_file.h"
 #include "envs/registry.h"
 #include "runners/commands.h"
+#include "runners/rl_presets.h"
 #include "runners/run_flags.h"
 
 namespace pmlab::runners {
@@ -68,6 +69,8 @@ int RunEnvsCommand(const EnvsConfig& c) {
               << (e.observation_space.nominal ? "  (nominal bounds, as Gymnasium declares them)" : "") << "\n"
               << "  action       " << e.action_space.ToString() << "\n"
               << "  time limit   " << e.time_limit << " steps\n";
+    if (FindRlPreset(e.name))
+      std::cout << "  preset       pmlab rl --env " << e.name << " starts from tuned settings (pmlab rl --help lists them)\n";
     std::cout << ParameterLines(e.parameters, "  ");
     std::cout << "\n";
   }

@@ -11,6 +11,7 @@
 #include "envs/registry.h"
 #include "rl/estimator.h"
 #include "runners/rl_command.h"
+#include "runners/rl_presets.h"
 #include "runners/typed_run_kind.h"
 
 namespace pmlab::runners {
@@ -90,11 +91,16 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
                         "Writes RUN_DIR/config.toml, metrics.csv (one row per iteration: train_loss is the surrogate,\n"
                         "episode columns are the workers' episodes, test_loss is minus the mean return of the periodic\n"
                         "evaluation) and summary.json (best and final mean return, when it first reached the solved\n"
-                        "threshold). Evaluate a run: pmlab eval RUN_DIR --episodes 100 [--render DIR].\n",
+                        "threshold). Evaluate a run: pmlab eval RUN_DIR --episodes 100 [--render DIR].\n\n" +
+                            RlPresetListing(),
                         {&envs::Environments(), &envs::EnvFamilies(), &rl::Estimators()}));
     t->configurable();
 
     t->add_option("--env", c.env, "A registered environment or env family (listed below, with spaces in pmlab envs), e.g. CartPole-v1, LunarLander-v3(continuous=true)")
+        ->group("Environment");
+    t->add_option("--preset", c.preset,
+                  "Tuned settings (listed below): auto (the preset of --env, when no --config and no flag of the method is given), "
+                  "none (the plain defaults), or a preset's name, applied beneath the flags given")
         ->group("Environment");
     t->add_option("--horizon", c.horizon, "H: steps per episode at most (0 = the environment's time limit)")
         ->check(CLI::Range(0, 100000000))->group("Environment");
@@ -155,6 +161,11 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
   }
 
   void CheckConfig(const rl::RlConfig& config) const override { rl::CheckRlConfig(config); }
+  void Resolve(CLI::App& command, rl::RlConfig& config, bool config_file) const override {
+    // config.toml names the preset the run started from ("none" when none applied); replaying
+    // it with --config reads every value from the file, so the name only informs.
+    config.preset = ApplyRlPreset(command, config.preset, config.env, config_file);
+  }
   core::MakeProblem Problem(const rl::RlConfig& config) const override { return rl::RlProblem(config); }
 
  private:

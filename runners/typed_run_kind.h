@@ -20,7 +20,17 @@ class TypedRunKind : public RunKind {
 
   CLI::App* AddCommand(CLI::App& app) override {
     config_ = Config{};  // a fresh command line starts from the defaults
-    return AddFlags(app, config_);
+    CLI::App* command = AddFlags(app, config_);
+    // After the command line and its config file are in (not when a stored config.toml is read).
+    command->callback([this, &app, command] {
+      const CLI::Option* file = app.get_config_ptr();
+      try {
+        Resolve(*command, config_, file && file->count() > 0);
+      } catch (const std::invalid_argument& e) {
+        throw CLI::ValidationError(e.what());
+      }
+    });
+    return command;
   }
 
   void Check() const override {
@@ -72,6 +82,10 @@ class TypedRunKind : public RunKind {
   virtual void CheckConfig(const Config& /*config*/) const {}
   /// The problem of a config, built when the run starts.
   virtual core::MakeProblem Problem(const Config& config) const = 0;
+  /// Settles what a command line left to the kind once it is parsed (rl's presets); `command`
+  /// has the flags bound to `config`, and `config_file` says whether --config was given.
+  /// Throws std::invalid_argument naming the flag.
+  virtual void Resolve(CLI::App& /*command*/, Config& /*config*/, bool /*config_file*/) const {}
 
  private:
   AddFlagsFn<Config> Adder() const {

@@ -1,13 +1,15 @@
 // `pmlab rl`, `pmlab eval` and `pmlab resume` on RL runs, as a user runs them: the same run on
 // any thread count, resume bit for bit with every piece of problem-owned state, refusals that
 // name the flag, evaluation and rendering that leave the run alone, the truncation-bias
-// measurement, and CartPole solved with the defaults.
+// measurement, presets, PPO rounds, and CartPole solved with its preset and with the plain defaults.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "runners/pmlab_process.h"
 
@@ -76,6 +78,62 @@ TEST_F(RlCliTest, PpoRoundsAreTheSameOnAnyThreadCountAndLogWhatPpoUsersRead) {
   // Without reuse the columns are not there: existing runs keep their metrics' shape.
   ASSERT_EQ(Pmlab(kStateful + "--iters 1 --out " + Out("plain")).code, 0);
   EXPECT_EQ(ReadFile(Out("plain") + "/metrics.csv").find("approx_kl"), std::string::npos);
+}
+
+TEST_F(RlCliTest, PresetsStartARunAndItsConfigReplaysWithoutThem) {
+  // --env alone takes CartPole's preset (PPO, Adam); the config records every value.
+  ASSERT_EQ(Pmlab("rl --env CartPole-v1 --iters 2 --eval-every 0 --quiet --out " + Out("preset")).code, 0);
+  const std::string config = ReadFile(Out("preset") + "/config.toml");
+  for (const char* line : {"estimator=\"ppo\"", "epochs=20", "server=\"adam\"", "steps-per-worker=512"})
+    EXPECT_NE(config.find(line), std::string::npos) << line << "\n" << config;
+  // The replay is the same run whether or not a preset could apply: none is read with --config.
+  for (const char* replay : {"", " --preset none"}) {
+    ASSERT_EQ(Pmlab("rl --config " + Out("preset") + "/config.toml --quiet" + replay + " --out " + Out("replay")).code, 0);
+    EXPECT_EQ(Hash(Out("replay")), Hash(Out("preset"))) << replay;
+    EXPECT_EQ(Metrics(Out("replay")), Metrics(Out("preset"))) << replay;
+    fs::remove_all(Out("replay"));
+  }
+  // Under a named preset a flag overrides the preset's value and leaves the rest.
+  ASSERT_EQ(Pmlab("rl --env CartPole-v1 --preset CartPole-v1 --epochs 3 --iters 1 --eval-every 0 --quiet --out " + Out("flag")).code, 0);
+  const std::string flagged = ReadFile(Out("flag") + "/config.toml");
+  EXPECT_NE(flagged.find("epochs=3\n"), std::string::npos) << flagged;
+  EXPECT_NE(flagged.find("server=\"adam\""), std::string::npos) << flagged;
+  // A command that chooses its method itself, as every recipe from before presets does, runs
+  // as it always did: the automatic preset stays out of it.
+  ASSERT_EQ(Pmlab("rl --env CartPole-v1 --workers 3 --iters 1 --eval-every 0 --quiet --out " + Out("chosen")).code, 0);
+  ASSERT_EQ(Pmlab("rl --env CartPole-v1 --workers 3 --preset none --iters 1 --eval-every 0 --quiet --out " + Out("chosen-none")).code, 0);
+  EXPECT_EQ(Hash(Out("chosen")), Hash(Out("chosen-none")));
+  // --preset none: the plain defaults.
+  ASSERT_EQ(Pmlab("rl --env CartPole-v1 --preset none --iters 1 --eval-every 0 --quiet --out " + Out("plain")).code, 0);
+  const std::string plain = ReadFile(Out("plain") + "/config.toml");
+  EXPECT_NE(plain.find("estimator=\"gae\""), std::string::npos) << plain;
+  EXPECT_NE(plain.find("server=\"momentum\""), std::string::npos) << plain;
+  // A named preset serves a variant of its environment.
+  ASSERT_EQ(Pmlab("rl --env 'CartPole-v1(pole_length=0.6)' --preset CartPole-v1 --iters 1 --eval-every 0 --quiet --out " + Out("named")).code, 0);
+  EXPECT_NE(ReadFile(Out("named") + "/config.toml").find("epochs=20"), std::string::npos);
+  // Unknown presets are usage errors before any folder exists.
+  const auto unknown = Pmlab("rl --env CartPole-v1 --preset Hopper-v4 --iters 1 --out " + Out("bad"));
+  EXPECT_EQ(unknown.code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("--preset: there is no preset 'Hopper-v4'"), std::string::npos) << unknown.output;
+  EXPECT_FALSE(fs::exists(Out("bad")));
+  // pmlab envs says which environments have one, and rl --help what each sets.
+  EXPECT_NE(Pmlab("envs").output.find("preset       pmlab rl --env LunarLander-v3 starts from tuned settings"), std::string::npos);
+  EXPECT_NE(Pmlab("rl --help").output.find("LunarLanderContinuous-v3: --workers 8"), std::string::npos);
+}
+
+TEST_F(RlCliTest, EveryShippedPresetRuns) {
+  // The environments pmlab envs marks as having a preset.
+  std::istringstream listing(Pmlab("envs").output);
+  std::vector<std::string> envs;
+  const std::string marker = "  preset       pmlab rl --env ";
+  for (std::string line; std::getline(listing, line);)
+    if (line.starts_with(marker)) envs.push_back(line.substr(marker.size(), line.find(' ', marker.size()) - marker.size()));
+  EXPECT_GE(envs.size(), 3u);
+  for (const std::string& env : envs) {
+    const auto o = Pmlab("rl --env " + env + " --iters 1 --eval-every 0 --quiet --out " + Out(env));
+    EXPECT_EQ(o.code, 0) << env << "\n" << o.output;
+    EXPECT_NE(ReadFile(Out(env) + "/config.toml").find("estimator=\"ppo\""), std::string::npos) << env;
+  }
 }
 
 TEST_F(RlCliTest, ResumeContinuesBitForBit) {
@@ -190,13 +248,17 @@ TEST_F(RlCliTest, TruncationBiasShrinksWithTheHorizon) {
   EXPECT_LT(error[0], 0.2 * bias[0]);
 }
 
-TEST_F(RlCliTest, TheDefaultsSolveCartPole) {
-  const auto run = Pmlab("rl --env CartPole-v1 --quiet --out " + Out("cartpole"));
-  ASSERT_EQ(run.code, 0) << run.output;
-  const auto eval = Pmlab("eval " + Out("cartpole") + " --episodes 20 --json");
-  ASSERT_EQ(eval.code, 0) << eval.output;
-  EXPECT_GE(JsonNumber(eval.output, "return_mean"), 475) << eval.output;
-  EXPECT_GT(JsonNumber(ReadFile(Out("cartpole") + "/summary.json"), "first_iteration_solved"), 0);
+TEST_F(RlCliTest, CartPolesPresetAndThePlainDefaultsBothSolveIt) {
+  for (const char* preset : {"auto", "none"}) {
+    SCOPED_TRACE(preset);
+    const std::string out = Out(std::string("cartpole-") + preset);
+    const auto run = Pmlab("rl --env CartPole-v1 --preset " + std::string(preset) + " --quiet --out " + out);
+    ASSERT_EQ(run.code, 0) << run.output;
+    const auto eval = Pmlab("eval " + out + " --episodes 20 --json");
+    ASSERT_EQ(eval.code, 0) << eval.output;
+    EXPECT_GE(JsonNumber(eval.output, "return_mean"), 475) << eval.output;
+    EXPECT_GT(JsonNumber(ReadFile(out + "/summary.json"), "first_iteration_solved"), 0);
+  }
 }
 
 }  // namespace
