@@ -42,10 +42,10 @@ void PredictLinearValues(const LinearValue& value, const EpisodeBatch& batch, Ei
   for (std::size_t e = 0; e < batch.episodes.size(); ++e) {
     const EpisodeSegment& ep = batch.episodes[e];
     for (int t = 0; t < ep.length; ++t) {
-      value.Features(batch.inputs.col(ep.start + t), t, features);
+      value.Features(batch.inputs.col(ep.start + t), ep.first_t + t, features);
       values[ep.start + t] = value.Predict(features);
     }
-    value.Features(batch.last_inputs.col(static_cast<Eigen::Index>(e)), ep.length, features);
+    value.Features(batch.last_inputs.col(static_cast<Eigen::Index>(e)), ep.first_t + ep.length, features);
     bootstrap[static_cast<Eigen::Index>(e)] = value.Predict(features);
   }
 }
@@ -55,7 +55,7 @@ void AddLinearValueSamples(const LinearValue& value, const EpisodeBatch& batch, 
   features.resize(value.Features());
   for (const EpisodeSegment& ep : batch.episodes)
     for (int t = 0; t < ep.length; ++t) {
-      value.Features(batch.inputs.col(ep.start + t), t, features);
+      value.Features(batch.inputs.col(ep.start + t), ep.first_t + t, features);
       normal.Add(features, targets[ep.start + t]);
     }
 }

@@ -168,7 +168,7 @@ double EstimatorWeights(const EstimatorOptions& o, const std::vector<EpisodeSegm
   }
   if (o.estimator->per_step() && o.weighting == StateWeighting::kDiscounted) {
     for (const EpisodeSegment& ep : episodes) {
-      double discount = 1;
+      double discount = std::pow(o.discount, ep.first_t);  // 1 for an episode that began in this batch
       for (Eigen::Index j = ep.start; j < ep.start + ep.length; ++j, discount *= o.discount) weights[j] *= discount;
     }
   }

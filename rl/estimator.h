@@ -60,13 +60,15 @@ struct EstimatorOptions {
   void Validate() const;
 };
 
-/// One episode's steps: columns [start, start + length) of the batch, in time order from t = 0.
+/// One episode's steps: columns [start, start + length) of the batch, in time order from
+/// t = first_t (0 unless the episode began in an earlier iteration).
 struct EpisodeSegment {
   Eigen::Index start = 0;  ///< first column
   int length = 0;  ///< steps
   bool terminated = false;  ///< the MDP ended: the value after the last step is 0
   bool finished = false;    ///< ended by the MDP, the time limit or the horizon; false when cut by the iteration's end
-  double total_reward = 0;  ///< undiscounted sum of the rewards, as Gymnasium reports returns
+  double total_reward = 0;  ///< undiscounted sum of the episode's rewards so far, as Gymnasium reports returns
+  int first_t = 0;  ///< the episode's steps before this batch's first (environments that persist across iterations)
 };
 
 /// An estimator: how a batch's rewards become one weight per step. Registered by name in

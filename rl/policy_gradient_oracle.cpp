@@ -38,6 +38,30 @@ PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int w
   slot.normal = LinearValue::Normal(value_.Features());
   slots_.assign(static_cast<std::size_t>(workers), slot);
   if (o.Reuses()) kept_.resize(static_cast<std::size_t>(workers));
+  if (o.rollout.persistent) collectors_.resize(static_cast<std::size_t>(workers));
+}
+
+RolloutCollector& PolicyGradientOracle::CollectorOf(int worker, Scratch& s) {
+  if (!options_.rollout.persistent) return s.rollout;
+  auto& own = collectors_[static_cast<std::size_t>(worker)];
+  if (!own) own = std::make_unique<RolloutCollector>(options_.rollout);  // on the process that runs the worker
+  return *own;
+}
+
+void PolicyGradientOracle::SaveWorkerState(int worker, core::ByteWriter& out) const {
+  if (!options_.rollout.persistent) return;
+  const auto& own = collectors_[static_cast<std::size_t>(worker)];
+  out.Put<std::uint8_t>(own ? 1 : 0);  // 0: the worker has not stepped yet
+  if (own) own->SaveState(out);
+}
+
+void PolicyGradientOracle::LoadWorkerState(int worker, core::ByteReader& in) {
+  if (!options_.rollout.persistent) throw std::runtime_error("the checkpoint holds environments in mid-episode; this run's do not persist");
+  auto& own = collectors_[static_cast<std::size_t>(worker)];
+  own.reset();
+  if (in.Get<std::uint8_t>() == 0) return;
+  own = std::make_unique<RolloutCollector>(options_.rollout);
+  own->LoadState(in);
 }
 
 core::RoundPlan PolicyGradientOracle::Plan() const {
@@ -74,17 +98,17 @@ BatchGradient PolicyGradientOracle::MakeBatchGradient() const {
   return BatchGradient(std::make_unique<ValueNetwork>(observation_space_.Dimension(), options_.value_hidden));
 }
 
-bool PolicyGradientOracle::Draw(Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng) {
-  if (!s.rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr))
+bool PolicyGradientOracle::Draw(RolloutCollector& rollout, Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng) {
+  if (!rollout.Collect(*s.policy, x.head(policy_size_), normalizer_, rng, options_.normalize_observations ? &slot.moments : nullptr))
     return false;
-  slot.steps += s.rollout.observations().cols();
-  for (const EpisodeSegment& ep : s.rollout.episodes()) {
+  slot.steps += rollout.observations().cols();
+  for (const EpisodeSegment& ep : rollout.episodes()) {
     if (!ep.finished) continue;
     slot.return_min = slot.episodes ? std::min(slot.return_min, ep.total_reward) : ep.total_reward;
     slot.return_max = slot.episodes ? std::max(slot.return_max, ep.total_reward) : ep.total_reward;
     ++slot.episodes;
     slot.return_sum += ep.total_reward;
-    slot.length_sum += ep.length;
+    slot.length_sum += ep.first_t + ep.length;
   }
   return true;
 }
@@ -93,11 +117,12 @@ core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector
   if (options_.Reuses()) return EstimateReusing(worker, x, rng, gradient);
   Scratch& s = scratch_.local();
   Slot& slot = slots_[static_cast<std::size_t>(worker)];
-  if (!Draw(s, slot, x, rng)) {
+  RolloutCollector& rollout = CollectorOf(worker, s);
+  if (!Draw(rollout, s, slot, x, rng)) {
     gradient.setConstant(std::numeric_limits<float>::quiet_NaN());  // the run loop stops on it as diverged
     return {std::numeric_limits<double>::quiet_NaN()};
   }
-  return {s.gradient.Compute(Setup(), *s.policy, x, s.rollout.batch(), gradient, {&slot.normal, &slot.targets})};
+  return {s.gradient.Compute(Setup(), *s.policy, x, rollout.batch(), gradient, {&slot.normal, &slot.targets})};
 }
 
 core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core::Vector& x, core::Rng& rng,
@@ -107,12 +132,13 @@ core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core:
   KeptBatch& kept = kept_[static_cast<std::size_t>(worker)];
   const GradientSetup setup = Setup();
   if (step_ == 0) {
-    if (!Draw(s, slot, x, rng)) {
+    RolloutCollector& rollout = CollectorOf(worker, s);
+    if (!Draw(rollout, s, slot, x, rng)) {
       gradient.setConstant(std::numeric_limits<float>::quiet_NaN());
       return {std::numeric_limits<double>::quiet_NaN()};
     }
-    s.gradient.Weigh(setup, x, s.rollout.batch(), {&slot.normal, &slot.targets});
-    kept.Keep(s.rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, x.head(policy_size_), options_.rollout.environments);
+    s.gradient.Weigh(setup, x, rollout.batch(), {&slot.normal, &slot.targets});
+    kept.Keep(rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, x.head(policy_size_), options_.rollout.environments);
     slot.entropy += kept.entropy_mean();
     const Eigen::VectorXd& y = s.gradient.targets();
     slot.drawn += static_cast<double>(y.size());

@@ -73,6 +73,9 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   void BeginStep(int step) override { step_ = step; }
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
   void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
+  /// With persistent environments, the worker's episodes in progress (replayed on load).
+  void SaveWorkerState(int worker, core::ByteWriter& out) const override;
+  void LoadWorkerState(int worker, core::ByteReader& in) override;
   void SaveWorkerSlot(int worker, core::ByteWriter& out) const override;
   void LoadWorkerSlot(int worker, core::ByteReader& in) override;
 
@@ -119,8 +122,10 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
     MinibatchStorage minibatch;
   };
 
+  // The worker's environments: its own when they persist across iterations, else the thread's.
+  RolloutCollector& CollectorOf(int worker, Scratch& s);
   // Rolls out the worker's batch at x; false when the policy's actions were not finite.
-  bool Draw(Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng);
+  bool Draw(RolloutCollector& rollout, Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng);
   // A step of a round that reuses its draw: the draw at step 0, then minibatch `step_`.
   core::OracleResult EstimateReusing(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient);
 
@@ -133,6 +138,7 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   RunningMoments value_targets_;
   std::vector<Slot> slots_;
   std::vector<KeptBatch> kept_;  // each worker's draw, during a round that reuses it
+  std::vector<std::unique_ptr<RolloutCollector>> collectors_;  // each worker's persistent environments
   int step_ = 0;                  // of the round
   IterationEpisodes last_;
   EpisodeRecord record_;

@@ -48,6 +48,9 @@ Setup Build(const RlConfig& c) {
   o.rollout.horizon = c.horizon > 0 ? c.horizon : env->time_limit();
   o.rollout.environments = c.episodes_per_worker;
   o.rollout.steps_per_environment = c.steps_per_worker / c.episodes_per_worker;
+  core::Require(!c.persistent_envs || c.steps_per_worker > 0,
+                "--persistent-envs: episodes persist across a step budget; give --steps-per-worker (or drop --persistent-envs)");
+  o.rollout.persistent = c.persistent_envs;
   o.policy.distribution = c.action_dist;
   o.policy.hidden = core::Within("--policy", [&] { return PolicyOptions::ParseNetwork(c.policy); });
   o.policy.initial_log_std = c.init_log_std;
@@ -93,7 +96,8 @@ Setup Build(const RlConfig& c) {
        << " with baseline " << c.baseline
        << (o.estimator.baseline == Baseline::kValue ? " (" + PolicyOptions::NetworkSpec(o.value_hidden) + ")" : std::string()) << ", discount " << c.discount << ", horizon " << o.rollout.horizon << ", " << c.workers
        << " workers x ";
-  if (c.steps_per_worker > 0) what << c.steps_per_worker << " steps on " << c.episodes_per_worker << " environments";
+  if (c.steps_per_worker > 0)
+    what << c.steps_per_worker << " steps on " << c.episodes_per_worker << (c.persistent_envs ? " persistent" : "") << " environments";
   else what << c.episodes_per_worker << " episodes";
   if (o.Reuses()) what << ", reused for " << c.epochs << " epochs x " << c.minibatches << " minibatches";
   if (c.preset != "none" && c.preset != "auto") what << " (preset " << c.preset << ")";

@@ -42,6 +42,7 @@ struct RlConfig : core::RunOptions {
   double entropy_coef = 0;
   int episodes_per_worker = 2;          ///< E: environments stepped together per worker
   int steps_per_worker = 0;             ///< 0: E whole episodes; else this many steps over the E environments
+  bool persistent_envs = false;         ///< with steps_per_worker: episodes go on into the next iteration
   int epochs = 1;                       ///< K: passes over each iteration's samples (sample reuse)
   int minibatches = 1;                  ///< M: server steps per pass, each on 1/M of a worker's samples
   double target_kl = 0;                 ///< ppo: stop an iteration's passes at 1.5 x this approximate KL; 0 = never

@@ -10,6 +10,8 @@ RolloutCollector::RolloutCollector(const RolloutOptions& o) : options_(o) {
   if (o.horizon < 1) throw std::invalid_argument("--horizon: must be at least 1");
   if (o.environments < 1) throw std::invalid_argument("--episodes-per-worker: must be at least 1");
   if (o.steps_per_environment < 0) throw std::invalid_argument("--steps-per-worker: must be >= 0");
+  if (o.persistent && o.steps_per_environment == 0)
+    throw std::invalid_argument("--persistent-envs: episodes persist across a step budget; give --steps-per-worker");
   for (int b = 0; b < o.environments; ++b) envs_.push_back(envs::MakeEnvironment(o.env, static_cast<std::uint64_t>(b)));
   const envs::Environment& env = *envs_.front();
   observation_size_ = env.observation_space().Dimension();
@@ -26,20 +28,26 @@ RolloutCollector::RolloutCollector(const RolloutOptions& o) : options_(o) {
 }
 
 void RolloutCollector::StartEpisode(int b, const ObservationNormalizer& normalizer, core::Rng& rng, RunningMoments* moments) {
-  const Eigen::VectorXd& raw = envs_[static_cast<std::size_t>(b)]->Reset(rng.NextU64());
+  Lane& lane = lanes_[static_cast<std::size_t>(b)];
+  lane.seed = rng.NextU64();
+  const Eigen::VectorXd& raw = envs_[static_cast<std::size_t>(b)]->Reset(lane.seed);
   if (moments) moments->Add(raw);
   normalizer.Normalize(raw, batch_inputs_.col(b));
-  Lane& lane = lanes_[static_cast<std::size_t>(b)];
   lane.start = lane.written;
   lane.t = 0;
+  lane.first_t = 0;
   lane.total = 0;
   lane.active = true;
+  lane.in_episode = true;
+  lane.actions.clear();
 }
 
 void RolloutCollector::EndEpisode(int b, bool terminated, bool finished) {
-  const Lane& lane = lanes_[static_cast<std::size_t>(b)];
+  Lane& lane = lanes_[static_cast<std::size_t>(b)];
   const auto e = static_cast<Eigen::Index>(episodes_.size());
-  episodes_.push_back({lane.start, lane.t, terminated, finished, lane.total});
+  episodes_.push_back({lane.start, lane.t - lane.first_t, terminated, finished, lane.total, lane.first_t});
+  // An episode cut by the budget of persistent environments goes on in the next Collect.
+  lane.in_episode = options_.persistent && !finished;
   episode_lane_.push_back(b);
   if (e >= last_observations_.cols()) last_observations_.conservativeResize(Eigen::NoChange, 2 * e + options_.environments);
   last_observations_.col(e) = batch_inputs_.col(b);
@@ -51,8 +59,17 @@ bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
   episodes_.clear();
   episode_lane_.clear();
   for (int b = 0; b < options_.environments; ++b) {
-    lanes_[static_cast<std::size_t>(b)] = Lane{};
-    StartEpisode(b, normalizer, rng, moments);
+    Lane& lane = lanes_[static_cast<std::size_t>(b)];
+    lane.written = lane.start = 0;
+    if (!options_.persistent || !lane.in_episode) {
+      StartEpisode(b, normalizer, rng, moments);
+      continue;
+    }
+    // The episode goes on; its observation is read through this iteration's normaliser (its
+    // raw value was counted in the moments when it was observed).
+    lane.first_t = lane.t;
+    lane.active = true;
+    normalizer.Normalize(envs_[static_cast<std::size_t>(b)]->observation(), batch_inputs_.col(b));
   }
   for (int active = options_.environments; active > 0;) {
     // Ended lanes keep their last input: the policy acts on a fixed-size batch, which keeps
@@ -73,6 +90,7 @@ bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
       envs::Environment& env = *envs_[static_cast<std::size_t>(b)];
       const envs::StepResult step = env.Step(action);
       region_rewards_[at] = step.reward;
+      if (options_.persistent) lane.actions.insert(lane.actions.end(), action.data(), action.data() + action.size());
       lane.total += step.reward;
       ++lane.written;
       ++lane.t;
@@ -112,6 +130,48 @@ void RolloutCollector::Gather() {
   // whose count follows the worker's history on its thread, would round the used ones
   // differently from run to run.
   last_inputs_ = last_observations_.leftCols(static_cast<Eigen::Index>(episodes_.size()));
+}
+
+void RolloutCollector::SaveState(core::ByteWriter& out) const {
+  out.Put<std::uint64_t>(lanes_.size());
+  for (const Lane& lane : lanes_) {
+    out.Put<std::uint8_t>(lane.in_episode ? 1 : 0);
+    if (!lane.in_episode) continue;
+    out.Put(lane.seed);
+    out.Put<std::int64_t>(lane.t);
+    out.Put<std::uint64_t>(lane.actions.size());
+    out.PutBytes(lane.actions.data(), lane.actions.size() * sizeof(double));
+  }
+}
+
+void RolloutCollector::LoadState(core::ByteReader& in) {
+  if (in.Get<std::uint64_t>() != lanes_.size())
+    throw std::runtime_error("the stored environments are not this run's " + std::to_string(lanes_.size()) + " per worker");
+  for (std::size_t b = 0; b < lanes_.size(); ++b) {
+    Lane& lane = lanes_[b];
+    lane = Lane{};
+    lane.in_episode = in.Get<std::uint8_t>() != 0;
+    if (!lane.in_episode) continue;
+    lane.seed = in.Get<std::uint64_t>();
+    const auto t = in.Get<std::int64_t>();
+    const auto count = in.Get<std::uint64_t>();
+    envs::Environment& env = *envs_[b];
+    const auto rows = static_cast<std::uint64_t>(env_actions_[b].size());
+    if (t < 1 || t >= options_.horizon || count != static_cast<std::uint64_t>(t) * rows || count * sizeof(double) > in.remaining())
+      throw std::runtime_error("a stored episode does not fit this run's environments");
+    lane.actions.resize(count);
+    in.GetBytes(lane.actions.data(), count * sizeof(double));
+    // Replays the episode: the same seed and actions give the same simulator, bit for bit.
+    env.Reset(lane.seed);
+    Eigen::VectorXd& action = env_actions_[b];
+    for (std::int64_t k = 0; k < t; ++k) {
+      if (env.episode_over()) throw std::runtime_error("a stored episode ends before its replay does");
+      for (Eigen::Index i = 0; i < action.size(); ++i) action[i] = lane.actions[static_cast<std::size_t>(k * action.size() + i)];
+      lane.total += env.Step(action).reward;
+    }
+    lane.t = static_cast<int>(t);
+    if (env.episode_over()) throw std::runtime_error("a stored episode had already ended");
+  }
 }
 
 }  // namespace pmlab::rl

@@ -1,18 +1,23 @@
 #pragma once
 // Batched rollouts: one logical worker's episodes of an iteration. The worker's E
 // environments are stepped together, and the policy acts on the batch of their observations
-// at once (one matrix product per layer instead of E). Every iteration starts from resets, so
-// no simulator state outlives an iteration or needs a checkpoint.
+// at once (one matrix product per layer instead of E). An iteration starts from resets, unless
+// the environments persist: then an episode cut by the step budget goes on in the next
+// iteration, and its simulator's state is a checkpoint's. Box2D is deterministic, so that state
+// is kept as the episode's reset seed and its actions so far, and restored by replaying them
+// (SaveState, LoadState): exact, and a few kilobytes per environment.
 //
 // Two budgets: E episodes of at most `horizon` steps each (steps_per_environment = 0), or a
 // fixed number of steps per environment, starting a new episode whenever one ends and cutting
 // the last one at the budget. Environment b is built with instance id b and reset with seeds
 // drawn from the worker's stream, so a worker's batch is the same on any thread. Buffers grow
 // during the first iterations and are reused afterwards: no allocation per step.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/opt/byte_stream.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 #include "envs/environment.h"
@@ -28,6 +33,9 @@ struct RolloutOptions {
   int horizon = 0;                ///< H: steps per episode at most (>= 1)
   int environments = 1;           ///< E: environments stepped together
   int steps_per_environment = 0;  ///< 0: one episode per environment; else this many steps each
+  /// With a step budget: an episode the budget cuts continues in the next Collect instead of
+  /// the environment being reset (A2C's and PPO's n-step segments).
+  bool persistent = false;
 };
 
 class RolloutCollector {
@@ -52,13 +60,23 @@ class RolloutCollector {
   /// bootstrapping.
   EpisodeBatch batch() const { return {observations_, actions_, rewards_, episodes_, last_inputs_}; }
 
+  /// The episodes in progress between Collects (persistent environments), as bytes.
+  void SaveState(core::ByteWriter& out) const;
+  /// Replays what SaveState wrote into this collector's environments. Throws
+  /// std::runtime_error if the stored episodes do not fit or do not replay.
+  void LoadState(core::ByteReader& in);
+
  private:
   struct Lane {  // one environment's progress through the iteration
     Eigen::Index written = 0;  // steps stored in its region
     Eigen::Index start = 0;    // where the current episode began in it
     int t = 0;                 // step within the current episode
+    int first_t = 0;           // the episode's step when this iteration took it up
     double total = 0;          // undiscounted reward of the current episode
     bool active = false;
+    bool in_episode = false;   // an episode has begun and not ended (it persists across Collects)
+    std::uint64_t seed = 0;    // its reset seed, and its actions so far: what replays it
+    std::vector<double> actions;
   };
 
   void StartEpisode(int b, const ObservationNormalizer& normalizer, core::Rng& rng, RunningMoments* moments);

@@ -147,6 +147,10 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     t->add_option("--steps-per-worker", c.steps_per_worker,
                   "Instead of whole episodes: this many steps per worker, over its E environments (the last episodes cut)")
         ->check(CLI::Range(0, 1 << 30))->group("Rollouts");
+    AddSwitch(t, "--persistent-envs", c.persistent_envs,
+              "With --steps-per-worker: an episode the budget cuts goes on in the next iteration instead of a reset (A2C's and "
+              "PPO's n-step segments; checkpoints keep each episode's seed and actions and replay them on resume)")
+        ->group("Rollouts");
 
     AddRunFlags(t, c, "Evaluate (--eval-episodes whole episodes) every N iterations and at the end; 0 = never");
     t->add_option("--eval-episodes", c.eval_episodes, "Episodes of each periodic evaluation")->check(CLI::Range(1, 1 << 20))->group("Run");

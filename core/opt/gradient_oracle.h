@@ -61,6 +61,14 @@ class GradientOracle {
   /// to `x`; merges the workers' slots in worker order. Not called when the iteration diverged.
   virtual void MergeWorkers(std::int64_t /*iteration*/, const Vector& /*x*/) {}
 
+  /// What the oracle keeps for worker `worker` from round to round apart from its slot (an RL
+  /// worker's environments in mid-episode), as bytes for a checkpoint, written on the process
+  /// that runs the worker; nothing for most oracles.
+  virtual void SaveWorkerState(int /*worker*/, ByteWriter& /*out*/) const {}
+  /// Puts back what SaveWorkerState wrote, when a run is restored from a checkpoint, on the
+  /// process that runs the worker (which may be another process, on another thread count).
+  virtual void LoadWorkerState(int /*worker*/, ByteReader& /*in*/) {}
+
   /// What Estimate left in worker `worker`'s slot for MergeWorkers, as bytes; nothing for
   /// oracles without slots.
   virtual void SaveWorkerSlot(int /*worker*/, ByteWriter& /*out*/) const {}

@@ -196,6 +196,11 @@ void ParallelMomentum::SendToWorkers(Verdict& verdict, std::vector<std::string>&
 }
 
 std::vector<WorkerMemory> ParallelMomentum::LendWorkers() {
+  for (int i = own_.begin; i < own_.end; ++i) {
+    workers_[i].oracle.clear();
+    ByteWriter state(workers_[i].oracle);
+    oracle_.SaveWorkerState(i, state);
+  }
   if (job_.size() == 1) return std::move(workers_);
   std::string bytes;
   ByteWriter out(bytes);
@@ -204,6 +209,7 @@ std::vector<WorkerMemory> ParallelMomentum::LendWorkers() {
       out.Put(workers_[i].rng.state());
       out.PutMatrix(workers_[i].feedback);
       out.PutMatrix(workers_[i].momentum);
+      PutBytes(out, workers_[i].oracle);
     }
   std::vector<std::string> sent;
   job_.Gather(bytes, sent);
@@ -216,6 +222,7 @@ std::vector<WorkerMemory> ParallelMomentum::LendWorkers() {
       every[i].rng.set_state(in.Get<Rng::State>());
       in.GetMatrix(every[i].feedback);
       in.GetMatrix(every[i].momentum);
+      every[i].oracle = GetBytes(in);
     }
   }
   return every;
@@ -225,6 +232,16 @@ void ParallelMomentum::SetWorkers(std::vector<WorkerMemory> workers) {
   if (static_cast<int>(workers.size()) != options_.workers) throw std::invalid_argument("one memory per worker is needed");
   workers_.resize(workers.size());
   for (int i = 0; i < options_.workers; ++i) workers_[i] = own_.Contains(i) ? std::move(workers[i]) : WorkerMemory{};
+}
+
+void ParallelMomentum::RestoreWorkers(std::vector<WorkerMemory> workers) {
+  SetWorkers(std::move(workers));
+  for (int i = own_.begin; i < own_.end; ++i) {
+    // A checkpoint from before oracles kept worker state has none: the oracle starts afresh.
+    if (workers_[i].oracle.empty()) continue;
+    ByteReader in(workers_[i].oracle);
+    oracle_.LoadWorkerState(i, in);
+  }
 }
 
 }  // namespace pmlab::core

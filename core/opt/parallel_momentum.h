@@ -71,12 +71,15 @@ class ParallelMomentum {
   const MomentumServer& server() const { return server_; }
   /// The state, for restoring a checkpoint.
   MomentumState& mutable_state() { return state_; }
-  /// Every worker's memory, gathered to the server (empty elsewhere), for a checkpoint. The
+  /// Every worker's memory with the oracle's state of it, gathered to the server (empty
+  /// elsewhere), for a checkpoint. The
   /// server's own workers' memories are moved out, not copied: hand them back with SetWorkers
   /// before the next Step. Every process calls it together.
   std::vector<WorkerMemory> LendWorkers();
-  /// Takes every worker's memory; a process keeps its own workers'.
+  /// Takes every worker's memory back after a checkpoint; a process keeps its own workers'.
   void SetWorkers(std::vector<WorkerMemory> workers);
+  /// Takes every worker's memory from a checkpoint, and hands the oracle its own workers' state.
+  void RestoreWorkers(std::vector<WorkerMemory> workers);
   /// The averaged message of the last round (on the server).
   const Vector& average() const { return average_; }
   /// Bytes and bits sent so far.

@@ -28,6 +28,9 @@ struct WorkerMemory {
   Rng rng;          ///< the worker's own random stream (oracle sampling and compression)
   Vector feedback;  ///< the error-feedback rule's memory: EF's residual e, EF21's s (empty for none)
   Vector momentum;  ///< the worker's momentum buffer (empty unless momentum is at the workers)
+  /// What the oracle keeps for the worker between rounds (an RL worker's environments in
+  /// mid-episode), as bytes: filled for checkpoints only (GradientOracle::SaveWorkerState).
+  std::string oracle;
 };
 
 /// Squared norms and bits of one message, summed over workers to give the round's metrics.

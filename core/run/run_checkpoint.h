@@ -107,8 +107,10 @@ void serialize(Archive& ar, pmlab::core::Rng& rng) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, pmlab::core::WorkerMemory& m, const std::uint32_t /*version*/) {
+void serialize(Archive& ar, pmlab::core::WorkerMemory& m, const std::uint32_t version) {
   ar(m.rng, m.feedback, m.momentum);
+  if (version >= 2) ar(m.oracle);  // the oracle's state of the worker (environments in mid-episode)
+  else m.oracle.clear();
 }
 
 template <class Archive>
@@ -124,7 +126,7 @@ void serialize(Archive& ar, pmlab::core::MomentumState& s, const std::uint32_t v
 
 }  // namespace cereal
 
-CEREAL_CLASS_VERSION(pmlab::core::WorkerMemory, 1)
+CEREAL_CLASS_VERSION(pmlab::core::WorkerMemory, 2)
 CEREAL_CLASS_VERSION(pmlab::core::MomentumState, 2)
 CEREAL_CLASS_VERSION(pmlab::core::DataFingerprint, 1)
 CEREAL_CLASS_VERSION(pmlab::core::RunCheckpoint, 3)

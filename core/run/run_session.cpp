@@ -150,7 +150,7 @@ class RunSession {
     CheckFits(config_, problem_, method_->server().rule(), ck, source);
     RestoreProblemState(problem_, ck, source);
     method_->mutable_state() = std::move(ck.state);
-    method_->SetWorkers(std::move(ck.workers));
+    method_->RestoreWorkers(std::move(ck.workers));
     bits_total_ = ck.bits_total;
     wall_before_ = ck.wall_seconds;
     last_train_loss_ = ck.last_train_loss;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "rl/linear_value.h"
 #include "rl/observation_normalizer.h"
@@ -95,6 +97,74 @@ TEST(RolloutTest, TheSameStreamGivesTheSameBatch) {
   // And a later batch from the same stream differs.
   a.rollout.Collect(*a.policy, a.params, a.normalizer, ra, nullptr);
   EXPECT_NE(a.rollout.rewards(), b.rollout.rewards());
+}
+
+// Per environment, its rewards in order over some Collects, and the finished episodes' returns.
+struct Lanes {
+  std::vector<std::vector<double>> rewards;
+  std::vector<double> returns;
+};
+void Record(const RolloutCollector& rollout, int steps_per_environment, Lanes& lanes) {
+  const auto& rewards = rollout.rewards();
+  lanes.rewards.resize(rewards.size() / static_cast<std::size_t>(steps_per_environment));
+  for (std::size_t b = 0; b < lanes.rewards.size(); ++b)
+    for (int k = 0; k < steps_per_environment; ++k) lanes.rewards[b].push_back(rewards[static_cast<Eigen::Index>(b) * steps_per_environment + k]);
+  for (const EpisodeSegment& ep : rollout.episodes())
+    if (ep.finished) lanes.returns.push_back(ep.total_reward);
+}
+
+TEST(RolloutTest, PersistentEnvironmentsContinueTheirEpisodesAcrossCollects) {
+  // LunarLander's episodes outlast a 60-step budget: three Collects of 60 steps per
+  // environment are one Collect of 180, draw for draw.
+  RolloutOptions persistent = Options("LunarLander-v3", 1000, 2, 60);
+  persistent.persistent = true;
+  Fixture f(persistent), g(Options("LunarLander-v3", 1000, 2, 180));
+  core::Rng a(7), b(7);
+  Lanes pieces, whole;
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(f.rollout.Collect(*f.policy, f.params, f.normalizer, a, nullptr));
+    Record(f.rollout, 60, pieces);
+    if (k > 0) EXPECT_GT(f.rollout.episodes().front().first_t, 0) << "the first lane's episode goes on";
+  }
+  ASSERT_TRUE(g.rollout.Collect(*g.policy, g.params, g.normalizer, b, nullptr));
+  Record(g.rollout, 180, whole);
+  ASSERT_EQ(pieces.rewards.size(), 2u);
+  EXPECT_EQ(pieces.rewards, whole.rewards);
+  EXPECT_EQ(a.state(), b.state()) << "the same draws";
+  // An episode that crosses an iteration reports its whole return when it ends.
+  EXPECT_EQ(pieces.returns, whole.returns);
+}
+
+TEST(RolloutTest, SavedEpisodesReplayIntoAnotherCollector) {
+  RolloutOptions o = Options("LunarLander-v3(continuous=true)", 1000, 3, 50);
+  o.persistent = true;
+  Fixture f(o), g(o);
+  core::Rng a(11);
+  for (int k = 0; k < 2; ++k) f.rollout.Collect(*f.policy, f.params, f.normalizer, a, nullptr);
+  std::string bytes;
+  core::ByteWriter out(bytes);
+  f.rollout.SaveState(out);
+  core::ByteReader in(bytes);
+  g.rollout.LoadState(in);
+  core::Rng b = a;
+  for (int k = 0; k < 2; ++k) {
+    f.rollout.Collect(*f.policy, f.params, f.normalizer, a, nullptr);
+    g.rollout.Collect(*g.policy, g.params, g.normalizer, b, nullptr);
+    EXPECT_EQ(f.rollout.rewards(), g.rollout.rewards()) << k;
+    EXPECT_EQ(f.rollout.observations(), g.rollout.observations()) << k;
+    ASSERT_EQ(f.rollout.episodes().size(), g.rollout.episodes().size());
+    for (std::size_t e = 0; e < f.rollout.episodes().size(); ++e) {
+      EXPECT_EQ(f.rollout.episodes()[e].first_t, g.rollout.episodes()[e].first_t);
+      EXPECT_EQ(f.rollout.episodes()[e].total_reward, g.rollout.episodes()[e].total_reward);
+    }
+  }
+  // A state of other environments, or cut short, is refused by name.
+  Fixture other(Options("LunarLander-v3(continuous=true)", 1000, 2, 50));
+  core::ByteReader again(bytes);
+  EXPECT_THROW(other.rollout.LoadState(again), std::runtime_error);
+  const std::string cut = bytes.substr(0, bytes.size() - 9);
+  core::ByteReader short_in(cut);
+  EXPECT_THROW(g.rollout.LoadState(short_in), std::runtime_error);
 }
 
 TEST(RolloutTest, GaussianActionsAreRecordedUnclipped) {

@@ -36,6 +36,19 @@ double SummaryNumber(const std::filesystem::path& run, const std::string& name) 
 class MpiCliTest : public pmlab::testing::FolderTest {
  protected:
   MpiCliTest() : FolderTest("mpi") {}
+  // `args` for 12 iterations in one process, against the same run moved from 3 processes to 2,
+  // to one without MPI, to 4, at checkpoints.
+  void ExpectMovesBetweenProcessCounts(const std::string& args) {
+    ASSERT_EQ(Pmlab(args + " --iters 12 --out " + Out("whole")).code, 0);
+    ASSERT_EQ(Mpirun(3, args + " --iters 4 --out " + Out("moved")).code, 0);
+    for (const auto& [processes, iters] : {std::pair{2, 8}, std::pair{0, 10}, std::pair{4, 12}}) {
+      const std::string resume = "resume " + Out("moved") + " --iters " + std::to_string(iters) + " --quiet";
+      const Outcome o = processes ? Mpirun(processes, resume) : Pmlab(resume);
+      ASSERT_EQ(o.code, 0) << o.output;
+    }
+    EXPECT_EQ(Hash(dir_ / "moved"), Hash(dir_ / "whole"));
+    EXPECT_EQ(Metrics(dir_ / "moved"), Metrics(dir_ / "whole"));
+  }
   // Runs `args --out NAME` in one process without MPI, then on each count of processes, and
   // expects the same parameters and metrics every time.
   void ExpectSameRun(const std::string& args, std::initializer_list<int> processes) {
@@ -100,18 +113,16 @@ TEST_F(MpiCliTest, MetaAndRlAreTheSameOnSeveralProcesses) {
 }
 
 TEST_F(MpiCliTest, ARunMovesBetweenProcessCountsAtACheckpoint) {
-  const std::string args = "train --workers 9 --batch 16 --hidden 32 --eval-every 0 --compress topk:0.05 --error-feedback ef "
-                           "--checkpoint-every 2 --quiet";
-  ASSERT_EQ(Pmlab(args + " --iters 12 --out " + Out("whole")).code, 0);
-  ASSERT_EQ(Mpirun(3, args + " --iters 4 --out " + Out("moved")).code, 0);
-  Outcome o = Mpirun(2, "resume " + Out("moved") + " --iters 8 --quiet");
-  ASSERT_EQ(o.code, 0) << o.output;
-  o = Pmlab("resume " + Out("moved") + " --iters 10 --quiet");
-  ASSERT_EQ(o.code, 0) << o.output;
-  o = Mpirun(4, "resume " + Out("moved") + " --iters 12 --quiet");
-  ASSERT_EQ(o.code, 0) << o.output;
-  EXPECT_EQ(Hash(dir_ / "moved"), Hash(dir_ / "whole"));
-  EXPECT_EQ(Metrics(dir_ / "moved"), Metrics(dir_ / "whole"));
+  ExpectMovesBetweenProcessCounts("train --workers 9 --batch 16 --hidden 32 --eval-every 0 --compress topk:0.05 --error-feedback ef "
+                                  "--checkpoint-every 2 --quiet");
+}
+
+TEST_F(MpiCliTest, PersistentEnvironmentsMoveBetweenProcessCountsInMidEpisode) {
+  // Each worker's episodes in progress travel to the server in the checkpoint and are replayed
+  // by whichever process runs the worker next.
+  ExpectMovesBetweenProcessCounts(
+      "rl --env LunarLander-v3 --workers 3 --episodes-per-worker 2 --steps-per-worker 60 --persistent-envs true --estimator ppo "
+      "--epochs 2 --minibatches 2 --server adam --lr 0.001 --checkpoint-every 2 --eval-every 0 --threads 1 --quiet");
 }
 
 TEST_F(MpiCliTest, AKilledProcessStopsTheJobAndTheRunResumes) {

@@ -178,6 +178,7 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--estimator ppo --target-kl -1", "--target-kl"},
       {"--estimator 'ppo(ratio_clip=0)'", "--estimator"},
       {"--estimator ppo --epochs 2 --measure-bias-every 5", "--measure-bias-every"},
+      {"--persistent-envs true", "--persistent-envs: episodes persist across a step budget"},
   };
   for (const auto& [flags, named] : cases) {
     const auto o = Pmlab("rl " + flags + " --iters 1 --out " + Out("bad"));
