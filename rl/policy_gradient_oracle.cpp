@@ -28,6 +28,7 @@ PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int w
       normalizer_(observation_space_.Dimension(), o.normalize_observations),
       value_(observation_space_.Dimension(), o.rollout.horizon),
       value_targets_(1),
+      return_moments_(1),
       value_network_(o.estimator.baseline == Baseline::kValue && !o.value_hidden.empty()),
       scratch_([this] { return Scratch(*this); }) {
   o.estimator.Validate();
@@ -35,6 +36,7 @@ PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int w
   Slot slot;
   slot.moments = RunningMoments(observation_space_.Dimension());
   slot.targets = RunningMoments(1);
+  slot.returns = RunningMoments(1);
   slot.normal = LinearValue::Normal(value_.Features());
   slots_.assign(static_cast<std::size_t>(workers), slot);
   if (o.Reuses()) kept_.resize(static_cast<std::size_t>(workers));
@@ -110,7 +112,26 @@ bool PolicyGradientOracle::Draw(RolloutCollector& rollout, Scratch& s, Slot& slo
     slot.return_sum += ep.total_reward;
     slot.length_sum += ep.first_t + ep.length;
   }
+  if (!options_.normalize_rewards) return true;
+  // Scaled by the spread of the returns of earlier iterations (merged state, the same for
+  // every worker and thread); this batch's returns join them at the iteration's end.
+  const Eigen::VectorXd& returns = rollout.returns_so_far();
+  if (returns.size() > 0) {
+    RunningMoments batch(1);
+    batch.count = returns.size();
+    batch.mean[0] = returns.mean();
+    batch.m2[0] = (returns.array() - batch.mean[0]).square().sum();
+    slot.returns.Merge(batch);
+  }
+  const double scale = return_moments_.count > 0 ? 1 / std::sqrt(return_moments_.Variance()[0] + 1e-8) : 1.0;
+  s.scaled_rewards = (rollout.rewards() * scale).cwiseMax(-PolicyGradientOptions::kRewardClip).cwiseMin(PolicyGradientOptions::kRewardClip);
   return true;
+}
+
+EpisodeBatch PolicyGradientOracle::Estimated(const RolloutCollector& rollout, const Scratch& s) const {
+  const EpisodeBatch drawn = rollout.batch();
+  if (!options_.normalize_rewards) return drawn;
+  return {drawn.inputs, drawn.actions, s.scaled_rewards, drawn.episodes, drawn.last_inputs};
 }
 
 core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) {
@@ -122,7 +143,7 @@ core::OracleResult PolicyGradientOracle::Estimate(int worker, const core::Vector
     gradient.setConstant(std::numeric_limits<float>::quiet_NaN());  // the run loop stops on it as diverged
     return {std::numeric_limits<double>::quiet_NaN()};
   }
-  return {s.gradient.Compute(Setup(), *s.policy, x, rollout.batch(), gradient, {&slot.normal, &slot.targets})};
+  return {s.gradient.Compute(Setup(), *s.policy, x, Estimated(rollout, s), gradient, {&slot.normal, &slot.targets})};
 }
 
 core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core::Vector& x, core::Rng& rng,
@@ -137,7 +158,7 @@ core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core:
       gradient.setConstant(std::numeric_limits<float>::quiet_NaN());
       return {std::numeric_limits<double>::quiet_NaN()};
     }
-    s.gradient.Weigh(setup, x, rollout.batch(), {&slot.normal, &slot.targets});
+    s.gradient.Weigh(setup, x, Estimated(rollout, s), {&slot.normal, &slot.targets});
     kept.Keep(rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, x.head(policy_size_), options_.rollout.environments);
     slot.entropy += kept.entropy_mean();
     const Eigen::VectorXd& y = s.gradient.targets();
@@ -170,6 +191,7 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
   for (Slot& slot : slots_) {
     normalizer_.moments().Merge(slot.moments);
     value_targets_.Merge(slot.targets);
+    return_moments_.Merge(slot.returns);
     normal.xtx += slot.normal.xtx;
     normal.xty += slot.normal.xty;
     if (slot.episodes > 0) {
@@ -191,6 +213,7 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
     residual_sq += slot.residual_sq;
     slot.moments.Clear();
     slot.targets.Clear();
+    slot.returns.Clear();
     slot.normal.Clear();
     slot.episodes = slot.steps = slot.length_sum = 0;
     slot.return_sum = 0;
@@ -226,7 +249,7 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
 
 void PolicyGradientOracle::SaveWorkerSlot(int worker, core::ByteWriter& out) const {
   const Slot& s = slots_[static_cast<std::size_t>(worker)];
-  for (const RunningMoments* m : {&s.moments, &s.targets}) {
+  for (const RunningMoments* m : {&s.moments, &s.targets, &s.returns}) {
     out.Put(m->count);
     out.PutMatrix(m->mean);
     out.PutMatrix(m->m2);
@@ -244,7 +267,7 @@ void PolicyGradientOracle::SaveWorkerSlot(int worker, core::ByteWriter& out) con
 
 void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
   Slot& s = slots_[static_cast<std::size_t>(worker)];
-  for (RunningMoments* m : {&s.moments, &s.targets}) {
+  for (RunningMoments* m : {&s.moments, &s.targets, &s.returns}) {
     m->count = in.Get<std::int64_t>();
     in.GetMatrix(m->mean);
     in.GetMatrix(m->m2);
@@ -264,19 +287,21 @@ void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
 void PolicyGradientOracle::SaveState(core::CheckpointOutputArchive& ar) const {
   ar(normalizer_.moments(), value_.weights());
   ar(record_.episodes, record_.steps, record_.best_return, record_.last_return, record_.solved_iteration, record_.solved_steps);
-  ar(value_targets_);
+  ar(value_targets_, return_moments_);
 }
 
 void PolicyGradientOracle::LoadState(core::CheckpointInputArchive& ar, std::uint32_t version) {
-  if (version != 1 && version != 2) throw std::runtime_error("unknown RL state version " + std::to_string(version));
-  RunningMoments moments, targets(1);
+  if (version < 1 || version > 3) throw std::runtime_error("unknown RL state version " + std::to_string(version));
+  RunningMoments moments, targets(1), returns(1);
   Eigen::VectorXd weights;
   EpisodeRecord record;
   ar(moments, weights);
   ar(record.episodes, record.steps, record.best_return, record.last_return, record.solved_iteration, record.solved_steps);
   if (version >= 2) ar(targets);
-  if (targets.mean.size() != 1 || targets.m2.size() != 1 || targets.count < 0)
-    throw std::runtime_error("the stored value targets' moments are not one-dimensional");
+  if (version >= 3) ar(returns);
+  for (const RunningMoments* m : {&targets, &returns})
+    if (m->mean.size() != 1 || m->m2.size() != 1 || m->count < 0)
+      throw std::runtime_error("the stored moments of the value targets or of the returns are not one-dimensional");
   if (moments.mean.size() != observation_space_.Dimension() || moments.m2.size() != moments.mean.size() || moments.count < 0)
     throw std::runtime_error("the stored observation statistics do not fit this environment");
   if (weights.size() != value_.Features()) throw std::runtime_error("the stored value function does not fit this environment");
@@ -284,6 +309,7 @@ void PolicyGradientOracle::LoadState(core::CheckpointInputArchive& ar, std::uint
   normalizer_.moments() = moments;
   normalizer_.Refresh();
   value_targets_ = targets;
+  return_moments_ = returns;
   record_ = record;
 }
 

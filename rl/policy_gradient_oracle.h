@@ -37,6 +37,10 @@ struct PolicyGradientOptions {
   /// weight c of its loss (value_network.h).
   std::vector<int> value_hidden;
   double value_coef = 0.5;
+  /// Divide rewards by the running standard deviation of the discounted return, clipped to
+  /// +-kRewardClip, as Stable-Baselines3's VecNormalize does (a biased, steadier scale).
+  bool normalize_rewards = false;
+  static constexpr double kRewardClip = 10;
   ReuseOptions reuse;  ///< epochs x minibatches of steps per round on the round's draw (sample_reuse.h)
 
   /// Whether rounds keep their draw for minibatch steps: several steps, or PPO's ratio.
@@ -79,8 +83,9 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   void SaveWorkerSlot(int worker, core::ByteWriter& out) const override;
   void LoadWorkerSlot(int worker, core::ByteReader& in) override;
 
-  /// Version 2 added the value targets' moments; version 1 checkpoints load without them.
-  std::uint32_t StateVersion() const override { return 2; }
+  /// Version 2 added the value targets' moments, version 3 the discounted returns' (reward
+  /// normalisation); older checkpoints load without them.
+  std::uint32_t StateVersion() const override { return 3; }
   void SaveState(core::CheckpointOutputArchive& ar) const override;
   void LoadState(core::CheckpointInputArchive& ar, std::uint32_t version) override;
 
@@ -89,6 +94,8 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   const ObservationNormalizer& normalizer() const { return normalizer_; }
   const LinearValue& value() const { return value_; }
   const RunningMoments& value_targets() const { return value_targets_; }
+  /// The moments of the discounted returns so far, whose spread scales normalised rewards.
+  const RunningMoments& return_moments() const { return return_moments_; }
   /// The policy's parameters are x's first policy_size() entries.
   core::Index policy_size() const { return policy_size_; }
   /// The gradient setup of the run's estimator at the current state.
@@ -105,7 +112,7 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
                        const envs::Environment& probe);
 
   struct Slot {
-    RunningMoments moments, targets;
+    RunningMoments moments, targets, returns;
     LinearValue::Normal normal;
     std::int64_t episodes = 0, steps = 0, length_sum = 0;
     double return_sum = 0, return_min = 0, return_max = 0;
@@ -120,12 +127,15 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
     std::unique_ptr<Policy<float>> policy;
     BatchGradient gradient;
     MinibatchStorage minibatch;
+    Eigen::VectorXd scaled_rewards;
   };
 
   // The worker's environments: its own when they persist across iterations, else the thread's.
   RolloutCollector& CollectorOf(int worker, Scratch& s);
   // Rolls out the worker's batch at x; false when the policy's actions were not finite.
   bool Draw(RolloutCollector& rollout, Scratch& s, Slot& slot, const core::Vector& x, core::Rng& rng);
+  // The drawn batch as the estimator sees it: its rewards normalised when the run asks for it.
+  EpisodeBatch Estimated(const RolloutCollector& rollout, const Scratch& s) const;
   // A step of a round that reuses its draw: the draw at step 0, then minibatch `step_`.
   core::OracleResult EstimateReusing(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient);
 
@@ -135,7 +145,7 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   core::Index policy_size_, dimension_;
   ObservationNormalizer normalizer_;
   LinearValue value_;
-  RunningMoments value_targets_;
+  RunningMoments value_targets_, return_moments_;
   std::vector<Slot> slots_;
   std::vector<KeptBatch> kept_;  // each worker's draw, during a round that reuses it
   std::vector<std::unique_ptr<RolloutCollector>> collectors_;  // each worker's persistent environments

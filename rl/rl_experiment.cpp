@@ -70,6 +70,8 @@ Setup Build(const RlConfig& c) {
   o.value_coef = c.value_coef;
   o.entropy_coef = c.entropy_coef;
   o.normalize_observations = c.normalize_observations;
+  o.normalize_rewards = c.normalize_rewards;
+  if (c.normalize_rewards) o.rollout.return_discount = c.discount;
   core::Require(c.epochs >= 1 && c.epochs <= 100000, "--epochs: must be from 1 to 100000");
   core::Require(c.minibatches >= 1 && c.minibatches <= 1000000, "--minibatches: must be from 1 to 1000000");
   core::Require(c.minibatches == 1 || c.steps_per_worker > 0,
@@ -83,6 +85,8 @@ Setup Build(const RlConfig& c) {
   o.reuse.epochs = c.epochs;
   o.reuse.minibatches = c.minibatches;
   o.reuse.target_kl = c.target_kl;
+  core::Require(c.measure_bias_every == 0 || !c.normalize_rewards,
+                "--measure-bias-every: measures the estimator on the environment's own rewards; drop --normalize-rewards");
   core::Require(c.measure_bias_every == 0 || !o.Reuses(),
                 "--measure-bias-every: measures the truncation bias of one step per iteration, not of reused samples");
   const auto policy = MakePolicy<float>(o.policy, env->observation_space(), env->action_space());

@@ -39,6 +39,7 @@ struct RlConfig : core::RunOptions {
   std::string gradient_mean = "episode";       ///< episode | step
   bool normalize_advantages = true;
   bool normalize_observations = false;
+  bool normalize_rewards = false;       ///< divide rewards by the running std of the discounted return (VecNormalize)
   double entropy_coef = 0;
   int episodes_per_worker = 2;          ///< E: environments stepped together per worker
   int steps_per_worker = 0;             ///< 0: E whole episodes; else this many steps over the E environments

@@ -24,6 +24,7 @@ RolloutCollector::RolloutCollector(const RolloutOptions& o) : options_(o) {
   region_inputs_.resize(observation_size_, capacity_ * o.environments);
   region_actions_.resize(action_rows, capacity_ * o.environments);
   region_rewards_.resize(capacity_ * o.environments);
+  if (o.return_discount > 0) region_returns_.resize(capacity_ * o.environments);
   last_observations_.resize(observation_size_, o.environments);
 }
 
@@ -37,6 +38,7 @@ void RolloutCollector::StartEpisode(int b, const ObservationNormalizer& normaliz
   lane.t = 0;
   lane.first_t = 0;
   lane.total = 0;
+  lane.discounted = 0;
   lane.active = true;
   lane.in_episode = true;
   lane.actions.clear();
@@ -92,6 +94,7 @@ bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
       region_rewards_[at] = step.reward;
       if (options_.persistent) lane.actions.insert(lane.actions.end(), action.data(), action.data() + action.size());
       lane.total += step.reward;
+      if (options_.return_discount > 0) region_returns_[at] = lane.discounted = options_.return_discount * lane.discounted + step.reward;
       ++lane.written;
       ++lane.t;
       if (moments) moments->Add(env.observation());
@@ -125,6 +128,11 @@ void RolloutCollector::Gather() {
     actions_.middleCols(offset[b], count) = region_actions_.middleCols(from, count);
     rewards_.segment(offset[b], count) = region_rewards_.segment(from, count);
   }
+  if (options_.return_discount > 0) {
+    returns_.resize(n);
+    for (std::size_t b = 0; b < lanes_.size(); ++b)
+      returns_.segment(offset[b], lanes_[b].written) = region_returns_.segment(static_cast<Eigen::Index>(b) * capacity_, lanes_[b].written);
+  }
   for (std::size_t e = 0; e < episodes_.size(); ++e) episodes_[e].start += offset[static_cast<std::size_t>(episode_lane_[e])];
   // Exactly one column per episode: a product over the spare columns of last_observations_,
   // whose count follows the worker's history on its thread, would round the used ones
@@ -139,6 +147,7 @@ void RolloutCollector::SaveState(core::ByteWriter& out) const {
     if (!lane.in_episode) continue;
     out.Put(lane.seed);
     out.Put<std::int64_t>(lane.t);
+    out.Put(lane.discounted);
     out.Put<std::uint64_t>(lane.actions.size());
     out.PutBytes(lane.actions.data(), lane.actions.size() * sizeof(double));
   }
@@ -154,6 +163,7 @@ void RolloutCollector::LoadState(core::ByteReader& in) {
     if (!lane.in_episode) continue;
     lane.seed = in.Get<std::uint64_t>();
     const auto t = in.Get<std::int64_t>();
+    const auto discounted = in.Get<double>();
     const auto count = in.Get<std::uint64_t>();
     envs::Environment& env = *envs_[b];
     const auto rows = static_cast<std::uint64_t>(env_actions_[b].size());
@@ -170,6 +180,7 @@ void RolloutCollector::LoadState(core::ByteReader& in) {
       lane.total += env.Step(action).reward;
     }
     lane.t = static_cast<int>(t);
+    lane.discounted = discounted;
     if (env.episode_over()) throw std::runtime_error("a stored episode had already ended");
   }
 }

@@ -36,6 +36,9 @@ struct RolloutOptions {
   /// With a step budget: an episode the budget cuts continues in the next Collect instead of
   /// the environment being reset (A2C's and PPO's n-step segments).
   bool persistent = false;
+  /// > 0: record each step's discounted return so far, G_t = gamma G_(t-1) + r_t from the
+  /// episode's start, with this gamma (what reward normalisation scales by).
+  double return_discount = 0;
 };
 
 class RolloutCollector {
@@ -55,6 +58,8 @@ class RolloutCollector {
   const core::Matrix& observations() const { return observations_; }  ///< policy inputs
   const core::Matrix& actions() const { return actions_; }
   const Eigen::VectorXd& rewards() const { return rewards_; }
+  /// Each step's discounted return so far (RolloutOptions::return_discount; empty without).
+  const Eigen::VectorXd& returns_so_far() const { return returns_; }
   const std::vector<EpisodeSegment>& episodes() const { return episodes_; }
   /// All of it, with the input after each episode's last step (column e for episode e) for
   /// bootstrapping.
@@ -73,6 +78,7 @@ class RolloutCollector {
     int t = 0;                 // step within the current episode
     int first_t = 0;           // the episode's step when this iteration took it up
     double total = 0;          // undiscounted reward of the current episode
+    double discounted = 0;     // its discounted return so far (return_discount > 0)
     bool active = false;
     bool in_episode = false;   // an episode has begun and not ended (it persists across Collects)
     std::uint64_t seed = 0;    // its reset seed, and its actions so far: what replays it
@@ -91,12 +97,12 @@ class RolloutCollector {
   std::vector<Lane> lanes_;
   core::Matrix batch_inputs_, batch_actions_;             // E columns: what the policy sees and does
   core::Matrix region_inputs_, region_actions_;           // E regions of capacity_ columns
-  Eigen::VectorXd region_rewards_;
+  Eigen::VectorXd region_rewards_, region_returns_;
   std::vector<EpisodeSegment> episodes_;                  // starts relative to their region, until Gather
   std::vector<int> episode_lane_;
   core::Matrix observations_, actions_, last_observations_;  // the last: one column per episode so far, and spares
   core::Matrix last_inputs_;                                // its columns of this batch's episodes
-  Eigen::VectorXd rewards_;
+  Eigen::VectorXd rewards_, returns_;
 };
 
 }  // namespace pmlab::rl

@@ -129,6 +129,9 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     AddSwitch(t, "--normalize-advantages", c.normalize_advantages, "Centre and scale each worker's advantages")->group("Estimator");
     AddSwitch(t, "--normalize-observations", c.normalize_observations, "Running mean/std normalisation of observations")
         ->group("Estimator");
+    AddSwitch(t, "--normalize-rewards", c.normalize_rewards,
+              "Divide rewards by the running std of the discounted return, clipped to +-10 (Stable-Baselines3's VecNormalize)")
+        ->group("Estimator");
     AddNumber(t, "--entropy-coef", c.entropy_coef, "Weight of the entropy bonus")->group("Estimator");
 
     t->add_option("--epochs", c.epochs, "K: passes over each iteration's samples, each a new order from the worker's stream (PPO's reuse)")

@@ -48,6 +48,39 @@ TEST(PolicyGradientOracleTest, AnIterationFillsTheStateAndItRoundTrips) {
   EXPECT_EQ(restored.record().steps, oracle.record().steps);
 }
 
+TEST(PolicyGradientOracleTest, NormalisedRewardsAreScaledByTheMergedReturnsAndTheScaleIsState) {
+  PolicyGradientOptions o = Options("CartPole-v1");
+  o.rollout.steps_per_environment = 40;
+  o.rollout.return_discount = o.estimator.discount;
+  o.normalize_rewards = true;
+  PolicyGradientOracle oracle(o, 3, 475.0);
+  const core::ProblemStateBlob blob = Train(oracle, 2);
+  // Every step's return so far joined the moments: 2 iterations x 3 workers x 2 x 40 steps.
+  EXPECT_EQ(oracle.return_moments().count, 2 * 3 * 2 * 40);
+  EXPECT_GT(oracle.return_moments().Variance()[0], 1.0);  // CartPole pays 1 a step: returns grow past 1
+  PolicyGradientOracle restored(o, 3, 475.0);
+  blob.RestoreInto(restored, "test");
+  EXPECT_EQ(restored.return_moments().count, oracle.return_moments().count);
+  EXPECT_EQ(restored.return_moments().m2, oracle.return_moments().m2);
+  // The first iteration has no returns to scale by: its estimate is the raw rewards' exactly.
+  PolicyGradientOptions raw = o;
+  raw.normalize_rewards = false;
+  PolicyGradientOracle a(o, 1, 475.0), b(raw, 1, 475.0);
+  core::Rng init(2);
+  const core::Vector x = a.Initial(init);
+  core::Vector ga(a.Dimension()), gb(b.Dimension());
+  core::Rng ra(9), rb(9);
+  a.Estimate(0, x, ra, ga);
+  b.Estimate(0, x, rb, gb);
+  EXPECT_EQ(ga, gb);
+  // Once returns are known the rewards shrink by their spread: another estimate.
+  a.MergeWorkers(1, x);
+  b.MergeWorkers(1, x);
+  a.Estimate(0, x, ra, ga);
+  b.Estimate(0, x, rb, gb);
+  EXPECT_NE(ga, gb);
+}
+
 TEST(PolicyGradientOracleTest, AValueNetworkFollowsThePolicyInXAndItsTargetScaleIsState) {
   PolicyGradientOptions o = Options("CartPole-v1");
   o.value_hidden = {8};
@@ -75,7 +108,7 @@ TEST(PolicyGradientOracleTest, StateThatDoesNotFitIsRefused) {
   truncated.bytes.resize(truncated.bytes.size() / 2);
   EXPECT_THROW(truncated.RestoreInto(cartpole, "test"), std::runtime_error);
   core::ProblemStateBlob future = blob;
-  future.version = 3;
+  future.version = cartpole.StateVersion() + 1;
   EXPECT_THROW(future.RestoreInto(cartpole, "test"), std::runtime_error);
 }
 

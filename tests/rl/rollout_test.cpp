@@ -167,6 +167,31 @@ TEST(RolloutTest, SavedEpisodesReplayIntoAnotherCollector) {
   EXPECT_THROW(g.rollout.LoadState(short_in), std::runtime_error);
 }
 
+TEST(RolloutTest, ReturnsSoFarRestartWithEachEpisodeAndGoOnWithAPersistentOne) {
+  RolloutOptions o = Options("CartPole-v1", 500, 2, 100);
+  o.return_discount = 0.9;
+  o.persistent = true;
+  Fixture f(o);
+  core::Rng rng(4);
+  std::vector<double> carried(2, 0.0);  // per lane, the return so far of an episode in progress
+  for (int k = 0; k < 3; ++k) {
+    f.rollout.Collect(*f.policy, f.params, f.normalizer, rng, nullptr);
+    const auto& r = f.rollout.rewards();
+    const auto& g = f.rollout.returns_so_far();
+    ASSERT_EQ(g.size(), r.size());
+    int lane = 0;
+    for (const EpisodeSegment& ep : f.rollout.episodes()) {
+      lane = static_cast<int>(ep.start / 100);
+      double so_far = ep.first_t > 0 ? carried[lane] : 0.0;
+      for (Eigen::Index j = ep.start; j < ep.start + ep.length; ++j) {
+        so_far = 0.9 * so_far + r[j];
+        EXPECT_EQ(g[j], so_far) << "collect " << k << ", step " << j;
+      }
+      carried[lane] = ep.finished ? 0.0 : so_far;
+    }
+  }
+}
+
 TEST(RolloutTest, GaussianActionsAreRecordedUnclipped) {
   Fixture f(Options("Pendulum-v1", 50, 2));
   core::Rng rng(2);

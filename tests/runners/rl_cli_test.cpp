@@ -61,10 +61,12 @@ TEST_F(RlCliTest, ThreadsNeverChangeARunAndTheSeedDoes) {
 }
 
 // PPO's rounds: 3 epochs of 4 minibatches on every worker's 64 steps, the KL stop armed, the
-// value network in x, Adam at the server.
+// value network in x, Adam at the server, environments that persist, rewards and observations
+// normalised: every piece of state PPO adds.
 const std::string kPpo =
     "rl --env CartPole-v1 --workers 3 --episodes-per-worker 2 --steps-per-worker 64 --estimator ppo --epochs 3 --minibatches 4 "
-    "--target-kl 0.002 --value mlp:16 --gradient-mean step --state-weighting uniform --server adam --lr 0.003 --eval-every 5 --quiet ";
+    "--target-kl 0.002 --value mlp:16 --gradient-mean step --state-weighting uniform --server adam --lr 0.003 --eval-every 5 --quiet "
+    "--persistent-envs true --normalize-rewards true --normalize-observations true ";
 
 TEST_F(RlCliTest, PpoRoundsAreTheSameOnAnyThreadCountAndLogWhatPpoUsersRead) {
   for (const char* threads : {"1", "2", "4"})
@@ -179,6 +181,7 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--estimator 'ppo(ratio_clip=0)'", "--estimator"},
       {"--estimator ppo --epochs 2 --measure-bias-every 5", "--measure-bias-every"},
       {"--persistent-envs true", "--persistent-envs: episodes persist across a step budget"},
+      {"--normalize-rewards true --measure-bias-every 5", "--measure-bias-every"},
   };
   for (const auto& [flags, named] : cases) {
     const auto o = Pmlab("rl " + flags + " --iters 1 --out " + Out("bad"));
