@@ -7,12 +7,11 @@
 #include <cereal/types/optional.hpp>
 
 #include "envs/registry.h"
+#include "rl/reuse_bias.h"
 
 namespace pmlab::rl {
-PolicyGradientOracle::Scratch::Scratch(const PolicyGradientOracle& oracle)
-    : rollout(oracle.options_.rollout),
-      policy(MakePolicy<float>(oracle.options_.policy, oracle.observation_space_, oracle.action_space_)),
-      gradient(oracle.MakeBatchGradient()) {}
+Sampler::Sampler(const RolloutOptions& r, const PolicyOptions& p, const PolicyGradientOracle& oracle)
+    : rollout(r), policy(MakePolicy<float>(p, rollout.observation_space(), rollout.action_space())), gradient(oracle.MakeBatchGradient()) {}
 
 PolicyGradientOracle::PolicyGradientOracle(const PolicyGradientOptions& o, int workers, std::optional<double> solved_at)
     : PolicyGradientOracle(o, workers, solved_at, *envs::MakeEnvironment(o.rollout.env)) {}
@@ -64,6 +63,27 @@ void PolicyGradientOracle::LoadWorkerState(int worker, core::ByteReader& in) {
   if (in.Get<std::uint8_t>() == 0) return;
   own = std::make_unique<RolloutCollector>(options_.rollout);
   own->LoadState(in);
+}
+
+void PolicyGradientOracle::MeasureReuseBiasEvery(std::int64_t every, int units, std::uint64_t seed, core::WorkerPool& pool) {
+  reuse_bias_plan_ = {every, units, seed, &pool};
+}
+
+void PolicyGradientOracle::BeginStep(std::int64_t iteration, int step, const core::Vector& x) {
+  step_ = step;
+  const ReuseBiasPlan& plan = reuse_bias_plan_;
+  if (plan.every == 0) return;
+  const int minibatches = options_.reuse.minibatches;
+  if (step == 0) {
+    reuse_bias_.clear();
+    if (iteration % plan.every != 0) return;
+    round_start_ = x;
+    reuse_bias_.assign(static_cast<std::size_t>(options_.reuse.epochs - 1), std::nullopt);
+  } else if (!reuse_bias_.empty() && step % minibatches == 0) {
+    const int epoch = step / minibatches;  // epochs done
+    reuse_bias_[static_cast<std::size_t>(epoch - 1)] =
+        MeasureReuseBias(options_, *this, round_start_, x, plan.units, plan.seed, iteration, epoch, *plan.pool);
+  }
 }
 
 core::RoundPlan PolicyGradientOracle::Plan() const {

@@ -16,7 +16,9 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include "core/opt/bias_estimate.h"
 #include "core/opt/gradient_oracle.h"
+#include "core/opt/worker_pool.h"
 #include "core/run/problem_state.h"
 #include "rl/batch_gradient.h"
 #include "rl/linear_value.h"
@@ -67,6 +69,17 @@ struct EpisodeRecord {
   std::optional<std::int64_t> solved_iteration, solved_steps;
 };
 
+class PolicyGradientOracle;
+
+/// One thread's means of drawing batches and their gradients as a run's workers do: its
+/// environments, its policy and its gradient scratch (with the run's value network, if any).
+struct Sampler {
+  Sampler(const RolloutOptions& rollout, const PolicyOptions& policy, const PolicyGradientOracle& oracle);
+  RolloutCollector rollout;
+  std::unique_ptr<Policy<float>> policy;
+  BatchGradient gradient;
+};
+
 class PolicyGradientOracle final : public core::GradientOracle, public core::ProblemState {
  public:
   /// `workers` slots; `solved_at` the environment's solved threshold, if it has one.
@@ -74,7 +87,9 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
 
   core::Index Dimension() const override { return dimension_; }
   core::RoundPlan Plan() const override;
-  void BeginStep(int step) override { step_ = step; }
+  /// Keeps the step; at a measured iteration, keeps the round's start and measures the reuse
+  /// bias at each later epoch's start.
+  void BeginStep(std::int64_t iteration, int step, const core::Vector& x) override;
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng, Eigen::Ref<core::Vector> gradient) override;
   void MergeWorkers(std::int64_t iteration, const core::Vector& x) override;
   /// With persistent environments, the worker's episodes in progress (replayed on load).
@@ -102,6 +117,12 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   GradientSetup Setup() const;
   /// A thread's gradient scratch, with the value network if the run has one.
   BatchGradient MakeBatchGradient() const;
+  /// Measure the bias of reused samples (reuse_bias.h) every `every` iterations with `units`
+  /// batch pairs, on this process (the one that writes metrics) and `pool`.
+  void MeasureReuseBiasEvery(std::int64_t every, int units, std::uint64_t seed, core::WorkerPool& pool);
+  /// At a measured iteration, the bias after each of epochs 1 .. K-1 (unset where the round
+  /// stopped before that epoch ended); empty at other iterations.
+  const std::vector<std::optional<core::BiasEstimate>>& reuse_bias() const { return reuse_bias_; }
   /// The last merged iteration's episodes, and the record so far.
   const IterationEpisodes& last_iteration() const { return last_; }
   const EpisodeRecord& record() const { return record_; }
@@ -121,11 +142,8 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
     double kl_sum = 0, clipped = 0, reused = 0, entropy = 0;
     double drawn = 0, y_sum = 0, y_sq = 0, residual_sum = 0, residual_sq = 0;
   };
-  struct Scratch {
-    explicit Scratch(const PolicyGradientOracle& oracle);
-    RolloutCollector rollout;
-    std::unique_ptr<Policy<float>> policy;
-    BatchGradient gradient;
+  struct Scratch : Sampler {
+    explicit Scratch(const PolicyGradientOracle& oracle) : Sampler(oracle.options_.rollout, oracle.options_.policy, oracle) {}
     MinibatchStorage minibatch;
     Eigen::VectorXd scaled_rewards;
   };
@@ -150,6 +168,14 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   std::vector<KeptBatch> kept_;  // each worker's draw, during a round that reuses it
   std::vector<std::unique_ptr<RolloutCollector>> collectors_;  // each worker's persistent environments
   int step_ = 0;                  // of the round
+  struct ReuseBiasPlan {
+    std::int64_t every = 0;
+    int units = 0;
+    std::uint64_t seed = 0;
+    core::WorkerPool* pool = nullptr;
+  } reuse_bias_plan_;
+  core::Vector round_start_;  // x at the start of a measured round
+  std::vector<std::optional<core::BiasEstimate>> reuse_bias_;
   IterationEpisodes last_;
   EpisodeRecord record_;
   bool value_network_;

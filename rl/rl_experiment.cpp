@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/opt/exact_number.h"
+#include "core/opt/cluster.h"
 #include "core/opt/flag_context.h"
 #include "core/run/run_directory.h"
 #include "envs/registry.h"
@@ -40,8 +41,6 @@ Setup Build(const RlConfig& c) {
   core::Require(c.measure_bias_every >= 0, "--measure-bias-every: must be >= 0 (0 = never)");
   core::Require(c.bias_reference_batches >= 2, "--bias-reference-batches: must be at least 2");
   core::Require(c.bias_reference_horizon >= 0, "--bias-reference-horizon: must be >= 0 (0 = 10 x --horizon)");
-  core::Require(c.measure_bias_every == 0 || c.steps_per_worker == 0,
-                "--measure-bias-every: measures whole episodes; use --episodes-per-worker without --steps-per-worker");
 
   PolicyGradientOptions& o = s.options;
   o.rollout.env = c.env;
@@ -87,8 +86,13 @@ Setup Build(const RlConfig& c) {
   o.reuse.target_kl = c.target_kl;
   core::Require(c.measure_bias_every == 0 || !c.normalize_rewards,
                 "--measure-bias-every: measures the estimator on the environment's own rewards; drop --normalize-rewards");
-  core::Require(c.measure_bias_every == 0 || !o.Reuses(),
-                "--measure-bias-every: measures the truncation bias of one step per iteration, not of reused samples");
+  // Without reuse it measures the truncation bias of whole episodes; with reuse, the bias of
+  // the reused samples at the start of each epoch after the first.
+  core::Require(c.measure_bias_every == 0 || o.Reuses() || c.steps_per_worker == 0,
+                "--measure-bias-every: measures the truncation of whole episodes; use --episodes-per-worker without "
+                "--steps-per-worker (or measure reused samples: --epochs 2 or more)");
+  core::Require(c.measure_bias_every == 0 || !o.Reuses() || c.epochs >= 2,
+                "--measure-bias-every: measures reused samples at the start of each epoch after the first; give --epochs 2 or more");
   const auto policy = MakePolicy<float>(o.policy, env->observation_space(), env->action_space());
   s.reference_horizon = c.bias_reference_horizon > 0 ? c.bias_reference_horizon : 10 * o.rollout.horizon;
   core::Require(s.reference_horizon >= o.rollout.horizon, "--bias-reference-horizon: must be at least --horizon");
@@ -133,7 +137,12 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
   p.extra_columns = {"episodes", "steps", "episodes_total", "steps_total", "return_mean", "return_min", "return_max", "episode_length_mean"};
   const bool reuses = s.options.Reuses();
   if (reuses) p.extra_columns.insert(p.extra_columns.end(), {"approx_kl", "clip_fraction", "entropy", "explained_variance"});
-  if (c.measure_bias_every > 0) p.extra_columns.insert(p.extra_columns.end(), {"bias", "bias_mc_error"});
+  if (c.measure_bias_every > 0 && !reuses) p.extra_columns.insert(p.extra_columns.end(), {"bias", "bias_mc_error"});
+  if (c.measure_bias_every > 0 && reuses) {
+    for (int epoch = 1; epoch < c.epochs; ++epoch)
+      for (const char* name : {"bias_after_epoch_", "bias_mc_error_after_epoch_"}) p.extra_columns.push_back(name + std::to_string(epoch));
+    if (core::ThisJob().is_root()) oracle->MeasureReuseBiasEvery(c.measure_bias_every, c.bias_reference_batches, c.seed, pool);
+  }
   p.extra_cells = [c, s, oracle = oracle.get(), &pool](std::int64_t k, const core::Vector& x, std::vector<core::MetricsWriter::Cell>& cells) {
     const IterationEpisodes& it = oracle->last_iteration();
     const EpisodeRecord& r = oracle->record();
@@ -144,7 +153,14 @@ core::RunProblem ProblemOf(const RlConfig& c, const Setup& s, core::WorkerPool& 
     if (s.options.Reuses())
       for (const double v : {it.approx_kl, it.clip_fraction, it.entropy, it.explained_variance})
         cells.push_back(std::isfinite(v) ? core::MetricsWriter::Cell(v) : std::nullopt);
-    if (c.measure_bias_every > 0 && k % c.measure_bias_every == 0) {
+    if (c.measure_bias_every > 0 && s.options.Reuses()) {
+      const auto& measured = oracle->reuse_bias();
+      for (int epoch = 1; epoch < c.epochs; ++epoch) {
+        const auto& b = static_cast<std::size_t>(epoch) <= measured.size() ? measured[static_cast<std::size_t>(epoch - 1)] : std::nullopt;
+        cells.push_back(b ? core::MetricsWriter::Cell(b->relative_bias) : std::nullopt);
+        cells.push_back(b ? core::MetricsWriter::Cell(b->monte_carlo) : std::nullopt);
+      }
+    } else if (c.measure_bias_every > 0 && k % c.measure_bias_every == 0) {
       const core::BiasEstimate b =
           MeasureTruncationBias(s.options, *oracle, x, s.reference_horizon, c.bias_reference_batches, c.seed, k, pool);
       cells.push_back(b.relative_bias);

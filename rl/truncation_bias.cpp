@@ -24,15 +24,9 @@ core::BiasEstimate MeasureTruncationBias(const PolicyGradientOptions& options, c
   reference.entropy_coef = 0;
   RolloutOptions long_rollout = options.rollout;
   long_rollout.horizon = reference_horizon;
-  struct Scratch {
-    Scratch(const RolloutOptions& r, const PolicyOptions& p, const PolicyGradientOracle& oracle)
-        : rollout(r),
-          policy(MakePolicy<float>(p, rollout.observation_space(), rollout.action_space())),
-          gradient(oracle.MakeBatchGradient()) {}
-    RolloutCollector rollout;
-    std::unique_ptr<Policy<float>> policy;
+  struct Scratch : Sampler {
+    using Sampler::Sampler;
     StoredBatch truncated;
-    BatchGradient gradient;
     core::Vector estimate, reference;
   };
   tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(long_rollout, options.policy, oracle); });

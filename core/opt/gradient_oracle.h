@@ -54,8 +54,9 @@ class GradientOracle {
 
   /// The steps of each round; one fresh estimate per round unless the oracle reuses its draws.
   virtual RoundPlan Plan() const { return {}; }
-  /// Called serially before step `step` (0-based) of a round, on every process.
-  virtual void BeginStep(int /*step*/) {}
+  /// Called serially before step `step` (0-based) of round `iteration` (1-based) at `x`, on
+  /// every process.
+  virtual void BeginStep(std::int64_t /*iteration*/, int /*step*/, const Vector& /*x*/) {}
 
   /// Called serially after the server's last step of iteration `iteration` (1-based) moved x
   /// to `x`; merges the workers' slots in worker order. Not called when the iteration diverged.

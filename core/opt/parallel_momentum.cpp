@@ -80,7 +80,7 @@ RoundStats ParallelMomentum::Step() {
   double input = 0, error = 0;
   Verdict verdict = Verdict::kStepped;
   for (int step = 0; step < plan.steps; ++step) {
-    oracle_.BeginStep(step);
+    oracle_.BeginStep(r.iteration, step, state_.x);
     EstimateAndTransform();
     std::vector<std::string> slots;  // every worker's slot, when the workers are spread
     if (spread) SendToServer(slots);

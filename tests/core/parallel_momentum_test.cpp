@@ -100,7 +100,7 @@ class ReusingOracle final : public GradientOracle {
   ReusingOracle(int workers, int steps, double stop_above) : centres_(workers), steps_(steps), stop_above_(stop_above) {}
   Index Dimension() const override { return 1; }
   RoundPlan Plan() const override { return {steps_, stop_above_}; }
-  void BeginStep(int step) override { step_ = step; }
+  void BeginStep(std::int64_t, int step, const Vector&) override { step_ = step; }
   OracleResult Estimate(int worker, const Vector& x, Rng& rng, Eigen::Ref<Vector> g) override {
     Slot& slot = centres_[static_cast<std::size_t>(worker)];
     if (step_ == 0) {

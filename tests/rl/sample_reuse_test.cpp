@@ -129,7 +129,7 @@ TEST(SampleReuseTest, TheRatioIsClippedOnTheSideItsWeightFavours) {
 // One worker's first estimate of a round, from a fresh oracle and the same stream.
 core::Vector FirstEstimate(const PolicyGradientOptions& options, const core::Vector& x) {
   PolicyGradientOracle oracle(options, 1, std::nullopt);
-  oracle.BeginStep(0);
+  oracle.BeginStep(1, 0, x);
   core::Rng rng(5, core::StreamKind::kWorker, 0);
   core::Vector g(oracle.Dimension());
   oracle.Estimate(0, x, rng, g);
@@ -163,11 +163,11 @@ TEST(SampleReuseTest, OneEpochOfOneMinibatchIsThePlainEstimatorExactly) {
       PolicyGradientOracle reusing(ppo, 1, std::nullopt);
       core::Rng rng(5, core::StreamKind::kWorker, 0);
       core::Vector g(reusing.Dimension());
-      reusing.BeginStep(0);
+      reusing.BeginStep(1, 0, x);
       reusing.Estimate(0, x, rng, g);
       EXPECT_EQ(g, a);
-      reusing.BeginStep(1);
       const core::Vector moved = x - 0.5f * g;
+      reusing.BeginStep(1, 1, moved);
       const core::OracleResult second = reusing.Estimate(0, moved, rng, g);
       EXPECT_GT(second.drift, 0.0);
       EXPECT_NE(g, a);

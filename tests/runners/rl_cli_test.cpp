@@ -82,6 +82,42 @@ TEST_F(RlCliTest, PpoRoundsAreTheSameOnAnyThreadCountAndLogWhatPpoUsersRead) {
   EXPECT_EQ(ReadFile(Out("plain") + "/metrics.csv").find("approx_kl"), std::string::npos);
 }
 
+// The last row's value of `column` in a run's metrics.csv, or NaN when the cell is empty.
+double LastValue(const std::string& run, const std::string& column) {
+  std::istringstream in(ReadFile(run + "/metrics.csv"));
+  std::string header, line, last;
+  std::getline(in, header);
+  while (std::getline(in, line)) last = line;
+  std::vector<std::string> names, cells;
+  for (std::istringstream h(header); std::getline(h, line, ',');) names.push_back(line);
+  for (std::istringstream l(last); std::getline(l, line, ',');) cells.push_back(line);
+  for (std::size_t i = 0; i < names.size() && i < cells.size(); ++i)
+    if (names[i] == column) return cells[i].empty() ? std::nan("") : std::stod(cells[i]);
+  return std::nan("");
+}
+
+TEST_F(RlCliTest, ReuseBiasIsMeasuredPerEpochAndReuseWithoutRatiosIsFarMoreBiased) {
+  // Samples drawn at an iteration's start and reused two epochs later: with PPO's ratios, and
+  // as they are (gae). 128 batch pairs per measurement, from fixed streams.
+  const std::string run = "rl --env CartPole-v1 --workers 2 --episodes-per-worker 2 --steps-per-worker 128 --epochs 3 "
+                          "--minibatches 2 --value mlp:16 --gradient-mean step --state-weighting uniform --server adam --lr 0.03 "
+                          "--iters 2 --measure-bias-every 2 --bias-reference-batches 128 --eval-every 0 --quiet ";
+  for (const char* estimator : {"ppo", "gae"})
+    ASSERT_EQ(Pmlab(run + "--estimator " + estimator + " --out " + Out(estimator)).code, 0) << estimator;
+  const std::string metrics = ReadFile(Out("ppo") + "/metrics.csv");
+  EXPECT_NE(metrics.find("bias_after_epoch_1,bias_mc_error_after_epoch_1,bias_after_epoch_2,bias_mc_error_after_epoch_2,"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\n1,"), std::string::npos);
+  const double ppo = LastValue(Out("ppo"), "bias_after_epoch_2"), ppo_error = LastValue(Out("ppo"), "bias_mc_error_after_epoch_2");
+  const double plain = LastValue(Out("gae"), "bias_after_epoch_2"), plain_error = LastValue(Out("gae"), "bias_mc_error_after_epoch_2");
+  ASSERT_TRUE(std::isfinite(ppo) && std::isfinite(plain)) << metrics;
+  EXPECT_GT(ppo_error, 0);
+  EXPECT_GT(plain - ppo, 5 * (plain_error + ppo_error)) << "ppo " << ppo << " +- " << ppo_error << ", plain " << plain << " +- " << plain_error;
+  // The same figures on one thread as on two.
+  ASSERT_EQ(Pmlab(run + "--estimator ppo --threads 1 --out " + Out("ppo-1")).code, 0);
+  EXPECT_EQ(Metrics(Out("ppo-1")), Metrics(Out("ppo")));
+}
+
 TEST_F(RlCliTest, PresetsStartARunAndItsConfigReplaysWithoutThem) {
   // --env alone takes CartPole's preset (PPO, Adam); the config records every value.
   ASSERT_EQ(Pmlab("rl --env CartPole-v1 --iters 2 --eval-every 0 --quiet --out " + Out("preset")).code, 0);
@@ -179,7 +215,8 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--estimator gae --target-kl 0.01", "--target-kl: the approximate KL is measured by --estimator ppo"},
       {"--estimator ppo --target-kl -1", "--target-kl"},
       {"--estimator 'ppo(ratio_clip=0)'", "--estimator"},
-      {"--estimator ppo --epochs 2 --measure-bias-every 5", "--measure-bias-every"},
+      {"--estimator ppo --measure-bias-every 5", "--measure-bias-every: measures reused samples at the start of each epoch"},
+      {"--steps-per-worker 100 --measure-bias-every 5", "--measure-bias-every: measures the truncation of whole episodes"},
       {"--persistent-envs true", "--persistent-envs: episodes persist across a step budget"},
       {"--normalize-rewards true --measure-bias-every 5", "--measure-bias-every"},
   };
