@@ -39,7 +39,9 @@ core::BiasEstimate MeasureReuseBias(const PolicyGradientOptions& options, const 
       // Both draws take the same stream (common random numbers: the same resets, and the same
       // actions for as long as the two policies agree), which leaves the difference of their
       // expectations, the bias, as it is and removes most of the two batches' own spread.
-      const std::uint64_t unit = ((static_cast<std::uint64_t>(iteration) * 64 + static_cast<std::uint64_t>(epoch)) << 20) +
+      // 24 bits of iteration, 20 of epoch (at most 100,000) and 20 of unit (at most 2^20): streams
+      // repeat only between measurements 2^24 iterations apart.
+      const std::uint64_t unit = (((static_cast<std::uint64_t>(iteration) << 20) | static_cast<std::uint64_t>(epoch)) << 20) |
                                  static_cast<std::uint64_t>(u);
       estimate(s, start, unit, s.reused);  // drawn at the round's start, reused at x
       estimate(s, x, unit, s.reference);   // drawn at x: on-policy

@@ -75,6 +75,9 @@ Setup Build(const RlConfig& c) {
   core::Require(c.minibatches >= 1 && c.minibatches <= 1000000, "--minibatches: must be from 1 to 1000000");
   core::Require(c.minibatches == 1 || c.steps_per_worker > 0,
                 "--minibatches: splits a fixed number of samples; give --steps-per-worker (PPO's n-step rollouts)");
+  core::Require(static_cast<std::int64_t>(c.epochs) * c.minibatches <= 10'000'000,
+                "--epochs x --minibatches: " + std::to_string(static_cast<std::int64_t>(c.epochs) * c.minibatches) +
+                    " server steps an iteration; at most 10,000,000");
   core::Require(c.minibatches <= std::max(c.steps_per_worker, 1),
                 "--minibatches: " + std::to_string(c.minibatches) + " minibatches of a worker's " + std::to_string(c.steps_per_worker) +
                     " steps (--steps-per-worker) would leave some empty; use at most " + std::to_string(c.steps_per_worker));

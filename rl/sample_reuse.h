@@ -26,7 +26,7 @@ struct ReuseOptions {
   int minibatches = 1;     ///< M: steps per pass, each on 1/M of the samples
   double target_kl = 0;    ///< stop the round before a step whose mean approximate KL exceeds 1.5 x this; 0 = never
 
-  /// Server steps per round.
+  /// Server steps per round (the config keeps it at most 10^7).
   int Steps() const { return epochs * minibatches; }
 };
 

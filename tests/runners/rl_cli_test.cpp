@@ -210,6 +210,7 @@ TEST_F(RlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--value mlp:8 --estimator gpomdp --baseline none", "--value"},
       {"--value mlp:8 --value-coef 0", "--value-coef"},
       {"--epochs 0", "--epochs"},
+      {"--epochs 100000 --steps-per-worker 1000000 --minibatches 1000000", "--epochs x --minibatches: 100000000000 server steps"},
       {"--minibatches 4", "--minibatches: splits a fixed number of samples"},
       {"--steps-per-worker 100 --minibatches 101", "--minibatches: 101 minibatches"},
       {"--estimator gae --target-kl 0.01", "--target-kl: the approximate KL is measured by --estimator ppo"},
