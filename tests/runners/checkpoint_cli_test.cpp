@@ -165,6 +165,12 @@ int KillAndResumeUntilDone(const std::string& args, const fs::path& run, const f
   std::uniform_int_distribution<int> extra_ms(0, 20);
   int kills = 0, finished = -1;
   for (int attempt = 0; attempt < 100 && finished != 0; ++attempt) {
+    // A kill that lands after the run wrote its summary, before the process exited, leaves a
+    // finished run: nothing is left to resume.
+    if (attempt > 0 && fs::exists(run / "summary.json")) {
+      finished = 0;
+      break;
+    }
     const std::string threads = attempt % 2 ? " --threads 1" : " --threads 2";
     const std::string command = attempt == 0 ? args + run.string() : "resume " + run.string() + threads;
     const std::size_t target = Rows(run) + more_rows(rng);
