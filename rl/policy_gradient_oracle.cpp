@@ -180,13 +180,15 @@ core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core:
     }
     s.gradient.Weigh(setup, x, Estimated(rollout, s), {&slot.normal, &slot.targets});
     kept.Keep(rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, x.head(policy_size_), options_.rollout.environments);
-    slot.entropy += kept.entropy_mean();
+    ReuseSums& sums = slot.reuse;
+    sums.entropy += kept.entropy_mean();
     const Eigen::VectorXd& y = s.gradient.targets();
-    slot.drawn += static_cast<double>(y.size());
-    slot.y_sum += y.sum();
-    slot.y_sq += y.squaredNorm();
-    slot.residual_sum += (y - s.gradient.values()).sum();
-    slot.residual_sq += (y - s.gradient.values()).squaredNorm();
+    const auto residual = y - s.gradient.values();
+    sums.drawn += static_cast<double>(y.size());
+    sums.y_sum += y.sum();
+    sums.y_sq += y.squaredNorm();
+    sums.residual_sum += residual.sum();
+    sums.residual_sq += residual.squaredNorm();
   }
   const int minibatches = options_.reuse.minibatches;
   const int m = step_ % minibatches;
@@ -196,9 +198,9 @@ core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core:
   ReuseFigures figures;
   const double loss = s.gradient.ComputeOnSamples(setup, options_.estimator.estimator->ratio_clip(), *s.policy, x, samples,
                                                   kept.Divisor(b, options_.estimator.mean == GradientMean::kStep), gradient, figures);
-  slot.kl_sum += figures.approx_kl;
-  slot.clipped += figures.clipped;
-  slot.reused += static_cast<double>(b);
+  slot.reuse.kl_sum += figures.approx_kl;
+  slot.reuse.clipped += figures.clipped;
+  slot.reuse.reused += static_cast<double>(b);
   return {loss, b > 0 ? figures.approx_kl / static_cast<double>(b) : 0.0};
 }
 
@@ -206,7 +208,7 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
   IterationEpisodes it;
   double return_sum = 0;
   std::int64_t length_sum = 0;
-  double kl_sum = 0, clipped = 0, reused = 0, entropy = 0, drawn = 0, y_sum = 0, y_sq = 0, residual_sum = 0, residual_sq = 0;
+  ReuseSums reuse;
   LinearValue::Normal normal(value_.Features());
   for (Slot& slot : slots_) {
     normalizer_.moments().Merge(slot.moments);
@@ -222,30 +224,22 @@ void PolicyGradientOracle::MergeWorkers(std::int64_t iteration, const core::Vect
     it.steps += slot.steps;
     return_sum += slot.return_sum;
     length_sum += slot.length_sum;
-    kl_sum += slot.kl_sum;
-    clipped += slot.clipped;
-    reused += slot.reused;
-    entropy += slot.entropy;
-    drawn += slot.drawn;
-    y_sum += slot.y_sum;
-    y_sq += slot.y_sq;
-    residual_sum += slot.residual_sum;
-    residual_sq += slot.residual_sq;
+    reuse += slot.reuse;
     slot.moments.Clear();
     slot.targets.Clear();
     slot.returns.Clear();
     slot.normal.Clear();
     slot.episodes = slot.steps = slot.length_sum = 0;
     slot.return_sum = 0;
-    slot.kl_sum = slot.clipped = slot.reused = slot.entropy = 0;
-    slot.drawn = slot.y_sum = slot.y_sq = slot.residual_sum = slot.residual_sq = 0;
+    slot.reuse = {};
   }
-  if (reused > 0) {
-    it.approx_kl = kl_sum / reused;
-    it.clip_fraction = clipped / reused;
-    it.entropy = entropy / static_cast<double>(slots_.size());
-    const double y_var = y_sq / drawn - (y_sum / drawn) * (y_sum / drawn);
-    const double residual_var = residual_sq / drawn - (residual_sum / drawn) * (residual_sum / drawn);
+  if (reuse.reused > 0) {
+    it.approx_kl = reuse.kl_sum / reuse.reused;
+    it.clip_fraction = reuse.clipped / reuse.reused;
+    it.entropy = reuse.entropy / static_cast<double>(slots_.size());
+    const double n = reuse.drawn;
+    const double y_var = reuse.y_sq / n - (reuse.y_sum / n) * (reuse.y_sum / n);
+    const double residual_var = reuse.residual_sq / n - (reuse.residual_sum / n) * (reuse.residual_sum / n);
     it.explained_variance = y_var > 0 ? 1 - residual_var / y_var : std::numeric_limits<double>::quiet_NaN();
   }
   if (options_.normalize_observations) normalizer_.Refresh();
@@ -282,7 +276,7 @@ void PolicyGradientOracle::SaveWorkerSlot(int worker, core::ByteWriter& out) con
   out.Put(s.return_sum);
   out.Put(s.return_min);
   out.Put(s.return_max);
-  for (const double v : {s.kl_sum, s.clipped, s.reused, s.entropy, s.drawn, s.y_sum, s.y_sq, s.residual_sum, s.residual_sq}) out.Put(v);
+  out.Put(s.reuse);
 }
 
 void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
@@ -300,8 +294,7 @@ void PolicyGradientOracle::LoadWorkerSlot(int worker, core::ByteReader& in) {
   s.return_sum = in.Get<double>();
   s.return_min = in.Get<double>();
   s.return_max = in.Get<double>();
-  for (double* v : {&s.kl_sum, &s.clipped, &s.reused, &s.entropy, &s.drawn, &s.y_sum, &s.y_sq, &s.residual_sum, &s.residual_sq})
-    *v = in.Get<double>();
+  s.reuse = in.Get<ReuseSums>();
 }
 
 void PolicyGradientOracle::SaveState(core::CheckpointOutputArchive& ar) const {

@@ -132,15 +132,23 @@ class PolicyGradientOracle final : public core::GradientOracle, public core::Pro
   PolicyGradientOracle(const PolicyGradientOptions& options, int workers, std::optional<double> solved_at,
                        const envs::Environment& probe);
 
+  // Sample reuse's figures as sums over workers: over the reused samples, and over the drawn
+  // ones for the explained variance (targets y, residuals y - V).
+  struct ReuseSums {
+    double kl_sum = 0, clipped = 0, reused = 0, entropy = 0;
+    double drawn = 0, y_sum = 0, y_sq = 0, residual_sum = 0, residual_sq = 0;
+    ReuseSums& operator+=(const ReuseSums& o) {
+      kl_sum += o.kl_sum, clipped += o.clipped, reused += o.reused, entropy += o.entropy, drawn += o.drawn;
+      y_sum += o.y_sum, y_sq += o.y_sq, residual_sum += o.residual_sum, residual_sq += o.residual_sq;
+      return *this;
+    }
+  };
   struct Slot {
     RunningMoments moments, targets, returns;
     LinearValue::Normal normal;
     std::int64_t episodes = 0, steps = 0, length_sum = 0;
     double return_sum = 0, return_min = 0, return_max = 0;
-    // Sample reuse: sums over the reused samples, and over the drawn ones for the explained
-    // variance (targets y, residuals y - V).
-    double kl_sum = 0, clipped = 0, reused = 0, entropy = 0;
-    double drawn = 0, y_sum = 0, y_sq = 0, residual_sum = 0, residual_sq = 0;
+    ReuseSums reuse;
   };
   struct Scratch : Sampler {
     explicit Scratch(const PolicyGradientOracle& oracle) : Sampler(oracle.options_.rollout, oracle.options_.policy, oracle) {}
