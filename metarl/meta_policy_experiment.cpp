@@ -76,7 +76,7 @@ MetaPolicyProblemOptions Options(const metalearn::MetaConfig& c) {
   o.meta.inner_lr = c.inner_lr;
   o.meta.inner_steps = c.inner_steps;
   o.meta.estimator.estimator = core::Within("--estimator", [&] { return MakeEstimator(c.estimator); });
-  core::Require(o.meta.estimator.estimator->ratio_clip() == 0,
+  core::Require(o.meta.estimator.estimator->reuse_clip().ratio == 0,
                 "--estimator: " + c.estimator + " weighs reused samples, which meta-RL's inner and outer batches are not; use gae");
   o.meta.estimator.baseline = core::Within("--baseline", [&] { return ParseBaseline(c.baseline); });
   o.meta.estimator.discount = c.discount;

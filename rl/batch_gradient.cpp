@@ -85,12 +85,13 @@ void BatchGradient::Weigh(const GradientSetup& setup, const Eigen::Ref<const cor
 }
 
 void BatchGradient::ValueGradient(const GradientSetup& setup, const Eigen::Ref<const core::Vector>& x, const core::Matrix& inputs,
-                                  const Eigen::VectorXd& targets, double divisor, Eigen::Ref<core::Vector> gradient) {
+                                  const Eigen::VectorXd& targets, double divisor, Eigen::Ref<core::Vector> gradient,
+                                  const Eigen::VectorXd* keep) {
   if (!network_) return;
   auto value_gradient = gradient.tail(network_->ParameterCount());
   if (setup.estimator.baseline == Baseline::kValue)
     network_->LossGradient(x.tail(network_->ParameterCount()), inputs, targets, setup.value_scale, setup.value_coef / divisor,
-                           value_gradient);
+                           value_gradient, keep);
   else
     value_gradient.setZero();
 }
@@ -111,7 +112,7 @@ double BatchGradient::Compute(const GradientSetup& setup, Policy<float>& policy,
   return static_cast<double>(scale * surrogate);
 }
 
-double BatchGradient::ComputeOnSamples(const GradientSetup& setup, double ratio_clip, Policy<float>& policy,
+double BatchGradient::ComputeOnSamples(const GradientSetup& setup, ReuseClip clip, Policy<float>& policy,
                                        const Eigen::Ref<const core::Vector>& x, const SampleBatch& samples, double divisor,
                                        Eigen::Ref<core::Vector> gradient, ReuseFigures& figures) {
   const Eigen::Index n = samples.inputs.cols();
@@ -119,12 +120,12 @@ double BatchGradient::ComputeOnSamples(const GradientSetup& setup, double ratio_
   const auto params = x.head(policy_size);
   const auto entropy_weight = static_cast<float>(setup.entropy_coef);
   double objective = 0;
-  if (ratio_clip > 0) {
+  if (clip.ratio > 0) {
     // PPO's min(r A, clip(r, 1 - e, 1 + e) A): its gradient is A r grad log pi where the
     // unclipped term is the smaller or the ratio is inside the band, and 0 elsewhere.
     policy.LogProbabilities(params, samples.inputs, samples.actions, log_probs_, entropies_);
     weights_float_.resize(n);
-    const double low = 1 - ratio_clip, high = 1 + ratio_clip;
+    const double low = 1 - clip.ratio, high = 1 + clip.ratio;
     for (Eigen::Index j = 0; j < n; ++j) {
       const double log_ratio = static_cast<double>(log_probs_[j]) - static_cast<double>(samples.old_log_probs[j]);
       const float ratio = std::exp(log_probs_[j] - samples.old_log_probs[j]);
@@ -143,11 +144,23 @@ double BatchGradient::ComputeOnSamples(const GradientSetup& setup, double ratio_
   }
   const float scale = -1.0f / static_cast<float>(divisor);
   gradient.head(policy_size) *= scale;
+  const bool clips_values = network_ && setup.estimator.baseline == Baseline::kValue && clip.value > 0;
   if (network_ && setup.estimator.baseline == Baseline::kValue) {
     no_ends_.resize(samples.inputs.rows(), 0);
     network_->Predict(x.tail(network_->ParameterCount()), samples.inputs, no_ends_, setup.value_scale, values_, bootstrap_);
+    if (clips_values) {
+      // max((V - y)^2, (Vc - y)^2) with Vc = V_old + clip(V - V_old, -c, c): inside the band the
+      // two agree; outside it Vc is constant in x, so the gradient is V's where V is the farther
+      // from y and none where Vc is.
+      keep_.resize(n);
+      for (Eigen::Index j = 0; j < n; ++j) {
+        const double v = values_[j], old = samples.old_values[j], y = samples.targets[j];
+        const double clipped = old + std::clamp(v - old, -clip.value, clip.value);
+        keep_[j] = (clipped == v || std::abs(v - y) >= std::abs(clipped - y)) ? 1.0 : 0.0;
+      }
+    }
   }
-  ValueGradient(setup, x, samples.inputs, samples.targets, divisor, gradient);
+  ValueGradient(setup, x, samples.inputs, samples.targets, divisor, gradient, clips_values ? &keep_ : nullptr);
   return static_cast<double>(scale) * objective;
 }
 

@@ -69,13 +69,15 @@ struct ValueSamples {
 };
 
 /// Samples taken out of their episodes, as a reused step sees them (sample_reuse.h): each
-/// column's weight, value target and log-probability under the policy that drew it.
+/// column's weight, value target, log-probability under the policy that drew it and value V_old
+/// under the value function of that draw.
 struct SampleBatch {
   const core::Matrix& inputs;
   const core::Matrix& actions;
   const core::Vector& weights;
   const Eigen::VectorXd& targets;
   const core::Vector& old_log_probs;
+  const Eigen::VectorXd& old_values;
 };
 
 /// What a reused step saw: sums over its samples, for the iteration's figures.
@@ -99,11 +101,12 @@ class BatchGradient {
   const Eigen::VectorXd& values() const { return values_; }
 
   /// The loss gradient of samples taken out of a batch that an earlier x drew: the policy's
-  /// surrogate with each weight times the probability ratio r_j when `ratio_clip` > 0 (dropped
+  /// surrogate with each weight times the probability ratio r_j when `clip.ratio` > 0 (dropped
   /// where r_j left [1 - clip, 1 + clip] on the side its weight favours, PPO's clipped
   /// objective), or the weights as they are; divided by `divisor`. With a value network, the
-  /// gradient's tail is its loss on the samples' targets. Returns the loss; adds to `figures`.
-  double ComputeOnSamples(const GradientSetup& setup, double ratio_clip, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
+  /// gradient's tail is its loss on the samples' targets, clipped as ReuseClip::value says when
+  /// `clip.value` > 0. Returns the loss; adds to `figures`.
+  double ComputeOnSamples(const GradientSetup& setup, ReuseClip clip, Policy<float>& policy, const Eigen::Ref<const core::Vector>& x,
                           const SampleBatch& samples, double divisor, Eigen::Ref<core::Vector> gradient, ReuseFigures& figures);
 
   /// Writes the loss gradient -(1/m) grad S to `gradient` and returns the loss -(1/m) S, where
@@ -114,12 +117,14 @@ class BatchGradient {
                  const EpisodeBatch& batch, Eigen::Ref<core::Vector> gradient, ValueSamples learn = {});
 
  private:
-  // The value network's part of the gradient, on `inputs` with `targets`.
+  // The value network's part of the gradient, on `inputs` with `targets`, each step's residual
+  // times `keep` when given.
   void ValueGradient(const GradientSetup& setup, const Eigen::Ref<const core::Vector>& x, const core::Matrix& inputs,
-                     const Eigen::VectorXd& targets, double divisor, Eigen::Ref<core::Vector> gradient);
+                     const Eigen::VectorXd& targets, double divisor, Eigen::Ref<core::Vector> gradient,
+                     const Eigen::VectorXd* keep = nullptr);
 
   std::unique_ptr<ValueNetwork> network_;
-  Eigen::VectorXd values_, bootstrap_, weights_, targets_, features_;
+  Eigen::VectorXd values_, bootstrap_, weights_, targets_, features_, keep_;
   core::Vector weights_float_, log_probs_, entropies_;
   core::Matrix no_ends_;
 };

@@ -106,11 +106,11 @@ class Gae : public Estimator {
 // ppo: GAE's weights, and PPO's clipped probability ratio on the steps that reuse them.
 class Ppo final : public Gae {
  public:
-  explicit Ppo(double ratio_clip) : ratio_clip_(ratio_clip) {}
-  double ratio_clip() const override { return ratio_clip_; }
+  explicit Ppo(ReuseClip clip) : clip_(clip) {}
+  ReuseClip reuse_clip() const override { return clip_; }
 
  private:
-  double ratio_clip_;
+  ReuseClip clip_;
 };
 
 template <typename E>
@@ -123,10 +123,14 @@ PMLAB_REGISTER(Estimators(), "gpomdp", "w_t = gamma^t (G_t - b_t): each step wei
 PMLAB_REGISTER(Estimators(), "gae", "w_t = gamma^t A_t: generalised advantages (--gae-lambda; needs --baseline value)", Shared<Gae>());
 PMLAB_REGISTER(Estimators(), "ppo", "gae's weights; reused samples (--epochs, --minibatches) weigh by their clipped ratio (Schulman et al. 2017)",
                [](Spec& spec) {
-                 double ratio_clip = 0.2;
-                 spec.Number("ratio_clip", &ratio_clip, "epsilon: a ratio outside [1 - epsilon, 1 + epsilon] stops its sample's gradient, > 0");
-                 if (!(ratio_clip > 0)) spec.Reject("ratio_clip", "must be > 0");
-                 return [ratio_clip] { return std::shared_ptr<const Estimator>(std::make_shared<Ppo>(ratio_clip)); };
+                 ReuseClip clip{.ratio = 0.2, .value = 0};
+                 spec.Number("ratio_clip", &clip.ratio, "epsilon: a ratio outside [1 - epsilon, 1 + epsilon] stops its sample's gradient, > 0");
+                 if (!(clip.ratio > 0)) spec.Reject("ratio_clip", "must be > 0");
+                 spec.Number("value_clip", &clip.value,
+                             "a value prediction that moved further than this from the draw's stops its loss's gradient where "
+                             "clipping it is the worse fit (PPO2's); 0 = no clip, >= 0");
+                 if (!(clip.value >= 0)) spec.Reject("value_clip", "must be >= 0");
+                 return [clip] { return std::shared_ptr<const Estimator>(std::make_shared<Ppo>(clip)); };
                });
 
 }  // namespace

@@ -71,6 +71,18 @@ struct EpisodeSegment {
   int first_t = 0;  ///< the episode's steps before this batch's first (environments that persist across iterations)
 };
 
+/// PPO's clips of a sample reused after the policy that drew it has moved (0: no clip).
+struct ReuseClip {
+  /// epsilon: each sample's weight is multiplied by its probability ratio pi(a|s) / pi_old(a|s),
+  /// and its gradient is dropped where the ratio has left [1 - epsilon, 1 + epsilon] in the
+  /// direction its weight favours.
+  double ratio = 0;
+  /// The value function's: the loss of a value V that has moved more than this from the drawing
+  /// parameters' V_old is max((V - y)^2, (V_old + clip(V - V_old) - y)^2), as in OpenAI's PPO2,
+  /// so its gradient is dropped where the clipped prediction is the farther from the target.
+  double value = 0;
+};
+
 /// An estimator: how a batch's rewards become one weight per step. Registered by name in
 /// Estimators(); reinforce, gpomdp and gae are built in.
 class Estimator {
@@ -81,11 +93,9 @@ class Estimator {
   /// Whether each step is weighted by gamma^t afterwards under discounted state weighting
   /// (false for estimators that weigh whole episodes).
   virtual bool per_step() const { return true; }
-  /// PPO's epsilon: when a round reuses its samples (rl --epochs, --minibatches), each sample's
-  /// weight is multiplied by its probability ratio pi(a|s) / pi_old(a|s), and its gradient is
-  /// dropped where the ratio has left [1 - epsilon, 1 + epsilon] in the direction its weight
-  /// favours. 0 for estimators that weigh reused samples as they are.
-  virtual double ratio_clip() const { return 0; }
+  /// PPO's clips of reused samples (rl --epochs, --minibatches); none for estimators that
+  /// weigh reused samples as they are.
+  virtual ReuseClip reuse_clip() const { return {}; }
   /// Writes the raw weights w_t of every step (before normalisation and discounting) and the
   /// targets the value function is fitted to. `values` and `bootstrap` as EstimatorWeights.
   virtual void Weigh(const EstimatorOptions& options, const std::vector<EpisodeSegment>& episodes, const Eigen::VectorXd& rewards,

@@ -179,7 +179,7 @@ core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core:
       return {std::numeric_limits<double>::quiet_NaN()};
     }
     s.gradient.Weigh(setup, x, Estimated(rollout, s), {&slot.normal, &slot.targets});
-    kept.Keep(rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, x.head(policy_size_), options_.rollout.environments);
+    kept.Keep(rollout.batch(), s.gradient, *s.policy, x.head(policy_size_), options_.rollout.environments);
     ReuseSums& sums = slot.reuse;
     sums.entropy += kept.entropy_mean();
     const Eigen::VectorXd& y = s.gradient.targets();
@@ -196,7 +196,7 @@ core::OracleResult PolicyGradientOracle::EstimateReusing(int worker, const core:
   const SampleBatch samples = kept.Minibatch(m, minibatches, s.minibatch);
   const Eigen::Index b = samples.inputs.cols();
   ReuseFigures figures;
-  const double loss = s.gradient.ComputeOnSamples(setup, options_.estimator.estimator->ratio_clip(), *s.policy, x, samples,
+  const double loss = s.gradient.ComputeOnSamples(setup, options_.estimator.estimator->reuse_clip(), *s.policy, x, samples,
                                                   kept.Divisor(b, options_.estimator.mean == GradientMean::kStep), gradient, figures);
   slot.reuse.kl_sum += figures.approx_kl;
   slot.reuse.clipped += figures.clipped;

@@ -46,7 +46,7 @@ struct PolicyGradientOptions {
   ReuseOptions reuse;  ///< epochs x minibatches of steps per round on the round's draw (sample_reuse.h)
 
   /// Whether rounds keep their draw for minibatch steps: several steps, or PPO's ratio.
-  bool Reuses() const { return reuse.Steps() > 1 || estimator.estimator->ratio_clip() > 0; }
+  bool Reuses() const { return reuse.Steps() > 1 || estimator.estimator->reuse_clip().ratio > 0; }
 };
 
 /// What the workers' episodes of one iteration looked like; returns of the episodes that

@@ -11,7 +11,7 @@ core::BiasEstimate MeasureReuseBias(const PolicyGradientOptions& options, const 
   fresh.persistent = false;
   fresh.return_discount = 0;
   const GradientSetup setup = oracle.Setup();
-  const double ratio_clip = options.estimator.estimator->ratio_clip();
+  const ReuseClip clip = options.estimator.estimator->reuse_clip();
   const bool per_step = options.estimator.mean == GradientMean::kStep;
   struct Scratch : Sampler {
     using Sampler::Sampler;
@@ -27,11 +27,11 @@ core::BiasEstimate MeasureReuseBias(const PolicyGradientOptions& options, const 
     core::Rng rng(seed, core::StreamKind::kBias, stream);
     s.rollout.Collect(*s.policy, drawn.head(p), oracle.normalizer(), rng, nullptr);
     s.gradient.Weigh(setup, drawn, s.rollout.batch());
-    s.kept.Keep(s.rollout.batch(), s.gradient.weights(), s.gradient.targets(), *s.policy, drawn.head(p), fresh.environments);
+    s.kept.Keep(s.rollout.batch(), s.gradient, *s.policy, drawn.head(p), fresh.environments);
     const SampleBatch samples = s.kept.Minibatch(0, 1, s.storage);
     ReuseFigures figures;
     out.resize(x.size());
-    s.gradient.ComputeOnSamples(setup, ratio_clip, *s.policy, x, samples, s.kept.Divisor(s.kept.size(), per_step), out, figures);
+    s.gradient.ComputeOnSamples(setup, clip, *s.policy, x, samples, s.kept.Divisor(s.kept.size(), per_step), out, figures);
   };
   pool.ForEach(sums.Chunks(), [&](core::Index c) {
     Scratch& s = scratch.local();

@@ -82,7 +82,7 @@ Setup Build(const RlConfig& c) {
                 "--minibatches: " + std::to_string(c.minibatches) + " minibatches of a worker's " + std::to_string(c.steps_per_worker) +
                     " steps (--steps-per-worker) would leave some empty; use at most " + std::to_string(c.steps_per_worker));
   core::Require(std::isfinite(c.target_kl) && c.target_kl >= 0, "--target-kl: must be a finite number >= 0 (0 = never stop)");
-  core::Require(c.target_kl == 0 || o.estimator.estimator->ratio_clip() > 0,
+  core::Require(c.target_kl == 0 || o.estimator.estimator->reuse_clip().ratio > 0,
                 "--target-kl: the approximate KL is measured by --estimator ppo; use it, or drop --target-kl");
   o.reuse.epochs = c.epochs;
   o.reuse.minibatches = c.minibatches;

@@ -4,12 +4,13 @@
 
 namespace pmlab::rl {
 
-void KeptBatch::Keep(const EpisodeBatch& batch, const Eigen::VectorXd& weights, const Eigen::VectorXd& targets, Policy<float>& policy,
+void KeptBatch::Keep(const EpisodeBatch& batch, const BatchGradient& weighed, Policy<float>& policy,
                      const Eigen::Ref<const core::Vector>& params, int environments) {
   inputs_ = batch.inputs;
   actions_ = batch.actions;
-  weights_ = weights.cast<float>();
-  targets_ = targets;
+  weights_ = weighed.weights().cast<float>();
+  targets_ = weighed.targets();
+  values_ = weighed.values();
   environments_ = environments;
   policy.LogProbabilities(params, inputs_, actions_, old_log_probs_, entropies_);
   entropy_mean_ = entropies_.size() > 0 ? entropies_.cast<double>().mean() : 0.0;
@@ -23,7 +24,7 @@ void KeptBatch::Shuffle(int minibatches, core::Rng& rng) {
 }
 
 SampleBatch KeptBatch::Minibatch(int m, int minibatches, MinibatchStorage& into) const {
-  if (minibatches == 1) return {inputs_, actions_, weights_, targets_, old_log_probs_};
+  if (minibatches == 1) return {inputs_, actions_, weights_, targets_, old_log_probs_, values_};
   const Eigen::Index n = size();
   const Eigen::Index begin = n * m / minibatches, end = n * (m + 1) / minibatches;
   const Eigen::Index b = end - begin;
@@ -32,6 +33,7 @@ SampleBatch KeptBatch::Minibatch(int m, int minibatches, MinibatchStorage& into)
   into.weights.resize(b);
   into.old_log_probs.resize(b);
   into.targets.resize(b);
+  into.old_values.resize(b);
   for (Eigen::Index k = 0; k < b; ++k) {
     const Eigen::Index j = order_[static_cast<std::size_t>(begin + k)];
     into.inputs.col(k) = inputs_.col(j);
@@ -39,8 +41,9 @@ SampleBatch KeptBatch::Minibatch(int m, int minibatches, MinibatchStorage& into)
     into.weights[k] = weights_[j];
     into.old_log_probs[k] = old_log_probs_[j];
     into.targets[k] = targets_[j];
+    into.old_values[k] = values_[j];
   }
-  return {into.inputs, into.actions, into.weights, into.targets, into.old_log_probs};
+  return {into.inputs, into.actions, into.weights, into.targets, into.old_log_probs, into.old_values};
 }
 
 double KeptBatch::Divisor(Eigen::Index size, bool per_step) const {

@@ -34,16 +34,17 @@ struct ReuseOptions {
 struct MinibatchStorage {
   core::Matrix inputs, actions;
   core::Vector weights, old_log_probs;
-  Eigen::VectorXd targets;
+  Eigen::VectorXd targets, old_values;
 };
 
 /// One worker's draw, kept for the steps of its round.
 class KeptBatch {
  public:
-  /// Keeps the samples of `batch` with their `weights` and value `targets`, and the
-  /// log-probabilities of their actions under the policy at `params`; `environments` is E.
-  void Keep(const EpisodeBatch& batch, const Eigen::VectorXd& weights, const Eigen::VectorXd& targets, Policy<float>& policy,
-            const Eigen::Ref<const core::Vector>& params, int environments);
+  /// Keeps the samples of `batch` with the weights, value targets and values `weighed` gave them
+  /// (BatchGradient::Weigh), and the log-probabilities of their actions under the policy at
+  /// `params`; `environments` is E.
+  void Keep(const EpisodeBatch& batch, const BatchGradient& weighed, Policy<float>& policy, const Eigen::Ref<const core::Vector>& params,
+            int environments);
 
   /// A new order of the samples for the next epoch, from the worker's stream (no draw when the
   /// epoch is one minibatch: its order does not matter).
@@ -64,7 +65,7 @@ class KeptBatch {
  private:
   core::Matrix inputs_, actions_;
   core::Vector weights_, old_log_probs_, entropies_;
-  Eigen::VectorXd targets_;
+  Eigen::VectorXd targets_, values_;
   std::vector<Eigen::Index> order_;
   int environments_ = 1;
   double entropy_mean_ = 0;

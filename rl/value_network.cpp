@@ -37,9 +37,10 @@ void ValueNetwork::Predict(const Eigen::Ref<const core::Vector>& params, const c
 
 double ValueNetwork::LossGradient(const Eigen::Ref<const core::Vector>& params, const core::Matrix& steps,
                                   const Eigen::VectorXd& targets, const ValueScale& scale, double c,
-                                  Eigen::Ref<core::Vector> gradient) {
+                                  Eigen::Ref<core::Vector> gradient, const Eigen::VectorXd* keep) {
   // Predict left v(s_t) in outputs_ and the activations in steps_; d loss / d v_t = c (v_t - z_t).
   residual_ = outputs_ - ((targets.array() - scale.mean) / scale.std).matrix();
+  if (keep) residual_.array() *= keep->array();
   output_grad_ = (c * residual_).transpose().cast<float>();
   steps_.Backward(params, steps, output_grad_, gradient);
   return 0.5 * c * residual_.squaredNorm();

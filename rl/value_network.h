@@ -38,9 +38,10 @@ class ValueNetwork {
                const ValueScale& scale, Eigen::VectorXd& values, Eigen::VectorXd& bootstrap);
 
   /// After Predict on `steps`: the gradient of (c/2) sum_t (v(s_t) - z_t)^2 for the targets y
-  /// written to `gradient`; returns the loss.
+  /// written to `gradient`, each step's term times keep_t (0 or 1) when `keep` is given;
+  /// returns the loss.
   double LossGradient(const Eigen::Ref<const core::Vector>& params, const core::Matrix& steps, const Eigen::VectorXd& targets,
-                      const ValueScale& scale, double c, Eigen::Ref<core::Vector> gradient);
+                      const ValueScale& scale, double c, Eigen::Ref<core::Vector> gradient, const Eigen::VectorXd* keep = nullptr);
 
  private:
   core::Mlp<float> steps_, ends_;  // two, so that each keeps its batch's shape and activations

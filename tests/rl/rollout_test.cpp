@@ -124,7 +124,9 @@ TEST(RolloutTest, PersistentEnvironmentsContinueTheirEpisodesAcrossCollects) {
   for (int k = 0; k < 3; ++k) {
     ASSERT_TRUE(f.rollout.Collect(*f.policy, f.params, f.normalizer, a, nullptr));
     Record(f.rollout, 60, pieces);
-    if (k > 0) EXPECT_GT(f.rollout.episodes().front().first_t, 0) << "the first lane's episode goes on";
+    if (k > 0) {
+      EXPECT_GT(f.rollout.episodes().front().first_t, 0) << "the first lane's episode goes on";
+    }
   }
   ASSERT_TRUE(g.rollout.Collect(*g.policy, g.params, g.normalizer, b, nullptr));
   Record(g.rollout, 180, whole);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "core/opt/rng.h"
@@ -57,7 +58,7 @@ void ExpectPpoGradientMatchesCentralDifferences(int observations, Args... args) 
   const core::Matrix obs_f = obs.cast<float>(), actions_f = actions.cast<float>();
   const core::Vector advantages_f = advantages.cast<float>(), old_f = old_log_probs.cast<float>();
   const Eigen::VectorXd targets = Eigen::VectorXd::Zero(n);
-  const SampleBatch samples{obs_f, actions_f, advantages_f, targets, old_f};
+  const SampleBatch samples{obs_f, actions_f, advantages_f, targets, old_f, targets};
   for (const double entropy : {0.0, 0.05}) {
     for (const double clip : {0.2, 1e6}) {
       SCOPED_TRACE("clip " + std::to_string(clip) + ", entropy " + std::to_string(entropy));
@@ -68,7 +69,7 @@ void ExpectPpoGradientMatchesCentralDifferences(int observations, Args... args) 
       core::Vector g(exact.ParameterCount());
       ReuseFigures figures;
       const double divisor = 8;
-      const double loss = gradient.ComputeOnSamples(setup, clip, policy, params.cast<float>(), samples, divisor, g, figures);
+      const double loss = gradient.ComputeOnSamples(setup, {.ratio = clip}, policy, params.cast<float>(), samples, divisor, g, figures);
       const auto objective = [&](const Eigen::VectorXd& p) {
         return PpoObjective(exact, p, obs, actions, advantages, old_log_probs, clip, entropy);
       };
@@ -83,8 +84,11 @@ void ExpectPpoGradientMatchesCentralDifferences(int observations, Args... args) 
       }
       EXPECT_LT((g.cast<double>() - numeric).norm() / numeric.norm(), 2e-4);
       EXPECT_NEAR(loss, -objective(params) / divisor, 1e-4 * std::abs(objective(params) / divisor) + 1e-5);
-      if (clip < 1) EXPECT_GT(figures.clipped, 0) << "the test should reach the clip";
-      if (clip > 1) EXPECT_EQ(figures.clipped, 0);
+      if (clip < 1) {
+        EXPECT_GT(figures.clipped, 0) << "the test should reach the clip";
+      } else {
+        EXPECT_EQ(figures.clipped, 0);
+      }
       EXPECT_GT(figures.approx_kl, 0);
     }
   }
@@ -115,15 +119,47 @@ TEST(SampleReuseTest, TheRatioIsClippedOnTheSideItsWeightFavours) {
   ReuseFigures figures;
   core::Vector g(policy.ParameterCount()), plain(policy.ParameterCount());
   const core::Vector positive = (core::Vector(2) << 1.0f, 0.0f).finished();
-  gradient.ComputeOnSamples(setup, 0.2, policy, params, {obs, actions, positive, targets, old_log_probs}, 1, g, figures);
+  gradient.ComputeOnSamples(setup, {.ratio = 0.2}, policy, params, {obs, actions, positive, targets, old_log_probs, targets}, 1, g, figures);
   EXPECT_EQ(g.norm(), 0.0f);
   EXPECT_EQ(figures.clipped, 2);
   EXPECT_NEAR(figures.approx_kl, 2 * (1 - std::log(2.0)), 1e-6);
   const core::Vector negative = (core::Vector(2) << -1.0f, 0.0f).finished();
-  gradient.ComputeOnSamples(setup, 0.2, policy, params, {obs, actions, negative, targets, old_log_probs}, 1, g, figures);
+  gradient.ComputeOnSamples(setup, {.ratio = 0.2}, policy, params, {obs, actions, negative, targets, old_log_probs, targets}, 1, g, figures);
   const core::Vector doubled = (core::Vector(2) << -2.0f, 0.0f).finished();
   policy.Surrogate(params, obs, actions, doubled, 0, plain);
   EXPECT_EQ(g, (-plain).eval());
+}
+
+TEST(SampleReuseTest, TheValueClipDropsTheStepsWhoseClippedPredictionIsTheWorseFit) {
+  // A value network whose only nonzero parameter is its output bias b, so V = mean + std b for
+  // every state (here 1 + 2 x 0.5 = 2), and five samples around it with clip 0.3 (V_old, y):
+  // inside the band (1.9, 5); outside, V the farther from y (1, 0) and (3, 2.5); outside, the
+  // clipped V_old +- 0.3 the farther (1, 3) and (3, 0). The loss's gradient in b is
+  // c sum_j keep_j (b - z_j), z_j = (y_j - 1) / 2, over the three kept samples only.
+  CategoricalPolicy<float> policy(2, 2, {});
+  BatchGradient gradient(std::make_unique<ValueNetwork>(2, std::vector<int>{4}));
+  const core::Index p = policy.ParameterCount(), v = ValueNetwork(2, {4}).ParameterCount();
+  core::Vector x = core::Vector::Zero(p + v);
+  x[p + v - 1] = 0.5f;
+  const core::Matrix obs = core::Matrix::Ones(2, 5), actions = core::Matrix::Zero(1, 5);
+  const core::Vector weights = core::Vector::Zero(5), old_log_probs = core::Vector::Constant(5, std::log(0.5f));
+  const Eigen::VectorXd old_values = (Eigen::VectorXd(5) << 1.9, 1.0, 3.0, 1.0, 3.0).finished();
+  const Eigen::VectorXd targets = (Eigen::VectorXd(5) << 5.0, 0.0, 2.5, 3.0, 0.0).finished();
+  GradientSetup setup;
+  setup.estimator.baseline = Baseline::kValue;
+  setup.value_coef = 0.5;
+  setup.value_scale = {1.0, 2.0};
+  ReuseFigures figures;
+  core::Vector g(p + v);
+  const SampleBatch samples{obs, actions, weights, targets, old_log_probs, old_values};
+  gradient.ComputeOnSamples(setup, {.ratio = 0.2, .value = 0.3}, policy, x, samples, 1, g, figures);
+  EXPECT_EQ(g.head(p + v - 1).norm(), 0.0f);
+  EXPECT_FLOAT_EQ(g[p + v - 1], 0.5f * ((0.5f - 2.0f) + (0.5f + 0.5f) + (0.5f - 0.75f)));
+  // Without the clip every sample counts; with a clip wider than every move, none is dropped.
+  for (const double wide : {0.0, 10.0}) {
+    gradient.ComputeOnSamples(setup, {.ratio = 0.2, .value = wide}, policy, x, samples, 1, g, figures);
+    EXPECT_FLOAT_EQ(g[p + v - 1], 0.5f * ((0.5f - 2.0f) + (0.5f + 0.5f) + (0.5f - 0.75f) + (0.5f - 1.0f) + (0.5f + 0.5f)));
+  }
 }
 
 // One worker's first estimate of a round, from a fresh oracle and the same stream.
