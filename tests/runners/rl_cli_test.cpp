@@ -4,6 +4,7 @@
 // measurement, presets, PPO rounds, and CartPole solved with its preset and with the plain defaults.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -160,13 +161,13 @@ TEST_F(RlCliTest, PresetsStartARunAndItsConfigReplaysWithoutThem) {
 }
 
 TEST_F(RlCliTest, EveryShippedPresetRuns) {
-  // The environments pmlab envs marks as having a preset.
-  std::istringstream listing(Pmlab("envs").output);
+  // The presets pmlab rl --help lists ("  NAME: --flag value ..."), families' among them.
+  std::istringstream listing(Pmlab("rl --help").output);
   std::vector<std::string> envs;
-  const std::string marker = "  preset       pmlab rl --env ";
   for (std::string line; std::getline(listing, line);)
-    if (line.starts_with(marker)) envs.push_back(line.substr(marker.size(), line.find(' ', marker.size()) - marker.size()));
-  EXPECT_GE(envs.size(), 3u);
+    if (const auto colon = line.find(": --workers "); line.starts_with("  ") && colon != std::string::npos) envs.push_back(line.substr(2, colon - 2));
+  EXPECT_GE(envs.size(), 7u);
+  EXPECT_NE(std::find(envs.begin(), envs.end(), "PointNav"), envs.end());
   for (const std::string& env : envs) {
     const auto o = Pmlab("rl --env " + env + " --iters 1 --eval-every 0 --quiet --out " + Out(env));
     EXPECT_EQ(o.code, 0) << env << "\n" << o.output;
