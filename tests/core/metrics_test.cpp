@@ -18,17 +18,25 @@
 namespace pmlab::core {
 namespace {
 
-std::filesystem::path TempDir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("pmlab-metrics-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+// Each test's own folder, removed after it.
+class ScratchFolderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pmlab-metrics-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+using MetricsTest = ScratchFolderTest;
+using FileTextTest = ScratchFolderTest;
+using RunLockTest = ScratchFolderTest;
+using AtomicFileTest = ScratchFolderTest;
 
-TEST(MetricsTest, RowsRoundTripExactlyWithEmptyCells) {
-  const auto dir = TempDir();
+TEST_F(MetricsTest, RowsRoundTripExactlyWithEmptyCells) {
+  const auto& dir = dir_;
   {
     MetricsWriter w(dir / "m.csv", {"iteration", "loss", "acc"});
     w.Write({1.0, 0.1 + 0.2, std::nullopt});
@@ -45,8 +53,8 @@ TEST(MetricsTest, RowsRoundTripExactlyWithEmptyCells) {
   EXPECT_THROW(t.Column("nope"), std::runtime_error);
 }
 
-TEST(MetricsTest, MalformedFilesAreRefusedWithTheLine) {
-  const auto dir = TempDir();
+TEST_F(MetricsTest, MalformedFilesAreRefusedWithTheLine) {
+  const auto& dir = dir_;
   std::ofstream(dir / "bad.csv") << "a,b\n1,2\n3\n";
   try {
     MetricsTable::Load(dir / "bad.csv");
@@ -58,8 +66,8 @@ TEST(MetricsTest, MalformedFilesAreRefusedWithTheLine) {
 
 // What a resume keeps of metrics.csv: rows 1..k in order; rows after k (a killed process's)
 // dropped, a torn last row dropped; anything else refused with the line.
-TEST(MetricsTest, ResumeKeepsRowsUpToTheCheckpointAndRefusesDamage) {
-  const auto dir = TempDir();
+TEST_F(MetricsTest, ResumeKeepsRowsUpToTheCheckpointAndRefusesDamage) {
+  const auto& dir = dir_;
   const std::vector<std::string> columns{"iteration", "loss"};
   const auto check = [&](const std::string& text, std::int64_t through) {
     { std::ofstream(dir / "m.csv", std::ios::binary) << text; }
@@ -99,8 +107,8 @@ TEST(MetricsTest, ResumeKeepsRowsUpToTheCheckpointAndRefusesDamage) {
   EXPECT_THROW(MetricsWriter::Resume(dir / "m.csv", columns, check(header, 1)), std::logic_error);
 }
 
-TEST(FileTextTest, ReadsRegularFilesWithinTheirLimitOnly) {
-  const auto dir = TempDir();
+TEST_F(FileTextTest, ReadsRegularFilesWithinTheirLimitOnly) {
+  const auto& dir = dir_;
   { std::ofstream(dir / "small") << "hello"; }
   EXPECT_EQ(ReadFileText(dir / "small", 5, "test file"), "hello");
   EXPECT_EQ(CheckRegularFile(dir / "small", 5, "test file"), 5u);
@@ -118,8 +126,8 @@ TEST(FileTextTest, ReadsRegularFilesWithinTheirLimitOnly) {
   EXPECT_EQ(ByteSize(12), "12 bytes");
 }
 
-TEST(RunLockTest, OneHolderAtATimeReleasedWhenDropped) {
-  const auto dir = TempDir();
+TEST_F(RunLockTest, OneHolderAtATimeReleasedWhenDropped) {
+  const auto& dir = dir_;
   std::optional<RunLock> first(RunLock::Acquire(dir, "pmlab test"));
   try {
     RunLock::Acquire(dir, "pmlab second");
@@ -131,8 +139,8 @@ TEST(RunLockTest, OneHolderAtATimeReleasedWhenDropped) {
   EXPECT_NO_THROW(RunLock::Acquire(dir, "pmlab third"));
 }
 
-TEST(AtomicFileTest, ReplacesContentsAndLeavesNoTemporaryFiles) {
-  const auto dir = TempDir();
+TEST_F(AtomicFileTest, ReplacesContentsAndLeavesNoTemporaryFiles) {
+  const auto& dir = dir_;
   WriteFileAtomically(dir / "f.txt", "old");
   WriteFileAtomically(dir / "f.txt", "new contents");
   std::ifstream in(dir / "f.txt");
