@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev libtbb-dev libcereal-dev libcli11-dev libgtest-dev libbenchmark-dev
   libopenblas-dev zlib1g-dev libbox2d-dev libstb-dev libgif-dev dataset-fashion-mnist
   libtomlplusplus-dev gnuplot-nox libopenmpi-dev openmpi-bin
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas
   "$@"  # more for one target, e.g. doxygen for make docs
 )
 

@@ -10,7 +10,7 @@
 namespace pmlab::core {
 
 /// Identifies what a stream is for, so that streams of different purposes never coincide.
-enum class StreamKind : std::uint64_t { kWorker = 1, kData = 2, kInit = 3, kProblem = 4, kHeldOut = 5, kBias = 6, kEnvironment = 7 };
+enum class StreamKind : std::uint64_t { kWorker = 1, kData = 2, kInit = 3, kProblem = 4, kHeldOut = 5, kBias = 6, kEnvironment = 7, kEpisodeSeeds = 8 };
 
 // 64x64 -> 128-bit products for unbiased bounded integers; __extension__ keeps -Wpedantic quiet.
 __extension__ using Uint128 = unsigned __int128;

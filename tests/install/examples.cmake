@@ -75,4 +75,12 @@ set(lion "${WORK}/lion-server/lion_lab")
 run(COMMAND ${lion} train --help EXPECT "beta2=0.99")
 expect_resume_equals_unbroken(${lion} lion 30 12 train --problem quadratic --server lion --lr 0.01 --workers 4)
 run(FAILS COMMAND "${prefix}/bin/pmlab" resume runs/lion --iters 40 EXPECT "uses the server rule 'lion', which this program does not register")
-message(STATUS "the installed package builds and runs all four examples")
+
+# The Python package, from the prefix alone: its module finds pmlab's libraries there.
+if(PYTHON)
+  run(COMMAND ${CMAKE_COMMAND} -E env "PYTHONPATH=${prefix}/${PYTHON_DIR}" ${PYTHON} -c "import pmlab; print(pmlab.__file__)"
+      EXPECT "${prefix}/${PYTHON_DIR}/pmlab/__init__.py")
+  run(COMMAND ${CMAKE_COMMAND} -E env "PYTHONPATH=${prefix}/${PYTHON_DIR}" ${PYTHON} "${SOURCE_DIR}/examples/python/environments.py"
+      EXPECT "BipedalWalker-v3 x 64: observations (64, 24) float32")
+endif()
+message(STATUS "the installed package builds and runs the examples")

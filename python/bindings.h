@@ -1,0 +1,10 @@
+#pragma once
+// The parts of the Python module, each bound by its own file.
+#include <pybind11/pybind11.h>
+
+namespace pmlab::python {
+
+/// Env, VecEnv and the environment and family listings (env_bindings.cpp).
+void BindEnvironments(pybind11::module_& m);
+
+}  // namespace pmlab::python

@@ -1,0 +1,13 @@
+"""pmlab from Python: its environments with Gymnasium's interface, at C++ speed.
+
+    import pmlab
+    env = pmlab.make("LunarLander-v3", render_mode="rgb_array")    # Gymnasium's Env
+    obs, info = env.reset(seed=0)
+    envs = pmlab.make_vec("BipedalWalker-v3", num_envs=64, threads=2)  # Gymnasium's VectorEnv
+
+See help(pmlab.make), help(pmlab.make_vec) and the README's "Python" section.
+"""
+
+from .envs import EnvSpec, PmlabEnv, PmlabVecEnv, environments, families, make, make_vec, sample_tasks
+
+__all__ = ["EnvSpec", "PmlabEnv", "PmlabVecEnv", "environments", "families", "make", "make_vec", "sample_tasks"]
