@@ -4,10 +4,12 @@
     env = pmlab.make("LunarLander-v3", render_mode="rgb_array")    # Gymnasium's Env
     obs, info = env.reset(seed=0)
     envs = pmlab.make_vec("BipedalWalker-v3", num_envs=64, threads=2)  # Gymnasium's VectorEnv
+    run = pmlab.Run("runs/lander")          # config, metrics (a DataFrame), summary, checkpoints
 
 See help(pmlab.make), help(pmlab.make_vec) and the README's "Python" section.
 """
 
 from .envs import EnvSpec, PmlabEnv, PmlabVecEnv, environments, families, make, make_vec, sample_tasks
+from .runs import Run, Sweep
 
-__all__ = ["EnvSpec", "PmlabEnv", "PmlabVecEnv", "environments", "families", "make", "make_vec", "sample_tasks"]
+__all__ = ["EnvSpec", "PmlabEnv", "PmlabVecEnv", "Run", "Sweep", "environments", "families", "make", "make_vec", "sample_tasks"]
