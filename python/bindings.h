@@ -6,5 +6,7 @@ namespace pmlab::python {
 
 /// Env, VecEnv and the environment and family listings (env_bindings.cpp).
 void BindEnvironments(pybind11::module_& m);
+/// TrainedPolicy and evaluate: an rl checkpoint's policy and pmlab eval's figures (run_bindings.cpp).
+void BindRuns(pybind11::module_& m);
 
 }  // namespace pmlab::python

@@ -225,7 +225,7 @@ TrainedPolicy TrainedPolicyOf(const RlConfig& c, const core::RunCheckpoint& chec
   const Setup s = Build(c);
   const core::RestoredRun run = Restore(c, s, checkpoint);
   const auto& oracle = static_cast<const PolicyGradientOracle&>(*run.problem.oracle);
-  return {c.env, s.options.policy, c.normalize_observations, run.iteration, run.x.head(oracle.policy_size())};
+  return {c.env, s.options.policy, c.normalize_observations, run.iteration, run.x.head(oracle.policy_size()), oracle.normalizer()};
 }
 
 }  // namespace pmlab::rl

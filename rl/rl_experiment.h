@@ -76,6 +76,7 @@ struct TrainedPolicy {
   bool normalizes_observations = false;  ///< the policy reads observations through the run's normaliser
   std::int64_t iteration = 0;      ///< of the checkpoint
   core::Vector parameters;         ///< the policy's (the value network's, if any, left behind)
+  ObservationNormalizer normalizer{0, false};  ///< the run's, as the policy reads observations through it
 };
 
 /// The policy of a checkpoint of a run with `config`.

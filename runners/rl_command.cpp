@@ -17,6 +17,15 @@
 namespace pmlab::runners {
 namespace {
 
+// What `pmlab eval` runs of an rl checkpoint: `seed` or the run's own.
+rl::EvaluationOptions EvaluationOf(const rl::RlConfig& config, int episodes, std::optional<std::uint64_t> seed, bool deterministic) {
+  rl::EvaluationOptions options;
+  options.episodes = episodes;
+  options.seed = seed.value_or(config.seed);
+  options.deterministic = deterministic;
+  return options;
+}
+
 class RlKind final : public TypedRunKind<rl::RlConfig> {
  public:
   RlKind() : TypedRunKind({3, "rl"}) {}
@@ -37,10 +46,7 @@ class RlKind final : public TypedRunKind<rl::RlConfig> {
     core::Require(!render_ || !render_->empty(), "--render: needs a folder to write the GIFs into");
     const std::optional<std::uint64_t> seed = seed_ ? std::optional(core::Within("--seed", [&] { return ParseSeed(*seed_); })) : std::nullopt;
     const rl::RlConfig config = Parse(ck.config_toml);
-    rl::EvaluationOptions options;
-    options.episodes = episodes_;
-    options.seed = seed.value_or(config.seed);
-    options.deterministic = deterministic_;
+    rl::EvaluationOptions options = EvaluationOf(config, episodes_, seed, deterministic_);
     if (render_) {
       const std::filesystem::path dir = *render_;
       std::error_code error;
@@ -190,6 +196,15 @@ std::optional<rl::TrainedPolicy> RlTrainedPolicy(core::RunKindId kind, const cor
   const RlKind rl_kind;
   if (kind != rl_kind.info().id) return std::nullopt;
   return rl::TrainedPolicyOf(rl_kind.Parse(checkpoint.config_toml), checkpoint);
+}
+
+std::optional<rl::RlEvaluation> EvaluateRlCheckpoint(core::RunKindId kind, const core::RunCheckpoint& checkpoint, int episodes,
+                                                     std::optional<std::uint64_t> seed, bool deterministic) {
+  const RlKind rl_kind;
+  if (kind != rl_kind.info().id) return std::nullopt;
+  core::Require(episodes >= 1 && episodes <= 1000000, "episodes: must be from 1 to 1000000");
+  const rl::RlConfig config = rl_kind.Parse(checkpoint.config_toml);
+  return rl::EvaluateCheckpoint(config, checkpoint, EvaluationOf(config, episodes, seed, deterministic));
 }
 
 }  // namespace pmlab::runners

@@ -10,6 +10,6 @@ See help(pmlab.make), help(pmlab.make_vec) and the README's "Python" section.
 """
 
 from .envs import EnvSpec, PmlabEnv, PmlabVecEnv, environments, families, make, make_vec, sample_tasks
-from .runs import Run, Sweep
+from .runs import Policy, Run, Sweep
 
-__all__ = ["EnvSpec", "PmlabEnv", "PmlabVecEnv", "Run", "Sweep", "environments", "families", "make", "make_vec", "sample_tasks"]
+__all__ = ["EnvSpec", "PmlabEnv", "PmlabVecEnv", "Policy", "Run", "Sweep", "environments", "families", "make", "make_vec", "sample_tasks"]

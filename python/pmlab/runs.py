@@ -9,6 +9,9 @@ import tomllib
 
 import numpy as np
 
+from . import _pmlab
+from .envs import _check_seed
+
 try:
     import pandas as _pandas
 except ImportError:  # pandas is optional: numpy's structured arrays serve instead
@@ -57,6 +60,7 @@ class Run:
         if not (path / "config.toml").is_file():
             raise ValueError(f"'{path}' is not a run folder: it has no config.toml (pmlab train, meta and rl write one)")
         self.path = path
+        self._target = str(self.checkpoint or path)  # what pmlab eval would be given
         config = tomllib.loads(_read_text(path / "config.toml"))
         if len(config) != 1:
             raise ValueError(f"{path / 'config.toml'}: one table ([train], [meta] or [rl]) expected, found {sorted(config)}")
@@ -80,8 +84,46 @@ class Run:
         """The checkpoint files, oldest first."""
         return sorted((self.path / "checkpoints").glob("ckpt-*.pmlab"))
 
+    def policy(self, seed=None):
+        """The trained policy of an rl run (its newest checkpoint, or the one this Run was opened
+        from), with the run's observation normalisation: ``policy(obs, deterministic=False)``.
+
+        `seed` seeds the sampled actions (the operating system's when None). Raises ValueError
+        for a run of another kind, RuntimeError for a damaged checkpoint.
+        """
+        return Policy(self._target, seed)
+
+    def evaluate(self, episodes=100, seed=None, deterministic=False):
+        """What ``pmlab eval RUN --json`` reports, as a dict: `episodes` whole episodes from the
+        streams of `seed` (the run's own seed when None), with the policy's mode or samples."""
+        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)):
+            raise ValueError(f"episodes: a whole number from 1 to 1000000, not {episodes!r}")
+        seed = _check_seed(seed)
+        result = _pmlab.evaluate(self._target, int(episodes), seed, bool(deterministic))
+        result["env"] = self.config["env"]
+        result["seed"] = self.config["seed"] if seed is None else seed
+        return result
+
     def __repr__(self):
         return f"<pmlab.Run {self.kind} {str(self.path)!r}>"
+
+
+class Policy:
+    """An rl run's trained policy: ``policy(obs)`` gives the action for one observation (an int
+    for a discrete space, a float32 vector for a box, unclipped as pmlab eval passes it to the
+    environment, which clips it) or the actions for a batch of observations (rows)."""
+
+    def __init__(self, target, seed=None):
+        self._core = _pmlab.TrainedPolicy(target, _check_seed(seed))
+        self.env = self._core.env
+        self.iteration = self._core.iteration
+
+    def __call__(self, obs, deterministic=False):
+        """The action(s) for `obs`: sampled, or the policy's mode when `deterministic`."""
+        return self._core.act(obs, bool(deterministic))
+
+    def __repr__(self):
+        return f"<pmlab.Policy {self.env} after {self.iteration} iterations>"
 
 
 class Sweep:

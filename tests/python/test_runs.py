@@ -36,6 +36,8 @@ def runs(tmp_path_factory):
     pmlab_cli("train", "--problem", "quadratic", "--workers", "4", "--iters", "6", "--quiet", "--out", "train", cwd=root)
     pmlab_cli("meta", "--task", "linreg", "--iters", "4", "--quiet", "--out", "meta", cwd=root)
     pmlab_cli("rl", "--env", "CartPole-v1", "--preset", "none", "--iters", "5", "--eval-every", "2", "--quiet", "--out", "rl", cwd=root)
+    pmlab_cli("rl", "--env", "PointNav-v0", "--preset", "PointNav-v0", "--normalize-observations", "true", "--iters", "20", "--eval-every", "0",
+              "--quiet", "--out", "nav", cwd=root)
     (root / "sweep.toml").write_text('command = "train"\n[base]\nproblem = "quadratic"\nworkers = 2\niters = 3\n[axes]\nbeta = [0.1, 1]\n')
     pmlab_cli("sweep", "sweep.toml", "--quiet", "--out", "sweep", cwd=root)
     return root
@@ -96,3 +98,75 @@ def test_bad_paths_raise_the_named_exceptions(runs, tmp_path):
     (tmp_path / "config.toml").write_text("[rl]\nenv = \n")
     with pytest.raises(ValueError):  # tomllib's TOMLDecodeError is a ValueError
         pmlab.Run(tmp_path)
+
+
+def test_evaluate_is_pmlab_eval(runs):
+    before = fingerprint(runs / "rl")
+    run = pmlab.Run(runs / "rl")
+    for kwargs, flags in [({}, []), ({"episodes": 7, "seed": 3, "deterministic": True}, ["--episodes", "7", "--seed", "3", "--deterministic"])]:
+        cli = json.loads(pmlab_cli("eval", str(runs / "rl"), "--json", *(flags or ["--episodes", "100"]), cwd=runs))
+        assert run.evaluate(**kwargs) == cli
+    assert fingerprint(runs / "rl") == before
+
+
+def test_the_policy_acts_as_pmlab_eval_does(runs):
+    # PointNav-v0 starts every episode at the origin, so an episode played here with the
+    # policy's mode is the one pmlab eval plays: the same actions give the same return, bit
+    # for bit, through the run's observation normalisation.
+    before = fingerprint(runs / "nav")
+    run = pmlab.Run(runs / "nav")
+    policy = run.policy()
+    assert policy.env == "PointNav-v0" and policy.iteration == 20
+    evaluation = run.evaluate(episodes=2, deterministic=True)
+    env = pmlab.make("PointNav-v0")
+    obs, _ = env.reset(seed=0)
+    total, length, done = 0.0, 0, False
+    while not done:
+        action = policy(obs, deterministic=True)
+        assert action.dtype == np.float32 and action.shape == (2,)
+        obs, reward, terminated, truncated, _ = env.step(action)
+        total, length, done = total + reward, length + 1, terminated or truncated
+    assert evaluation["returns"] == [total, total] and evaluation["lengths"] == [length, length]
+    # A batch of observations is each observation's action (to float32 rounding: the network's
+    # products take other kernels for one column than for many), and sampling follows its seed.
+    batch = np.random.default_rng(0).normal(size=(5, 2))
+    modes = policy(batch, deterministic=True)
+    assert modes.shape == (5, 2)
+    assert all(np.allclose(modes[i], policy(batch[i], deterministic=True), rtol=1e-5, atol=1e-6) for i in range(5))
+    assert np.array_equal(run.policy(seed=4)(batch), run.policy(seed=4)(batch))
+    assert not np.array_equal(run.policy(seed=4)(batch), run.policy(seed=5)(batch))
+    cartpole = pmlab.Run(runs / "rl").policy(seed=0)
+    action = cartpole(np.zeros(4, np.float32))
+    assert isinstance(action, np.int64) and action in (0, 1)
+    assert fingerprint(runs / "nav") == before
+
+
+def test_policies_of_other_kinds_and_damaged_checkpoints_raise(runs, tmp_path):
+    for kind in ("train", "meta"):
+        with pytest.raises(ValueError, match=f"a checkpoint of a {kind} run"):
+            pmlab.Run(runs / kind).policy()
+        with pytest.raises(ValueError, match=f"a checkpoint of a {kind} run"):
+            pmlab.Run(runs / kind).evaluate()
+    policy = pmlab.Run(runs / "rl").policy()
+    for bad in (np.zeros(3), np.zeros((2, 5)), [[np.nan] * 4], "obs"):
+        with pytest.raises(ValueError):
+            policy(bad)
+    with pytest.raises(ValueError, match="episodes"):
+        pmlab.Run(runs / "rl").evaluate(episodes=0)
+    # A copy of the run whose only checkpoint is damaged: refused, never half read.
+    import shutil
+
+    copy = tmp_path / "damaged"
+    shutil.copytree(runs / "rl", copy)
+    checkpoints = sorted((copy / "checkpoints").glob("*.pmlab"))
+    for extra in checkpoints[:-1]:
+        extra.unlink()
+    data = bytearray(checkpoints[-1].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    checkpoints[-1].write_bytes(bytes(data))
+    before = fingerprint(copy)
+    with pytest.raises(RuntimeError):
+        pmlab.Run(copy).policy()
+    with pytest.raises(RuntimeError):
+        pmlab.Run(copy).evaluate()
+    assert fingerprint(copy) == before
