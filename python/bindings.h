@@ -8,5 +8,7 @@ namespace pmlab::python {
 void BindEnvironments(pybind11::module_& m);
 /// TrainedPolicy and evaluate: an rl checkpoint's policy and pmlab eval's figures (run_bindings.cpp).
 void BindRuns(pybind11::module_& m);
+/// cli: pmlab's command line in the Python process (cli_bindings.cpp).
+void BindCli(pybind11::module_& m);
 
 }  // namespace pmlab::python

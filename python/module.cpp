@@ -8,4 +8,5 @@ PYBIND11_MODULE(_pmlab, m) {
   m.doc() = "pmlab's C++ core for Python; use the pmlab package, not this module";
   pmlab::python::BindEnvironments(m);
   pmlab::python::BindRuns(m);
+  pmlab::python::BindCli(m);
 }

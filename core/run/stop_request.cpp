@@ -15,6 +15,7 @@ void OnSignal(int signal) {
 }  // namespace
 
 void InstallStopHandlers() {
+  received = 0;  // a process may run several commands (pmlab.cli from Python): each starts afresh
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 }

@@ -4,7 +4,7 @@
 // signal acts immediately (the handler restores the default action).
 namespace pmlab::core {
 
-/// Installs the handlers for SIGINT and SIGTERM.
+/// Installs the handlers for SIGINT and SIGTERM, forgetting any signal received before.
 void InstallStopHandlers();
 
 /// The signal received since installation, or 0.

@@ -1,9 +1,11 @@
-"""pmlab's environments from Python: one with Gymnasium's Env interface, a batch stepped in C++,
-and a task family's tasks. Run it with the package on the path:
+"""pmlab from Python: one environment with Gymnasium's Env interface, a batch stepped in C++, a
+task family's tasks, and a policy trained by pmlab rl in this process, read back from its run
+folder and played. Run it with the package on the path:
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python/environments.py
 """
 
+import tempfile
 import time
 
 import numpy as np
@@ -40,3 +42,20 @@ for task in pmlab.sample_tasks("PointNav", 3, seed=1):
     obs, _ = nav.reset(seed=0)
     _, reward, *_ = nav.step(np.zeros(2, np.float32))
     print(f"{task}: reward {reward:.3f} after standing still for one step")
+
+# Train CartPole with its preset (PPO, a few seconds), then read the run and play its policy.
+with tempfile.TemporaryDirectory() as folder:
+    pmlab.cli(["rl", "--env", "CartPole-v1", "--quiet", "--out", f"{folder}/cartpole"])
+    run = pmlab.Run(f"{folder}/cartpole")
+    metrics = run.metrics
+    print(f"{run.kind} run of {run.config['env']}: {len(metrics)} iterations, {int(metrics['steps_total'][len(metrics) - 1]):,} steps, "
+          f"final mean return {run.summary['final_mean_return']:.1f}")
+    policy = run.policy()
+    env = pmlab.make("CartPole-v1")
+    obs, _ = env.reset(seed=123)
+    total, done = 0.0, False
+    while not done:
+        obs, reward, terminated, truncated, _ = env.step(policy(obs, deterministic=True))
+        total, done = total + reward, terminated or truncated
+    print(f"its policy keeps the pole up for {total:.0f} steps; pmlab eval's mean over 20 episodes: "
+          f"{run.evaluate(episodes=20, deterministic=True)['return_mean']:.1f}")

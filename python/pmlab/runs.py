@@ -151,3 +151,25 @@ class Sweep:
 
     def __repr__(self):
         return f"<pmlab.Sweep {str(self.path)!r}>"
+
+
+def cli(args):
+    """Runs a pmlab command in this process, as the pmlab program would run it.
+
+    ``pmlab.cli(["rl", "--env", "CartPole-v1", "--out", "runs/cp"])`` trains and writes its run
+    folder, with its progress line, exactly as ``pmlab rl --env CartPole-v1 --out runs/cp``.
+    Returns the exit code: 0 done, 3 diverged. Raises ValueError for a usage error (exit 2)
+    and RuntimeError for a failure (exit 1), with the command's message; Ctrl-C stops a run
+    after its round with a checkpoint, then raises KeyboardInterrupt.
+    """
+    if isinstance(args, (str, bytes)) or not all(isinstance(a, (str, int, float)) for a in args):
+        raise ValueError("cli: args is a list of words, e.g. ['rl', '--env', 'CartPole-v1']")
+    code, errors = _pmlab.cli([str(a) for a in args])
+    message = next((line for line in errors.splitlines() if ": error: " in line), errors.strip())
+    if code == 2:
+        raise ValueError(message)
+    if code == 1:
+        raise RuntimeError(message)
+    if code == 128 + 2:
+        raise KeyboardInterrupt(message)
+    return code

@@ -14,4 +14,6 @@ def test_environments_example_runs():
     lines = out.stdout.splitlines()
     assert lines[0].startswith("LunarLander-v3: a random episode of") and "(400, 600, 3) uint8" in lines[0]
     assert lines[1].startswith("BipedalWalker-v3 x 64: observations (64, 24) float32")
-    assert len(lines) == 5 and all(line.startswith("PointNav-v0(goal_x=") for line in lines[2:])
+    assert len(lines) == 7 and all(line.startswith("PointNav-v0(goal_x=") for line in lines[2:5])
+    assert lines[5].startswith("rl run of CartPole-v1: 400 iterations, 102,400 steps")
+    assert lines[6].startswith("its policy keeps the pole up for")
