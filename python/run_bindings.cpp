@@ -17,6 +17,7 @@
 #include "envs/registry.h"
 #include "python/bindings.h"
 #include "rl/policy.h"
+#include "rl/policy_evaluation.h"
 #include "runners/rl_command.h"
 #include "runners/run_kind.h"
 
@@ -132,6 +133,8 @@ void BindRuns(py::module_& m) {
       .def("act", &TrainedPolicy::Act, py::arg("observations"), py::arg("deterministic"))
       .def_property_readonly("env", &TrainedPolicy::env)
       .def_property_readonly("iteration", &TrainedPolicy::iteration);
+  m.def("_evaluation_episode_seed", [](std::uint64_t seed, std::int64_t episode) { return rl::EvaluationStream(seed, episode).NextU64(); },
+        py::arg("seed"), py::arg("episode"), "The reset seed of pmlab eval's episode `episode` under `seed` (for tests)");
   m.def("evaluate", &Evaluate, py::arg("target"), py::arg("episodes"), py::arg("seed"), py::arg("deterministic"),
         "pmlab eval's figures of an rl checkpoint, as a dict");
 }

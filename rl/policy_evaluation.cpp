@@ -7,11 +7,15 @@
 
 namespace pmlab::rl {
 
+core::Rng EvaluationStream(std::uint64_t seed, std::int64_t episode) {
+  return core::Rng(seed, core::StreamKind::kHeldOut, static_cast<std::uint64_t>(episode));
+}
+
 std::vector<EpisodeOutcome> EvaluatePolicy(const EvaluationOptions& o, const ObservationNormalizer& normalizer,
                                            const Eigen::Ref<const core::Vector>& params, core::WorkerPool& pool) {
   std::vector<EpisodeOutcome> outcomes(static_cast<std::size_t>(std::max(0, o.episodes)));
   pool.ForEach(o.episodes, [&](core::Index e) {
-    core::Rng rng(o.seed, core::StreamKind::kHeldOut, static_cast<std::uint64_t>(e));
+    core::Rng rng = EvaluationStream(o.seed, e);
     const auto env = envs::MakeEnvironment(o.env);
     const auto policy = MakePolicy<float>(o.policy, env->observation_space(), env->action_space());
     core::Matrix input(env->observation_space().Dimension(), 1), action;

@@ -39,6 +39,10 @@ struct EvaluationOptions {
   int frame_every = 2;
 };
 
+/// The stream of evaluation episode `episode` under `seed`: its first draw is the episode's
+/// reset seed, the next ones sample its actions.
+core::Rng EvaluationStream(std::uint64_t seed, std::int64_t episode);
+
 /// Runs the episodes with the policy at `params`; returns their outcomes in episode order.
 std::vector<EpisodeOutcome> EvaluatePolicy(const EvaluationOptions& options, const ObservationNormalizer& normalizer,
                                            const Eigen::Ref<const core::Vector>& params, core::WorkerPool& pool);

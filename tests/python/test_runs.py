@@ -36,6 +36,8 @@ def runs(tmp_path_factory):
     pmlab_cli("train", "--problem", "quadratic", "--workers", "4", "--iters", "6", "--quiet", "--out", "train", cwd=root)
     pmlab_cli("meta", "--task", "linreg", "--iters", "4", "--quiet", "--out", "meta", cwd=root)
     pmlab_cli("rl", "--env", "CartPole-v1", "--preset", "none", "--iters", "5", "--eval-every", "2", "--quiet", "--out", "rl", cwd=root)
+    pmlab_cli("rl", "--env", "LunarLanderContinuous-v3", "--preset", "none", "--workers", "2",
+              "--iters", "3", "--eval-every", "0", "--quiet", "--out", "lander", cwd=root)
     pmlab_cli("rl", "--env", "PointNav-v0", "--preset", "PointNav-v0", "--normalize-observations", "true", "--iters", "20", "--eval-every", "0",
               "--quiet", "--out", "nav", cwd=root)
     (root / "sweep.toml").write_text('command = "train"\n[base]\nproblem = "quadratic"\nworkers = 2\niters = 3\n[axes]\nbeta = [0.1, 1]\n')
@@ -139,6 +141,27 @@ def test_the_policy_acts_as_pmlab_eval_does(runs):
     action = cartpole(np.zeros(4, np.float32))
     assert isinstance(action, np.int64) and action in (0, 1)
     assert fingerprint(runs / "nav") == before
+
+
+@pytest.mark.parametrize("name", ["rl", "lander"])
+def test_pmlab_evals_episodes_replayed_in_python_give_its_returns(runs, name):
+    # Each of pmlab eval's episodes, reset with its seed and played with the policy's mode
+    # through pmlab.make, gives eval's return and length exactly (the lander's with float32 box
+    # actions). Exactly, because without observation normalisation the policy reads the
+    # float32 observation either way; with it, pmlab normalises the double observation and
+    # Python the float32 one Gymnasium's API hands out, and the actions agree to rounding (the
+    # PointNav test above is exact because its observations are float32 numbers already).
+    run = pmlab.Run(runs / name)
+    evaluation = run.evaluate(episodes=4, seed=11, deterministic=True)
+    policy = run.policy()
+    for episode in range(4):
+        env = pmlab.make(run.config["env"])
+        obs, _ = env.reset(seed=pmlab._pmlab._evaluation_episode_seed(11, episode))
+        total, length, done = 0.0, 0, False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(policy(obs, deterministic=True))
+            total, length, done = total + reward, length + 1, terminated or truncated
+        assert (total, length) == (evaluation["returns"][episode], evaluation["lengths"][episode])
 
 
 def test_policies_of_other_kinds_and_damaged_checkpoints_raise(runs, tmp_path):
