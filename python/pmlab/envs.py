@@ -92,6 +92,30 @@ def _spec_text(id, kwargs):
     return name, params, text
 
 
+def _task_spec(family, task):
+    """The environment spec of one task of `family`: `task` is a spec the family drew
+    (sample_tasks) or a dict of the task's parameters, where a vector parameter may be a list
+    ({"goal": [0.3, -0.2]} for goal_x and goal_y)."""
+    if family not in families():
+        raise ValueError(f"task: '{family}' is not a task family (families: {', '.join(sorted(families()))})")
+    env = sample_tasks(family, 1, seed=0)[0].split("(")[0]
+    if isinstance(task, str):
+        if task.split("(")[0] != env:
+            raise ValueError(f"task: a task of {family} is a spec of {env}, not '{task}'")
+        return task, {}
+    if not isinstance(task, dict):
+        raise ValueError(f"task: a spec from sample_tasks or a dict of {env}'s parameters, not {type(task).__name__}")
+    params = {}
+    for key, value in task.items():
+        if isinstance(value, (list, tuple, np.ndarray)):
+            if not 1 <= len(value) <= 3:
+                raise ValueError(f"task: {key} has {len(value)} entries; a vector parameter has 1 to 3 (x, y, z)")
+            params.update({f"{key}_{axis}": v for axis, v in zip("xyz", value)})
+        else:
+            params[key] = value
+    return env, params
+
+
 def _check_seed(seed):
     if seed is None:
         return None
@@ -122,7 +146,10 @@ class PmlabEnv(_EnvBase):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": _DEFAULT_FPS}
 
-    def __init__(self, id, render_mode=None, **kwargs):
+    def __init__(self, id, render_mode=None, task=None, **kwargs):
+        if task is not None:
+            id, task_params = _task_spec(id, task)
+            kwargs = dict(task_params, **kwargs)
         name, params, text = _spec_text(id, kwargs)
         self.render_mode = _check_render_mode(render_mode)
         self._core = _pmlab.Env(text)
@@ -173,11 +200,14 @@ class PmlabVecEnv(_VectorEnvBase):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": _DEFAULT_FPS, "autoreset_mode": _NEXT_STEP}
 
-    def __init__(self, id, num_envs, threads=0, seed=None, render_mode=None, **kwargs):
+    def __init__(self, id, num_envs, threads=0, seed=None, render_mode=None, task=None, **kwargs):
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)):
             raise ValueError(f"num_envs: a whole number from 1, not {num_envs!r}")
         if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
             raise ValueError(f"threads: a whole number from 0 (every core), not {threads!r}")
+        if task is not None:
+            id, task_params = _task_spec(id, task)
+            kwargs = dict(task_params, **kwargs)
         name, params, text = _spec_text(id, kwargs)
         self.render_mode = _check_render_mode(render_mode)
         self._core = _pmlab.VecEnv(text, int(num_envs), int(threads))
@@ -236,26 +266,28 @@ class PmlabVecEnv(_VectorEnvBase):
         return f"<PmlabVecEnv {self._core.id} x {self.num_envs}>"
 
 
-def make(id, render_mode=None, **kwargs):
+def make(id, render_mode=None, task=None, **kwargs):
     """A pmlab environment with Gymnasium's Env interface.
 
     `id` names a registered environment or task family ("LunarLander-v3", "PointNav"), or a
     pmlab spec with parameters ("LunarLander-v3(continuous=true)"); keyword arguments are more
     parameters (``pmlab.make("LunarLander-v3", continuous=True, gravity=-8)``), including
-    Gymnasium's ``max_episode_steps``. ``pmlab.environments()`` lists them. Raises ValueError
-    naming an unknown environment, parameter or value.
+    Gymnasium's ``max_episode_steps``. ``pmlab.environments()`` and ``pmlab.families()`` list
+    them. A family alone draws a new task every episode; with `task` it is one task: a spec
+    from ``sample_tasks`` or the task's parameters (``pmlab.make("PointNav", task={"goal":
+    [0.3, -0.2]})``). Raises ValueError naming an unknown environment, parameter or value.
     """
-    return PmlabEnv(id, render_mode=render_mode, **kwargs)
+    return PmlabEnv(id, render_mode=render_mode, task=task, **kwargs)
 
 
-def make_vec(id, num_envs=1, threads=0, seed=None, render_mode=None, **kwargs):
+def make_vec(id, num_envs=1, threads=0, seed=None, render_mode=None, task=None, **kwargs):
     """`num_envs` pmlab environments of one spec with Gymnasium's VectorEnv interface.
 
     One ``step`` call steps all of them in C++ on `threads` threads (0: every core) with the
     GIL released; results never depend on `threads`. `seed` seeds the first reset without one.
     Other arguments as for make.
     """
-    return PmlabVecEnv(id, num_envs, threads=threads, seed=seed, render_mode=render_mode, **kwargs)
+    return PmlabVecEnv(id, num_envs, threads=threads, seed=seed, render_mode=render_mode, task=task, **kwargs)
 
 
 def environments():

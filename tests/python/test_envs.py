@@ -117,6 +117,24 @@ def test_family_tasks_are_environment_specs_drawn_from_their_seed():
     assert env.spec.kwargs["goal_x"] == tasks[0].split("goal_x=")[1].split(",")[0]
 
 
+def test_a_task_of_a_family_by_its_parameters_or_its_spec():
+    by_goal = pmlab.make("PointNav", task={"goal": [0.3, -0.2]})
+    by_names = pmlab.make("PointNav-v0", goal_x=0.3, goal_y=-0.2)
+    acts = actions(by_goal.action_space, 20, seed=0)
+    same(rollout(by_goal, 1, acts), rollout(by_names, 1, acts))
+    assert by_goal.spec.id == "PointNav-v0" and by_goal.spec.kwargs == {"goal_x": "0.3", "goal_y": "-0.2"}
+    task = pmlab.sample_tasks("LunarLander", 1, seed=2)[0]
+    assert pmlab.make("LunarLander", task=task).spec.kwargs == pmlab.make(task).spec.kwargs
+    vec = pmlab.make_vec("PointNav", num_envs=2, task={"goal": [0.3, -0.2]})
+    assert vec.spec.kwargs == {"goal_x": "0.3", "goal_y": "-0.2"}
+    for bad, message in [("CartPole-v1(pole_length=1)", "a task of LunarLander is a spec of LunarLander-v3"), (3, "not int"),
+                         ({"gravity": [1, 2, 3, 4]}, "1 to 3")]:
+        with pytest.raises(ValueError, match=message):
+            pmlab.make("LunarLander", task=bad)
+    with pytest.raises(ValueError, match="not a task family"):
+        pmlab.make("CartPole-v1", task={"pole_length": 1})
+
+
 @pytest.mark.parametrize(
     "call, error, message",
     [
