@@ -16,6 +16,8 @@ Behaviour that Gymnasium leaves to each environment, stated:
   episode's first observation, reward 0 and both flags false.
 """
 
+import functools
+
 import numpy as np
 
 from . import _pmlab, spaces
@@ -44,12 +46,16 @@ _MAX_SEED = 2**64
 class EnvSpec:
     """Gymnasium's EnvSpec fields that describe a pmlab environment (used without Gymnasium)."""
 
-    def __init__(self, id, kwargs, max_episode_steps, reward_threshold):
+    def __init__(self, id, entry_point, kwargs, max_episode_steps, reward_threshold):
         self.id = id
+        self.entry_point = entry_point
         self.kwargs = kwargs
         self.max_episode_steps = max_episode_steps
         self.reward_threshold = reward_threshold
-        self.entry_point = "pmlab:make"
+
+    def make(self, **kwargs):
+        """A new environment of this spec (keywords such as render_mode added)."""
+        return self.entry_point(**self.kwargs, **kwargs)
 
     def __repr__(self):
         return f"EnvSpec(id={self.id!r}, kwargs={self.kwargs!r}, max_episode_steps={self.max_episode_steps})"
@@ -129,10 +135,12 @@ def _render_fps(name):
 
 
 def _make_spec(name, params, core):
-    threshold, limit = core.reward_threshold, core.time_limit
+    # The entry point rebuilds the environment from the spec's parameters, as Gymnasium's
+    # EnvSpec.make (and so its environment checker) does.
+    threshold, limit, entry = core.reward_threshold, core.time_limit, functools.partial(PmlabEnv, name)
     if _gymnasium is not None:
-        return _GymnasiumEnvSpec(id=name, entry_point="pmlab:make", reward_threshold=threshold, max_episode_steps=limit, kwargs=params)
-    return EnvSpec(name, params, limit, threshold)
+        return _GymnasiumEnvSpec(id=name, entry_point=entry, reward_threshold=threshold, max_episode_steps=limit, kwargs=params)
+    return EnvSpec(name, entry, params, limit, threshold)
 
 
 def _check_render_mode(render_mode):
