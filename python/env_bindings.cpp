@@ -128,7 +128,8 @@ class Env {
 class VecEnv {
  public:
   VecEnv(const std::string& spec, int num_envs, int threads) : arena_(threads > 0 ? threads : tbb::task_arena::automatic) {
-    if (num_envs < 1 || num_envs > 1'000'000) throw std::invalid_argument("num_envs: must be from 1 to 1000000");
+    // Each environment is a simulator of its own (a Box2D world: tens of kilobytes).
+    if (num_envs < 1 || num_envs > 65536) throw std::invalid_argument("num_envs: must be from 1 to 65536");
     if (threads < 0 || threads > 1024) throw std::invalid_argument("threads: must be from 0 (every core) to 1024");
     for (int i = 0; i < num_envs; ++i) envs_.push_back(envs::MakeEnvironment(spec));
     seeds_.resize(envs_.size());
@@ -276,7 +277,7 @@ void BindEnvironments(py::module_& m) {
     return out;
   }, "The registered task families as (name, summary) pairs");
   m.def("sample_tasks", [](const std::string& family, int count, std::uint64_t seed) {
-    if (count < 0 || count > 10'000'000) throw std::invalid_argument("count: must be from 0 to 10000000");
+    if (count < 0 || count > 1000000) throw std::invalid_argument("count: must be from 0 to 1000000");
     const auto f = envs::MakeEnvFamily(family);
     core::Rng rng(seed, core::StreamKind::kHeldOut, 0);
     std::vector<std::string> out;

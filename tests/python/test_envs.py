@@ -146,6 +146,7 @@ def test_a_task_of_a_family_by_its_parameters_or_its_spec():
         (lambda: pmlab.make("CartPole-v1").reset(seed=-1), ValueError, "seed"),
         (lambda: pmlab.make("CartPole-v1").reset(seed=2**64), ValueError, "seed"),
         (lambda: pmlab.make_vec("CartPole-v1", num_envs=0), ValueError, "num_envs"),
+        (lambda: pmlab.make_vec("LunarLander-v3", num_envs=10**7), ValueError, "num_envs: must be from 1 to 65536"),
         (lambda: pmlab.make_vec("CartPole-v1", num_envs=2, threads=-1), ValueError, "threads"),
         (lambda: pmlab.make_vec("CartPole-v1", num_envs=2).reset(seed=[1]), ValueError, "1 seeds for 2"),
         (lambda: pmlab.make_vec("CartPole-v1", num_envs=2).step(np.zeros(2, np.int64)), RuntimeError, "step before reset"),
