@@ -16,6 +16,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -230,6 +231,15 @@ class VecEnv {
                                   std::to_string(size()) + (discrete ? "" : ", " + std::to_string(action_size_)) + ")");
     actions_ = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(a.data(), size(), action_size_)
                    .transpose();
+    // Checked before any environment steps, so that a bad action leaves the whole batch as it was.
+    // (Box actions are clipped by the environments, as Gymnasium's are: only non-finite ones
+    // are refused.)
+    for (Eigen::Index i = 0; i < actions_.cols(); ++i) {
+      const double a0 = actions_(0, i);
+      const bool ok = discrete ? a0 == std::floor(a0) && a0 >= 0 && a0 < space.discrete : actions_.col(i).allFinite();
+      if (!ok)
+        throw std::invalid_argument("step: the action of environment " + std::to_string(i) + " is not one of " + space.ToString());
+    }
   }
 
   tbb::task_arena arena_;

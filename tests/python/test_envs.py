@@ -174,6 +174,19 @@ def test_bad_actions_raise_value_errors():
     for bad in (np.zeros((3, 3)), np.zeros((2, 4)), np.zeros(12)):
         with pytest.raises(ValueError, match="shape"):
             vec.step(bad)
+    # A bad action anywhere in the batch is refused before any environment steps.
+    good = np.full((3, 4), 0.5, np.float32)
+    reference = pmlab.make_vec("BipedalWalker-v3", num_envs=3)
+    reference.reset(seed=0)
+    bad = good.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match="environment 2"):
+        vec.step(bad)
+    assert np.array_equal(vec.step(good)[0], reference.step(good)[0])
+    lander = pmlab.make_vec("LunarLander-v3", num_envs=3)
+    lander.reset(seed=0)
+    with pytest.raises(ValueError, match="environment 1"):
+        lander.step(np.array([0, 4, 1]))
 
 
 # -- the vector environment -------------------------------------------------------------------
