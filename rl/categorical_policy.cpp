@@ -105,7 +105,8 @@ T CategoricalPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat
 template <typename T>
 void CategoricalPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                                    const Vec& weights, const Eigen::Ref<const Vec>& direction,
-                                                   Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product) {
+                                                   Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product,
+                                                   const typename Policy<T>::ScoreProducts* score_products) {
   const Mat& logits = mlp_.Forward(params, observations);
   if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
     throw std::invalid_argument("one action and one weight per observation column");
@@ -126,6 +127,17 @@ void CategoricalPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& 
         for (core::Index j = 0; j < rz.cols(); ++j) {
           const auto p = probs_.col(j);
           rd.col(j) = weights[j] * (p.cwiseProduct(rz.col(j)) - p * p.dot(rz.col(j)));
+        }
+        if (!score_products) return;
+        // R(z) is the logits' derivative along the direction, so grad log pi . v = R(z_a) - p . R(z);
+        // u grad log pi enters -S's R(delta) as u (p - e_a).
+        directional_.resize(rz.cols());
+        for (core::Index j = 0; j < rz.cols(); ++j)
+          directional_[j] = rz(static_cast<core::Index>(actions(0, j)), j) - probs_.col(j).dot(rz.col(j));
+        (*score_products)(directional_, score_weights_);
+        for (core::Index j = 0; j < rz.cols(); ++j) {
+          rd.col(j) += score_weights_[j] * probs_.col(j);
+          rd(static_cast<core::Index>(actions(0, j)), j) -= score_weights_[j];
         }
       },
       gradient, hessian_product);

@@ -41,11 +41,12 @@ class CategoricalPolicy final : public Policy<T> {
 
   void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                                const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
-                               Eigen::Ref<Vec> hessian_product) override;
+                               Eigen::Ref<Vec> hessian_product, const typename Policy<T>::ScoreProducts* score_products = nullptr) override;
 
  private:
   core::Mlp<T> mlp_;
   Mat output_grad_, probs_;
+  Vec directional_, score_weights_;
 };
 
 extern template class CategoricalPolicy<float>;

@@ -85,7 +85,8 @@ T GaussianPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& o
 template <typename T>
 void GaussianPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                                 const Vec& weights, const Eigen::Ref<const Vec>& direction,
-                                                Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product) {
+                                                Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product,
+                                                const typename Policy<T>::ScoreProducts* score_products) {
   const core::Index net = mlp_.ParameterCount();
   const Mat& mean = mlp_.Forward(params.head(net), observations);
   if (actions.rows() != mean.rows() || actions.cols() != mean.cols() || weights.size() != mean.cols())
@@ -119,6 +120,21 @@ void GaussianPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& par
           const auto w = weights[j] * inv_var.array();
           rd.col(j) = (w * (r_mean.col(j).array() + T(2) * diff * dir_log_std.array())).matrix();
           hvp_log_std -= (T(2) * w * diff * (r_mean.col(j).array() + diff * dir_log_std.array())).matrix();
+        }
+        if (!score_products) return;
+        // grad log pi . v = (d / sigma^2) . R(mu) + (d^2 / sigma^2 - 1) . v_log_std; u grad log pi
+        // enters -S's R(delta) as -u d / sigma^2 and the log-std rows as u (d^2 / sigma^2 - 1).
+        directional_.resize(r_mean.cols());
+        for (core::Index j = 0; j < r_mean.cols(); ++j) {
+          const auto diff = (actions.col(j) - mean.col(j)).array();
+          directional_[j] = (diff * inv_var.array() * r_mean.col(j).array()).sum() +
+                            ((diff.square() * inv_var.array() - T(1)) * dir_log_std.array()).sum();
+        }
+        (*score_products)(directional_, score_weights_);
+        for (core::Index j = 0; j < r_mean.cols(); ++j) {
+          const auto diff = (actions.col(j) - mean.col(j)).array();
+          rd.col(j) -= (score_weights_[j] * diff * inv_var.array()).matrix();
+          hvp_log_std += (score_weights_[j] * (diff.square() * inv_var.array() - T(1))).matrix();
         }
       },
       grad_net, hvp_net);

@@ -44,12 +44,13 @@ class GaussianPolicy final : public Policy<T> {
   /// The log-std entries of the product include their cross terms with the network's.
   void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                                const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
-                               Eigen::Ref<Vec> hessian_product) override;
+                               Eigen::Ref<Vec> hessian_product, const typename Policy<T>::ScoreProducts* score_products = nullptr) override;
 
  private:
   core::Mlp<T> mlp_;
   T initial_log_std_;
   Mat output_grad_;
+  Vec directional_, score_weights_;
 };
 
 extern template class GaussianPolicy<float>;

@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 
 #include "core/nn/mlp.h"
+#include "core/opt/function_ref.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
 #include "envs/space.h"
@@ -40,11 +41,17 @@ class Policy {
   /// S(params) above, and its gradient in `gradient`.
   virtual T Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                       T entropy_weight, Eigen::Ref<Vec> gradient) = 0;
+  /// Outer products of scores that a Hessian estimate adds to S's own Hessian (ProMP's and
+  /// Loaded DiCE's curvature terms): from d_j = grad log pi(a_j | s_j) . direction of every
+  /// column, the weights u_j of an extra sum_j u_j grad log pi(a_j | s_j) in the product.
+  using ScoreProducts = core::FunctionRef<void(const Vec& directional, Vec& weights)>;
+
   /// The gradient of S without the entropy bonus, and its exact Hessian-vector product along
-  /// `direction` (the second-order term of MAML's inner step), by the R-operator.
+  /// `direction` (the second-order term of MAML's inner step), by the R-operator; with
+  /// `score_products`, the product gains their sum, in the same passes.
   virtual void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                        const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
-                                       Eigen::Ref<Vec> hessian_product) = 0;
+                                       Eigen::Ref<Vec> hessian_product, const ScoreProducts* score_products = nullptr) = 0;
 };
 
 /// `--policy` and `--action-dist` of a run.

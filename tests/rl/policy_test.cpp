@@ -83,6 +83,57 @@ void ExpectHessianProductMatchesCentralDifferences(Policy<double>& policy, int o
   EXPECT_LT((product - numeric).norm() / numeric.norm(), 1e-6);
 }
 
+// The score products a Hessian estimate adds (ProMP's, Loaded DiCE's): the directional
+// derivatives handed to the callback are g_j . v with g_j each column's own score (the
+// surrogate's gradient with weight 1 on that column alone), and the product gains sum_j u_j g_j,
+// here for a u that mixes neighbouring columns as Loaded DiCE's does.
+void ExpectScoreProductsAreOuterProducts(Policy<double>& policy, int observations, core::Rng& rng) {
+  Vec params(policy.ParameterCount());
+  policy.Initialize(rng, params);
+  params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
+  const int n = 6;
+  const Mat obs = RandomMatrix(observations, n, rng);
+  Mat actions;
+  policy.Act(params, obs, rng, false, actions);
+  const Vec w = Weights(n, rng);
+  const Vec direction = RandomMatrix(params.size(), 1, rng).col(0);
+  Vec grad(params.size()), plain(params.size()), product(params.size());
+  policy.SurrogateHessianProduct(params, obs, actions, w, direction, grad, plain);
+  Vec seen;
+  const auto mix = [&](const Vec& d, Vec& u) {
+    seen = d;
+    u.resize(d.size());
+    for (Eigen::Index j = 0; j < d.size(); ++j) u[j] = w[j] * d[j] + (j > 0 ? 0.5 * d[j - 1] : 0.0);
+  };
+  const typename Policy<double>::ScoreProducts products(mix);
+  policy.SurrogateHessianProduct(params, obs, actions, w, direction, grad, product, &products);
+  Vec expected = plain, score(params.size());
+  ASSERT_EQ(seen.size(), n);
+  for (int j = 0; j < n; ++j) {
+    policy.Surrogate(params, obs, actions, Vec::Unit(n, j), 0, score);
+    EXPECT_NEAR(seen[j], score.dot(direction), 1e-12 * (1 + std::abs(seen[j]))) << "column " << j;
+    expected += (w[j] * seen[j] + (j > 0 ? 0.5 * seen[j - 1] : 0.0)) * score;
+  }
+  EXPECT_GT((expected - plain).norm(), 0.1 * plain.norm()) << "the outer products must matter for the test to mean anything";
+  EXPECT_LT((product - expected).norm(), 1e-12 * expected.norm());
+}
+
+TEST(CategoricalPolicyTest, ScoreProductsAreOuterProductsOfScores) {
+  for (const std::vector<int>& hidden : {std::vector<int>{}, std::vector<int>{8, 6}}) {
+    core::Rng rng(16);
+    CategoricalPolicy<double> policy(4, 3, hidden);
+    ExpectScoreProductsAreOuterProducts(policy, 4, rng);
+  }
+}
+
+TEST(GaussianPolicyTest, ScoreProductsAreOuterProductsOfScores) {
+  for (const std::vector<int>& hidden : {std::vector<int>{}, std::vector<int>{8, 6}}) {
+    core::Rng rng(17);
+    GaussianPolicy<double> policy(5, 2, hidden, -0.5);
+    ExpectScoreProductsAreOuterProducts(policy, 5, rng);
+  }
+}
+
 const std::vector<int> kHiddenLayers[] = {{}, {8, 6}};
 
 TEST(CategoricalPolicyTest, HessianProductMatchesCentralDifferences) {
