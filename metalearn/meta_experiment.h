@@ -25,7 +25,8 @@ struct MetaConfig : core::RunOptions {
     checkpoint_every = 1000;
   }
   std::string task = "sine";          ///< sine | linreg | fmnist-fewshot | pointnav | lunar-gravity | cartpole | a family spec
-  std::string algo = "maml";          ///< maml | fomaml | reptile | metasgd; on RL tasks maml-pg | maml-pg-dice | fomaml-pg | reptile
+  std::string algo = "maml";          ///< maml | fomaml | reptile | metasgd; on RL tasks maml-pg | maml-pg-dice | promp | fomaml-pg | reptile
+  std::string dice_baseline = "mean"; ///< maml-pg-dice: mean | loaded
   int shots = 10;                     ///< K: support points per task (per class for fmnist-fewshot)
   int query = 10;                     ///< query points per task (per class for fmnist-fewshot)
   int inner_batch = 0;                ///< points for the inner gradient in training; 0 = shots

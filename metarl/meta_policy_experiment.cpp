@@ -73,6 +73,9 @@ MetaPolicyProblemOptions Options(const metalearn::MetaConfig& c) {
   o.policy.initial_log_std = c.init_log_std;
   o.policy.activation = core::Within("--activation", [&] { return PolicyOptions::ParseActivation(c.activation); });
   o.meta.algorithm = core::Within("--algo", [&] { return ParseMetaPolicyAlgorithm(c.algo); });
+  o.meta.dice_baseline = core::Within("--dice-baseline", [&] { return ParseDiceBaseline(c.dice_baseline); });
+  core::Require(o.meta.dice_baseline == DiceBaseline::kMean || o.meta.algorithm == MetaPolicyAlgorithm::kMamlPgDice,
+                "--dice-baseline: only --algo maml-pg-dice has one");
   o.meta.inner_lr = c.inner_lr;
   o.meta.inner_steps = c.inner_steps;
   o.meta.estimator.estimator = core::Within("--estimator", [&] { return MakeEstimator(c.estimator); });
@@ -131,7 +134,9 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
     std::ostringstream what;
     what << o.family << ", policy " << PolicyOptions::NetworkSpec(o.policy.hidden) << (o.policy.hidden.empty() ? "" : " " + c.activation) << " (" << oracle->Dimension()
          << " parameters), "
-         << MetaPolicyAlgorithmName(o.meta.algorithm) << " with " << o.meta.inner_steps << " inner step(s) of " << o.meta.inner_lr << ", "
+         << MetaPolicyAlgorithmName(o.meta.algorithm)
+         << (o.meta.algorithm == MetaPolicyAlgorithm::kMamlPgDice ? std::string(" (") + DiceBaselineName(o.meta.dice_baseline) + " baseline)" : "")
+         << " with " << o.meta.inner_steps << " inner step(s) of " << o.meta.inner_lr << ", "
          << o.episodes << " episodes of horizon " << o.horizon << " per batch, " << c.estimator << " with baseline " << c.baseline
          << ", meta-batch " << c.meta_batch << " = " << c.workers << " workers x " << o.tasks_per_worker << " tasks";
     p.name = o.family;

@@ -10,15 +10,25 @@ namespace pmlab::rl {
 MetaPolicyAlgorithm ParseMetaPolicyAlgorithm(std::string_view name) {
   if (name == "maml-pg") return MetaPolicyAlgorithm::kMamlPg;
   if (name == "maml-pg-dice") return MetaPolicyAlgorithm::kMamlPgDice;
+  if (name == "promp") return MetaPolicyAlgorithm::kProMp;
   if (name == "fomaml-pg") return MetaPolicyAlgorithm::kFomamlPg;
   if (name == "reptile") return MetaPolicyAlgorithm::kReptile;
-  throw std::invalid_argument("unknown meta-RL algorithm '" + std::string(name) + "' (maml-pg, maml-pg-dice, fomaml-pg, reptile)");
+  throw std::invalid_argument("unknown meta-RL algorithm '" + std::string(name) + "' (maml-pg, maml-pg-dice, promp, fomaml-pg, reptile)");
 }
+
+DiceBaseline ParseDiceBaseline(std::string_view name) {
+  if (name == "mean") return DiceBaseline::kMean;
+  if (name == "loaded") return DiceBaseline::kLoaded;
+  throw std::invalid_argument("unknown DiCE baseline '" + std::string(name) + "' (mean, loaded)");
+}
+
+const char* DiceBaselineName(DiceBaseline baseline) { return baseline == DiceBaseline::kLoaded ? "loaded" : "mean"; }
 
 const char* MetaPolicyAlgorithmName(MetaPolicyAlgorithm algorithm) {
   switch (algorithm) {
     case MetaPolicyAlgorithm::kMamlPg: return "maml-pg";
     case MetaPolicyAlgorithm::kMamlPgDice: return "maml-pg-dice";
+    case MetaPolicyAlgorithm::kProMp: return "promp";
     case MetaPolicyAlgorithm::kFomamlPg: return "fomaml-pg";
     case MetaPolicyAlgorithm::kReptile: return "reptile";
   }
@@ -34,6 +44,28 @@ double MeanDiscountedReturn(const EpisodeBatch& batch, double discount) {
   }
   return sum / static_cast<double>(batch.episodes.size());
 }
+
+namespace {
+
+// Loaded DiCE's score products along v, from d_t = g_t . v: sum_t w_t [g_t (G_t . v) + G_{t-1} d_t]
+// = sum_t g_t u_t with u_t = w_t D_t + sum_{t' > t} w_t' d_t', D_t = sum_{t' <= t} d_t', within
+// each episode.
+void LoadedDiceWeights(const std::vector<EpisodeSegment>& episodes, const core::Vector& w, const core::Vector& d, core::Vector& u) {
+  u.resize(d.size());
+  for (const EpisodeSegment& ep : episodes) {
+    float cumulative = 0, later = 0;
+    for (Eigen::Index t = ep.start; t < ep.start + ep.length; ++t) {
+      cumulative += d[t];
+      u[t] = w[t] * cumulative;
+    }
+    for (Eigen::Index t = ep.start + ep.length; t-- > ep.start;) {
+      u[t] += later;
+      later += w[t] * d[t];
+    }
+  }
+}
+
+}  // namespace
 
 MetaPolicyGradient::MetaPolicyGradient(std::unique_ptr<Policy<float>> policy, int observations, MetaPolicyOptions options)
     : policy_(std::move(policy)),
@@ -90,27 +122,32 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
     phi_[j + 1] = phi_[j] + alpha * scratch_;
     if (!phi_[j + 1].allFinite()) return diverged();
   }
-  if (!task.Sample(*policy_, phi_[steps], rng, batches_[steps])) return diverged();
-  const EpisodeBatch outer = batches_[steps].batch();
-  const double adapted_return = MeanDiscountedReturn(outer, options_.estimator.discount);
+  double adapted_return = 0, outer_scale = 1;
+  if (!Outer(task, rng, adapted_return, outer_scale)) return diverged();
   if (options_.algorithm == MetaPolicyAlgorithm::kReptile) {
     out = x - phi_[steps];
     return -adapted_return;
   }
-  direction_.resize(x.size());
-  const double outer_scale = Weigh(outer, weights_[steps]);
-  policy_->Surrogate(phi_[steps], outer.inputs, outer.actions, weights_[steps], 0, direction_);
   if (options_.algorithm != MetaPolicyAlgorithm::kFomamlPg) {
     product_.resize(x.size());
+    const bool loaded = options_.algorithm == MetaPolicyAlgorithm::kMamlPgDice && options_.dice_baseline == DiceBaseline::kLoaded;
+    const bool score_term = options_.algorithm == MetaPolicyAlgorithm::kMamlPgDice && !loaded;
     // The outer gradient estimates c grad J (c = 1 for the plain per-episode mean); the score
     // term is of the same objective c J.
     const float score_weight = static_cast<float>(outer_scale * (adapted_return - score_baseline));
-    // d/dphi_j = (I + alpha H_j / m_j) d/dphi_{j+1} [+ (J_out - b) grad log p_phi_j(D_j)], H_j symmetric.
+    // d/dphi_j = (I + alpha H_j) d/dphi_{j+1} [+ (J_out - b) grad log p_phi_j(D_j)], H_j symmetric
+    // and divided by m_j with the weights.
     for (std::size_t j = steps; j-- > 0;) {
       const EpisodeBatch b = batches_[j].batch();
-      policy_->SurrogateHessianProduct(phi_[j], b.inputs, b.actions, weights_[j], direction_, scratch_, product_);
+      const core::Vector& w = weights_[j];
+      const auto lvc = [&](const core::Vector& d, core::Vector& u) { u = w.cwiseProduct(d); };
+      const auto loaded_dice = [&](const core::Vector& d, core::Vector& u) { LoadedDiceWeights(b.episodes, w, d, u); };
+      const Policy<float>::ScoreProducts lvc_products(lvc), loaded_products(loaded_dice);
+      const Policy<float>::ScoreProducts* products =
+          options_.algorithm == MetaPolicyAlgorithm::kProMp ? &lvc_products : loaded ? &loaded_products : nullptr;
+      policy_->SurrogateHessianProduct(phi_[j], b.inputs, b.actions, w, direction_, scratch_, product_, products);
       direction_ += alpha * product_;
-      if (options_.algorithm == MetaPolicyAlgorithm::kMamlPgDice) {
+      if (score_term) {
         ones_.setOnes(b.inputs.cols());
         policy_->Surrogate(phi_[j], b.inputs, b.actions, ones_, 0, scratch_);
         direction_ += score_weight * scratch_;
@@ -119,6 +156,25 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
   }
   out = -direction_;
   return -adapted_return;
+}
+
+bool MetaPolicyGradient::Outer(TaskEpisodes& task, core::Rng& rng, double& adapted_return, double& outer_scale) {
+  const std::size_t steps = phi_.size() - 1;
+  direction_.resize(phi_[steps].size());
+  if (options_.exact_outer) {
+    const std::optional<double> exact = task.ExactReturn(*policy_, phi_[steps], options_.estimator.discount, direction_);
+    if (!exact) throw std::logic_error("exact outer gradients need a task that knows its return exactly");
+    adapted_return = *exact;
+    outer_scale = 1;
+    return std::isfinite(adapted_return) && direction_.allFinite();
+  }
+  if (!task.Sample(*policy_, phi_[steps], rng, batches_[steps])) return false;
+  const EpisodeBatch outer = batches_[steps].batch();
+  adapted_return = MeanDiscountedReturn(outer, options_.estimator.discount);
+  if (options_.algorithm == MetaPolicyAlgorithm::kReptile) return true;
+  outer_scale = Weigh(outer, weights_[steps]);
+  policy_->Surrogate(phi_[steps], outer.inputs, outer.actions, weights_[steps], 0, direction_);
+  return true;
 }
 
 void MetaPolicyGradient::AdaptationCurve(const Eigen::Ref<const core::Vector>& x, TaskEpisodes& task, core::Rng& rng,

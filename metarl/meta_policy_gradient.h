@@ -18,6 +18,21 @@
 //    advantage normalisation, 1 / std of the outer batch's advantages. Exactly unbiased with
 //    the per-episode mean and no normalisation (c = 1); otherwise c is itself random, as the
 //    normalisation already makes every policy gradient here.
+//    With --dice-baseline loaded it takes Loaded DiCE's form instead (Farquhar et al. 2019, with
+//    the baseline of Mao et al. 2019, lambda = 1): each step's Jacobian uses the Hessian of the
+//    inner surrogate sum_t w_t [box(W_t) - box(W_{t-1})], W_t the episode's log-probabilities
+//    up to t and box the magic box,
+//      H_j = sum_t w_t [grad^2 log pi_t + G_t G_t^T - G_{t-1} G_{t-1}^T],  G_t = grad W_t,
+//    an unbiased Hessian of the inner return whose baselines act at every order. It is the score
+//    term linearised in alpha (J_out(phi_{j+1}) ~ J_out + alpha g_j . grad J_out), so it keeps the
+//    correction to first order in alpha at a fraction of the exact term's variance; biased by
+//    O(alpha^2).
+//  - promp: ProMP's low-variance curvature (LVC) estimator (Rothfuss et al. 2019): H_j is the
+//    Hessian of sum_t w_t pi_t / box(pi_t), sum_t w_t [grad^2 log pi_t + g_t g_t^T], Loaded
+//    DiCE's without the products of scores at different steps. Those have a non-zero mean, so
+//    the Hessian, and with it the meta-gradient, is biased even to first order in alpha; ProMP's
+//    trust region and clipped outer objective are not part of it (the outer step is the
+//    server's).
 //  - fomaml-pg: the outer policy gradient alone (the Hessian terms dropped).
 //  - reptile: the displacement phi_N - x (Nichol, Achiam & Schulman 2018).
 // An estimate is written as a loss gradient, minus the ascent direction; the loss is -J_out.
@@ -37,11 +52,18 @@
 
 namespace pmlab::rl {
 
-enum class MetaPolicyAlgorithm { kMamlPg, kMamlPgDice, kFomamlPg, kReptile };
+enum class MetaPolicyAlgorithm { kMamlPg, kMamlPgDice, kProMp, kFomamlPg, kReptile };
 
-/// maml-pg | maml-pg-dice | fomaml-pg | reptile; std::invalid_argument naming them otherwise.
+/// maml-pg | maml-pg-dice | promp | fomaml-pg | reptile; std::invalid_argument naming them otherwise.
 MetaPolicyAlgorithm ParseMetaPolicyAlgorithm(std::string_view name);
 const char* MetaPolicyAlgorithmName(MetaPolicyAlgorithm algorithm);
+
+/// maml-pg-dice's correction: the exact score term with the mean adapted return as baseline, or
+/// Loaded DiCE's Hessian.
+enum class DiceBaseline { kMean, kLoaded };
+/// mean | loaded; std::invalid_argument naming them otherwise.
+DiceBaseline ParseDiceBaseline(std::string_view name);
+const char* DiceBaselineName(DiceBaseline baseline);
 
 struct MetaPolicyOptions {
   MetaPolicyAlgorithm algorithm = MetaPolicyAlgorithm::kMamlPg;
@@ -49,6 +71,10 @@ struct MetaPolicyOptions {
   int inner_steps = 1;    ///< N
   int horizon = 100;      ///< H, for the value baseline's time features
   EstimatorOptions estimator;  ///< the weights of every batch, inner and outer
+  DiceBaseline dice_baseline = DiceBaseline::kMean;  ///< maml-pg-dice only
+  /// For bias measurement: the outer batch replaced by the task's exact return and its gradient
+  /// (TaskEpisodes::ExactReturn), so that an estimate is its expectation given the inner batches.
+  bool exact_outer = false;
 };
 
 /// One thread's scratch: the adapted parameters and batches of every step.
@@ -77,6 +103,9 @@ class MetaPolicyGradient {
   /// factor by which the surrogate's gradient scales the plain one, sum_t A_t grad log pi / E:
   /// E / m times advantage normalisation's 1 / std.
   double Weigh(const EpisodeBatch& batch, core::Vector& weights);
+  /// J_out at phi_N and the outer gradient into direction_, from the batch or exactly; the
+  /// gradient's scale c (see Weigh). False when the batch diverged.
+  bool Outer(TaskEpisodes& task, core::Rng& rng, double& adapted_return, double& outer_scale);
 
   std::unique_ptr<Policy<float>> policy_;
   MetaPolicyOptions options_;
@@ -86,7 +115,7 @@ class MetaPolicyGradient {
   std::vector<StoredBatch> batches_;  // D_0 .. D_{N-1}, then D_out
   std::vector<core::Vector> weights_;  // w / m of each batch
   Eigen::VectorXd values_, bootstrap_, raw_weights_, targets_, features_;
-  core::Vector ones_, direction_, product_, scratch_;
+  core::Vector ones_, direction_, product_, scratch_, exact_;
 };
 
 /// The mean over a batch's episodes of their discounted return sum_t gamma^t r_t.

@@ -2,6 +2,11 @@
 
 namespace pmlab::rl {
 
+std::optional<double> TaskEpisodes::ExactReturn(Policy<float>& /*policy*/, const Eigen::Ref<const core::Vector>& /*params*/,
+                                                double /*discount*/, Eigen::Ref<core::Vector> /*gradient*/) {
+  return std::nullopt;
+}
+
 EnvironmentEpisodes::EnvironmentEpisodes(const RolloutOptions& options)
     : rollout_(options), identity_(rollout_.observation_space().Dimension(), false) {}
 

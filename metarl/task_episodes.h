@@ -3,6 +3,7 @@
 // stored so that the inner steps' batches outlive the next draw (MAML's backward pass needs
 // every one of them).
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "rl/batch_gradient.h"
@@ -17,6 +18,11 @@ class TaskEpisodes {
   /// A batch of the task's episodes with the policy at `params`, drawn from `rng`, into `out`;
   /// false when the policy's actions were not finite (diverged parameters).
   virtual bool Sample(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, core::Rng& rng, StoredBatch& out) = 0;
+  /// The expected discounted return of the policy at `params` over the batches' horizon, and
+  /// its gradient into `gradient`, where the task knows them exactly (a tabular MDP); nullopt
+  /// otherwise.
+  virtual std::optional<double> ExactReturn(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, double discount,
+                                            Eigen::Ref<core::Vector> gradient);
 };
 
 /// Episodes of one environment spec (a task drawn from a family), E at a time from resets.

@@ -119,8 +119,13 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
 
     t->add_option("--algo", c.algo,
                   "Meta-gradient: maml (exact, Hessian-vector products), fomaml, reptile, metasgd; RL tasks: maml-pg (MAML-RL's, "
-                  "biased), maml-pg-dice (with the inner sampling's score term: unbiased), fomaml-pg, reptile")
-        ->check(CLI::IsMember({"maml", "fomaml", "reptile", "metasgd", "maml-pg", "maml-pg-dice", "fomaml-pg"}))
+                  "biased), maml-pg-dice (with the inner sampling's score term: unbiased), promp (ProMP's low-variance curvature: "
+                  "biased), fomaml-pg, reptile")
+        ->check(CLI::IsMember({"maml", "fomaml", "reptile", "metasgd", "maml-pg", "maml-pg-dice", "promp", "fomaml-pg"}))
+        ->group("Meta-gradient");
+    t->add_option("--dice-baseline", c.dice_baseline,
+                  "RL tasks, maml-pg-dice: mean (the exact score term, less the last mean adapted return) or loaded (Loaded DiCE's "
+                  "Hessian with the advantages' baselines: biased by O(alpha^2), far less variance)")
         ->group("Meta-gradient");
     AddNumber(t, "--inner-lr", c.inner_lr, "alpha: adaptation step size (metasgd: initial per-parameter value)")
         ->check(kPositive)->group("Meta-gradient");
