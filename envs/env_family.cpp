@@ -72,6 +72,20 @@ PMLAB_REGISTER(EnvFamilies(), "CartPole", "CartPole-v1 with pole half-length and
     });
   };
 });
+PMLAB_REGISTER(EnvFamilies(), "TabularMdp", "TabularMdp-v0 with its tables drawn per task: the family whose meta-gradient is exact", [](Spec& spec) {
+  std::int64_t states = 2, actions = 2, horizon = 3, mdp = -1;
+  spec.Integer("states", &states, 1, 64, "S: states");
+  spec.Integer("actions", &actions, 2, 64, "A: actions");
+  spec.Integer("horizon", &horizon, 1, 1000, "H: steps of every episode");
+  spec.Integer("mdp", &mdp, -1, std::int64_t{1} << 53, "the seed of every task's tables; -1 = a new MDP per task");
+  return [=]() -> std::unique_ptr<EnvFamily> {
+    return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
+      const std::int64_t tables = mdp >= 0 ? mdp : static_cast<std::int64_t>(rng.NextU64() >> 11);
+      return "TabularMdp-v0(states=" + std::to_string(states) + ",actions=" + std::to_string(actions) + ",horizon=" +
+             std::to_string(horizon) + ",mdp=" + std::to_string(tables) + ")";
+    });
+  };
+});
 
 }  // namespace
 

@@ -2,24 +2,68 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include "envs/registry.h"
+#include "metarl/tabular_return.h"
+
 namespace pmlab::rl {
+namespace {
+
+// One given inner batch; the exact return from the task it belongs to.
+class GivenBatch final : public TaskEpisodes {
+ public:
+  GivenBatch(const EpisodeBatch& batch, TaskEpisodes& task) : batch_(batch), task_(task) {}
+  bool Sample(Policy<float>& /*policy*/, const Eigen::Ref<const core::Vector>& /*params*/, core::Rng& /*rng*/, StoredBatch& out) override {
+    out.Assign(batch_);
+    return true;
+  }
+  std::optional<double> ExactReturn(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, double discount,
+                                    Eigen::Ref<core::Vector> gradient) override {
+    return task_.ExactReturn(policy, params, discount, gradient);
+  }
+
+ private:
+  const EpisodeBatch& batch_;
+  TaskEpisodes& task_;
+};
+
+MetaPolicyOptions Exact(MetaPolicyOptions meta) {
+  meta.exact_outer = true;
+  return meta;
+}
+
+// Whether the family's tasks know their returns exactly: those of its first task do.
+bool ExactFamily(const MetaPolicyOracle& oracle, const core::Vector& x) {
+  core::Rng rng(0);
+  EnvironmentEpisodes task(oracle.TaskRollouts(oracle.family().SampleTask(rng)));
+  MetaPolicyGradient probe = oracle.MakeEstimator();
+  core::Vector gradient(x.size());
+  return task.ExactReturn(probe.policy(), x, 1.0, gradient).has_value();
+}
+
+}  // namespace
 
 core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const core::Vector& x, int units, std::uint64_t seed,
-                                         std::int64_t iteration, core::WorkerPool& pool) {
+                                         std::int64_t iteration, core::WorkerPool& pool, const MetaBiasReference& how) {
+  const bool exact = how.exact_if_known && ExactFamily(oracle, x);
+  const MetaPolicyOptions reference = oracle.OtherEstimator(MetaPolicyAlgorithm::kMamlPgDice);
   struct Scratch {
-    explicit Scratch(const MetaPolicyOracle& oracle)
-        : estimator(oracle.MakeEstimator()),
-          reference(oracle.MakeEstimator(MetaPolicyAlgorithm::kMamlPgDice)),
-          replicate(oracle.MakeEstimator(MetaPolicyAlgorithm::kFomamlPg)) {}
-    MetaPolicyGradient estimator, reference, replicate;  // the last only for its adapted return
-    core::Vector estimate, exact;
+    Scratch(const MetaPolicyOracle& oracle, const MetaPolicyOptions& reference, bool exact)
+        : estimator(oracle.MakeEstimator(exact ? Exact(oracle.options().meta) : oracle.options().meta)),
+          reference(oracle.MakeEstimator(exact ? Exact(reference) : reference)),
+          replicate(oracle.MakeEstimator(exact ? oracle.options().meta : oracle.OtherEstimator(MetaPolicyAlgorithm::kFomamlPg))) {}
+    // The last draws a replicate of the unit's task: b of the Monte-Carlo reference (its adapted
+    // return; first-order, the cheapest) or, as the run draws it, the spread of the exact one.
+    MetaPolicyGradient estimator, reference, replicate;
+    core::Vector estimate, exact, drawn;
+    Eigen::VectorXd difference, sum;
   };
-  tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(oracle); });
+  tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(oracle, reference, exact); });
   core::BiasSums sums(x.size(), units);
   pool.ForEach(sums.Chunks(), [&](core::Index c) {
     Scratch& s = scratch.local();
     s.estimate.resize(x.size());
     s.exact.resize(x.size());
+    s.drawn.resize(x.size());
     for (core::Index u = sums.ChunkBegin(c); u < sums.ChunkEnd(c); ++u) {
       const std::uint64_t id = static_cast<std::uint64_t>(iteration) * (1ULL << 20) + static_cast<std::uint64_t>(u);
       core::Rng rng(seed, core::StreamKind::kBias, id);
@@ -27,13 +71,44 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
       const core::Rng draws = rng;
       core::Rng other(seed, core::StreamKind::kBias, id | (1ULL << 63));
       EnvironmentEpisodes replicate(oracle.TaskRollouts(spec));
-      const double baseline = -s.replicate.Estimate(x, replicate, other, 0, s.exact);
+      double baseline = 0;
+      if (exact) {
+        baseline = *replicate.ExactReturn(s.replicate.policy(), x, oracle.options().meta.estimator.discount, s.drawn);
+        s.replicate.Estimate(x, replicate, other, baseline, s.drawn);
+      } else {
+        baseline = -s.replicate.Estimate(x, replicate, other, 0, s.drawn);
+      }
       // Fresh environments for each, so that both see the same episodes.
       EnvironmentEpisodes task(oracle.TaskRollouts(spec)), same_task(oracle.TaskRollouts(spec));
-      s.estimator.Estimate(x, task, rng, baseline, s.estimate);
-      rng = draws;
-      s.reference.Estimate(x, same_task, rng, baseline, s.exact);
-      sums.Add(u, (s.estimate - s.exact).cast<double>(), s.exact.cast<double>());
+      const auto measure = [&](TaskEpisodes& mine, TaskEpisodes& theirs, core::Rng& stream) {
+        s.estimator.Estimate(x, mine, stream, baseline, s.estimate);
+        stream = draws;
+        s.reference.Estimate(x, theirs, stream, baseline, s.exact);
+      };
+      bool enumerated = false;
+      if (exact && oracle.options().meta.inner_steps == 1) {
+        const auto env = envs::MakeEnvironment(spec);
+        const auto& mdp = dynamic_cast<const envs::TabularMdp&>(*env).model();
+        s.difference.setZero(x.size());
+        s.sum.setZero(x.size());
+        enumerated = ForEachTabularBatch(mdp, s.estimator.policy(), x, oracle.options().horizon, oracle.options().episodes, how.enumerate,
+                                         [&](const EpisodeBatch& batch, double probability) {
+                                           GivenBatch given(batch, task);
+                                           core::Rng unused = draws;
+                                           measure(given, given, unused);
+                                           s.difference += probability * (s.estimate - s.exact).cast<double>();
+                                           s.sum += probability * s.exact.cast<double>();
+                                         });
+        if (enumerated) {
+          const Eigen::VectorXd drawn = s.drawn.cast<double>();
+          sums.Add(u, s.difference, s.sum, &drawn);
+        }
+      }
+      if (!enumerated) {
+        measure(task, same_task, rng);
+        const Eigen::VectorXd drawn = (exact ? s.drawn : s.estimate).cast<double>();
+        sums.Add(u, (s.estimate - s.exact).cast<double>(), s.exact.cast<double>(), &drawn);
+      }
     }
   });
   return sums.Result();

@@ -115,13 +115,14 @@ core::MakeProblem MetaPolicyProblem(const metalearn::MetaConfig& c) {
       return core::Evaluation{-t.mean.back(), std::nullopt};
     };
     if (c.measure_bias_every > 0) {
-      p.extra_columns = {"bias", "bias_mc_error"};
+      p.extra_columns = {"bias", "bias_mc_error", "estimate_spread"};
       p.extra_cells = [oracle = oracle.get(), c, &pool](std::int64_t k, const core::Vector& x, std::vector<core::MetricsWriter::Cell>& cells) {
         if (k % c.measure_bias_every != 0) return;
         const core::BiasEstimate b =
             MeasureMetaPolicyBias(*oracle, x, c.bias_reference_tasks, c.seed, k, pool);
         cells.push_back(b.relative_bias);
         cells.push_back(b.monte_carlo);
+        cells.push_back(b.relative_spread);
       };
     }
     p.held_out_is_return = true;

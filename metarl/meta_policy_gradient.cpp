@@ -45,12 +45,7 @@ double MeanDiscountedReturn(const EpisodeBatch& batch, double discount) {
   return sum / static_cast<double>(batch.episodes.size());
 }
 
-namespace {
-
-// Loaded DiCE's score products along v, from d_t = g_t . v: sum_t w_t [g_t (G_t . v) + G_{t-1} d_t]
-// = sum_t g_t u_t with u_t = w_t D_t + sum_{t' > t} w_t' d_t', D_t = sum_{t' <= t} d_t', within
-// each episode.
-void LoadedDiceWeights(const std::vector<EpisodeSegment>& episodes, const core::Vector& w, const core::Vector& d, core::Vector& u) {
+void LoadedDiceScoreWeights(const std::vector<EpisodeSegment>& episodes, const core::Vector& w, const core::Vector& d, core::Vector& u) {
   u.resize(d.size());
   for (const EpisodeSegment& ep : episodes) {
     float cumulative = 0, later = 0;
@@ -64,8 +59,6 @@ void LoadedDiceWeights(const std::vector<EpisodeSegment>& episodes, const core::
     }
   }
 }
-
-}  // namespace
 
 MetaPolicyGradient::MetaPolicyGradient(std::unique_ptr<Policy<float>> policy, int observations, MetaPolicyOptions options)
     : policy_(std::move(policy)),
@@ -141,7 +134,7 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
       const EpisodeBatch b = batches_[j].batch();
       const core::Vector& w = weights_[j];
       const auto lvc = [&](const core::Vector& d, core::Vector& u) { u = w.cwiseProduct(d); };
-      const auto loaded_dice = [&](const core::Vector& d, core::Vector& u) { LoadedDiceWeights(b.episodes, w, d, u); };
+      const auto loaded_dice = [&](const core::Vector& d, core::Vector& u) { LoadedDiceScoreWeights(b.episodes, w, d, u); };
       const Policy<float>::ScoreProducts lvc_products(lvc), loaded_products(loaded_dice);
       const Policy<float>::ScoreProducts* products =
           options_.algorithm == MetaPolicyAlgorithm::kProMp ? &lvc_products : loaded ? &loaded_products : nullptr;

@@ -118,6 +118,11 @@ class MetaPolicyGradient {
   core::Vector ones_, direction_, product_, scratch_, exact_;
 };
 
+/// Loaded DiCE's score products along v (Policy::ScoreProducts), from d_t = grad log pi_t . v:
+/// sum_t w_t [g_t (G_t . v) + G_{t-1} d_t] = sum_t u_t g_t with u_t = w_t D_t + sum_{t' > t} w_t' d_t',
+/// D_t = sum_{t' <= t} d_t', within each episode. (ProMP's are u_t = w_t d_t.)
+void LoadedDiceScoreWeights(const std::vector<EpisodeSegment>& episodes, const core::Vector& w, const core::Vector& d, core::Vector& u);
+
 /// The mean over a batch's episodes of their discounted return sum_t gamma^t r_t.
 double MeanDiscountedReturn(const EpisodeBatch& batch, double discount);
 

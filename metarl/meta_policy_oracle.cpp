@@ -37,9 +37,14 @@ RolloutOptions MetaPolicyOracle::TaskRollouts(const std::string& task) const {
   return r;
 }
 
-MetaPolicyGradient MetaPolicyOracle::MakeEstimator(MetaPolicyAlgorithm algorithm) const {
+MetaPolicyOptions MetaPolicyOracle::OtherEstimator(MetaPolicyAlgorithm algorithm) const {
   MetaPolicyOptions meta = options_.meta;
   meta.algorithm = algorithm;
+  meta.dice_baseline = DiceBaseline::kMean;
+  return meta;
+}
+
+MetaPolicyGradient MetaPolicyOracle::MakeEstimator(const MetaPolicyOptions& meta) const {
   return MetaPolicyGradient(MakePolicy<float>(options_.policy, observation_space_, action_space_), observation_space_.Dimension(), meta);
 }
 

@@ -49,9 +49,11 @@ class MetaPolicyOracle final : public core::GradientOracle, public core::Problem
   std::optional<double> last_adapted_return() const { return last_return_; }
   /// The options every batch of a task is drawn with, for the task's spec.
   RolloutOptions TaskRollouts(const std::string& task) const;
-  /// A fresh estimator of the run's options (meta-testing's scratch), or of another algorithm.
-  MetaPolicyGradient MakeEstimator() const { return MakeEstimator(options_.meta.algorithm); }
-  MetaPolicyGradient MakeEstimator(MetaPolicyAlgorithm algorithm) const;
+  /// A fresh estimator of the run's options (meta-testing's scratch), or of others.
+  MetaPolicyGradient MakeEstimator() const { return MakeEstimator(options_.meta); }
+  MetaPolicyGradient MakeEstimator(const MetaPolicyOptions& meta) const;
+  /// The run's options with another algorithm (and maml-pg-dice's exact score term).
+  MetaPolicyOptions OtherEstimator(MetaPolicyAlgorithm algorithm) const;
   const envs::EnvFamily& family() const { return *family_; }
   const envs::Space& observation_space() const { return observation_space_; }
   /// The options with the horizon resolved.

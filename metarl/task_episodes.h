@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "envs/tabular_mdp.h"
 #include "rl/batch_gradient.h"
 #include "rl/policy.h"
 #include "rl/rollout.h"
@@ -30,10 +31,15 @@ class EnvironmentEpisodes final : public TaskEpisodes {
  public:
   explicit EnvironmentEpisodes(const RolloutOptions& options);
   bool Sample(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, core::Rng& rng, StoredBatch& out) override;
+  /// Exact on a TabularMdp-v0 task (metarl/tabular_return.h).
+  std::optional<double> ExactReturn(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, double discount,
+                                    Eigen::Ref<core::Vector> gradient) override;
 
  private:
+  RolloutOptions options_;
   RolloutCollector rollout_;
   ObservationNormalizer identity_;
+  std::optional<std::optional<envs::TabularMdpModel>> tabular_;  // looked up on the first ExactReturn
 };
 
 }  // namespace pmlab::rl

@@ -74,6 +74,34 @@ TEST_F(MetaRlCliTest, ResumeContinuesBitForBit) {
   EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
 }
 
+// ProMP's and Loaded DiCE's estimators, on PointNav's Gaussian policy and on the tabular family
+// with its exact bias measurement.
+TEST_F(MetaRlCliTest, CurvatureEstimatorsKeepThreadsAndResumeBitForBit) {
+  const std::string tabular =
+      "meta --task 'TabularMdp(states=3,actions=2,horizon=4)' --hidden none --meta-batch 4 --workers 4 --inner-episodes 3 "
+      "--inner-lr 0.5 --lr 0.5 --measure-bias-every 2 --bias-reference-tasks 20 --eval-every 3 --eval-tasks 4 --quiet ";
+  const std::string nav = kNav.substr(0, kNav.find("--algo")) + kNav.substr(kNav.find("--meta-batch"));
+  int k = 0;
+  for (const std::string& base : {nav + "--algo promp ", nav + "--algo maml-pg-dice --dice-baseline loaded ",
+                                  tabular + "--algo promp ", tabular + "--algo maml-pg-dice --dice-baseline loaded "}) {
+    SCOPED_TRACE(base);
+    const std::string name = std::to_string(k++);
+    ASSERT_EQ(Pmlab(base + "--iters 6 --threads 1 --out " + Out(name + "-1")).code, 0);
+    const Outcome three = Pmlab(base + "--iters 6 --threads 3 --out " + Out(name + "-3"));
+    ASSERT_EQ(three.code, 0) << three.output;
+    EXPECT_EQ(Metrics(Out(name + "-1")), Metrics(Out(name + "-3")));
+    EXPECT_EQ(Hash(Out(name + "-1")), Hash(Out(name + "-3")));
+    ASSERT_EQ(Pmlab(base + "--iters 3 --out " + Out(name + "-split")).code, 0);
+    ASSERT_EQ(Pmlab("resume " + Out(name + "-split") + " --iters 6 --quiet").code, 0);
+    EXPECT_EQ(Metrics(Out(name + "-1")), Metrics(Out(name + "-split")));
+    EXPECT_EQ(Hash(Out(name + "-1")), Hash(Out(name + "-split")));
+  }
+  // The tabular runs logged their exact bias.
+  const auto table = pmlab::core::MetricsTable::Load(fs::path(Out("2-1")) / "metrics.csv");
+  const double bias = table.rows[1][table.Column("bias")];
+  EXPECT_TRUE(std::isfinite(bias) && bias > 0) << bias;
+}
+
 TEST_F(MetaRlCliTest, EvalReportsReturnsPerAdaptationStepWithoutTouchingTheRun) {
   ASSERT_EQ(Pmlab(kNav + "--iters 2 --out " + Out("run")).code, 0);
   const std::string hash = Hash(Out("run"));
@@ -204,6 +232,13 @@ TEST_F(MetaRlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--task pointnav --algo maml-pg --gradient-mean sometimes", "--gradient-mean"},
       {"--task cartpole --algo maml-pg --action-dist gaussian", "--action-dist"},
       {"--task pointnav --algo maml-pg --activation sigmoid", "--activation"},
+      {"--task pointnav --algo maml-pg-dice --dice-baseline sometimes", "--dice-baseline"},
+      {"--task pointnav --algo promp --dice-baseline loaded", "--dice-baseline"},
+      {"--task sine --algo maml --dice-baseline loaded", "--dice-baseline"},
+      {"--task 'TabularMdp(states=0)' --algo promp", "--task"},
+      {"--task 'TabularMdp(actions=1)' --algo promp", "--task"},
+      {"--task 'TabularMdp(horizon=1e9)' --algo promp", "--task"},
+      {"--task 'TabularMdp(mdp=-2)' --algo promp", "--task"},
   };
   for (const auto& [flags, named] : cases) {
     const Outcome o = Pmlab("meta " + flags + " --iters 1 --quiet --out " + Out("bad"));

@@ -110,6 +110,12 @@ TEST_F(MpiCliTest, MetaAndRlAreTheSameOnSeveralProcesses) {
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
   ExpectSameRun("rl --env CartPole-v1 --workers 5 --iters 5 --normalize-observations true --threads 1 --quiet", {2, 4});
+  // Meta-RL's curvature estimators, and the exact bias measurement of the tabular family.
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  ExpectSameRun("meta --task 'TabularMdp(states=2,actions=2,horizon=3)' --algo promp --hidden none --workers 4 --meta-batch 4 "
+                "--inner-episodes 2 --inner-lr 0.5 --iters 4 --measure-bias-every 2 --bias-reference-tasks 16 --threads 1 --quiet",
+                {2, 3});
 }
 
 TEST_F(MpiCliTest, ARunMovesBetweenProcessCountsAtACheckpoint) {
