@@ -2,8 +2,6 @@
 
 #include "envs/registry.h"
 
-#include <box2d/box2d.h>
-
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -17,34 +15,22 @@ PointNav::PointNav(PointNavOptions options, std::uint64_t instance)
                   Space::Box(Eigen::VectorXd::Constant(2, -1), Eigen::VectorXd::Constant(2, 1)), 100, instance),
       options_(options) {
   if (!std::isfinite(options.goal_x) || !std::isfinite(options.goal_y)) throw std::invalid_argument("PointNav-v0: the goal must be finite");
-  // No gravity, no damping: the point moves by exactly its commanded velocity over a step.
-  world_ = std::make_unique<b2World>(b2Vec2(0, 0));
-  b2BodyDef def;
-  def.type = b2_dynamicBody;
-  def.allowSleep = false;
-  point_ = world_->CreateBody(&def);
-  b2CircleShape dot;
-  dot.m_radius = 0.01f;
-  point_->CreateFixture(&dot, 1.0f);
   path_.reserve(static_cast<std::size_t>(time_limit()) + 1);
 }
 
-PointNav::~PointNav() = default;
-
 void PointNav::StartEpisode(core::Rng& /*rng*/, Eigen::VectorXd& observation) {
-  point_->SetTransform(b2Vec2(0, 0), 0);
-  point_->SetLinearVelocity(b2Vec2(0, 0));
+  position_.setZero();
   observation.setZero();
   path_.assign(1, Eigen::Vector2d::Zero());
 }
 
 Environment::Transition PointNav::Advance(const Eigen::VectorXd& action, core::Rng& /*rng*/, Eigen::VectorXd& observation) {
-  point_->SetLinearVelocity(b2Vec2(static_cast<float>(kMaxSpeed * action[0]), static_cast<float>(kMaxSpeed * action[1])));
-  world_->Step(1.0f, 8, 3);
-  const b2Vec2 p = point_->GetPosition();
-  observation << p.x, p.y;
-  path_.emplace_back(p.x, p.y);
-  const double dx = p.x - options_.goal_x, dy = p.y - options_.goal_y;
+  // The velocity as Box2D's float vector held it, integrated over the step of 1 s.
+  position_.x() += static_cast<float>(kMaxSpeed * action[0]);
+  position_.y() += static_cast<float>(kMaxSpeed * action[1]);
+  observation << position_.x(), position_.y();
+  path_.emplace_back(position_.x(), position_.y());
+  const double dx = position_.x() - options_.goal_x, dy = position_.y() - options_.goal_y;
   return {-std::sqrt(dx * dx + dy * dy), std::abs(dx) < kGoalTolerance && std::abs(dy) < kGoalTolerance};
 }
 
@@ -59,13 +45,12 @@ void PointNav::Draw(Canvas& canvas) const {
   canvas.FillCircle(pixel(options_.goal_x, options_.goal_y), 6, {0, 170, 0});
   for (std::size_t i = 1; i < path_.size(); ++i)
     canvas.Line(pixel(path_[i - 1].x(), path_[i - 1].y()), pixel(path_[i].x(), path_[i].y()), 2, {150, 170, 230});
-  const b2Vec2 p = point_->GetPosition();
-  canvas.FillCircle(pixel(p.x, p.y), 5, {50, 50, 200});
+  canvas.FillCircle(pixel(position_.x(), position_.y()), 5, {50, 50, 200});
 }
 
 namespace {
 
-PMLAB_REGISTER(Environments(), "PointNav-v0", "MAML's 2-D navigation to a goal, a Box2D point mass", [](Spec& spec) {
+PMLAB_REGISTER(Environments(), "PointNav-v0", "MAML's 2-D navigation to a goal, a point mass", [](Spec& spec) {
   PointNavOptions o;
   spec.Number("goal_x", &o.goal_x, -100, 100, "goal position x");
   spec.Number("goal_y", &o.goal_y, -100, 100, "goal position y");

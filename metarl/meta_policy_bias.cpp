@@ -1,5 +1,9 @@
 #include "metarl/meta_policy_bias.h"
 
+#include <map>
+#include <string>
+#include <utility>
+
 #include <tbb/enumerable_thread_specific.h>
 
 #include "envs/registry.h"
@@ -55,7 +59,9 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
     // return; first-order, the cheapest) or, as the run draws it, the spread of the exact one.
     MetaPolicyGradient estimator, reference, replicate;
     core::Vector estimate, exact, drawn;
-    Eigen::VectorXd difference, sum;
+    // Enumerated units by task: a family of one MDP (the usual way to measure exactly) repeats
+    // the same sums in every unit.
+    std::map<std::string, std::pair<Eigen::VectorXd, Eigen::VectorXd>> enumerated;
   };
   tbb::enumerable_thread_specific<Scratch> scratch([&] { return Scratch(oracle, reference, exact); });
   core::BiasSums sums(x.size(), units);
@@ -73,8 +79,12 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
       EnvironmentEpisodes replicate(oracle.TaskRollouts(spec));
       double baseline = 0;
       if (exact) {
-        baseline = *replicate.ExactReturn(s.replicate.policy(), x, oracle.options().meta.estimator.discount, s.drawn);
-        s.replicate.Estimate(x, replicate, other, baseline, s.drawn);
+        // b = J(phi_N) exactly for an independent replicate of the inner batches: its mean is the
+        // reference's E J(phi_N), so the score term's spread stays flat in the inner batch size
+        // (b = J(x) left a mean part whose spread grows with it).
+        baseline = -s.reference.Estimate(x, replicate, other, 0, s.drawn);
+        EnvironmentEpisodes as_run(oracle.TaskRollouts(spec));
+        s.replicate.Estimate(x, as_run, other, baseline, s.drawn);
       } else {
         baseline = -s.replicate.Estimate(x, replicate, other, 0, s.drawn);
       }
@@ -87,21 +97,28 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
       };
       bool enumerated = false;
       if (exact && oracle.options().meta.inner_steps == 1) {
-        const auto env = envs::MakeEnvironment(spec);
-        const auto& mdp = dynamic_cast<const envs::TabularMdp&>(*env).model();
-        s.difference.setZero(x.size());
-        s.sum.setZero(x.size());
-        enumerated = ForEachTabularBatch(mdp, s.estimator.policy(), x, oracle.options().horizon, oracle.options().episodes, how.enumerate,
-                                         [&](const EpisodeBatch& batch, double probability) {
-                                           GivenBatch given(batch, task);
-                                           core::Rng unused = draws;
-                                           measure(given, given, unused);
-                                           s.difference += probability * (s.estimate - s.exact).cast<double>();
-                                           s.sum += probability * s.exact.cast<double>();
-                                         });
-        if (enumerated) {
+        auto known = s.enumerated.find(spec);
+        if (known == s.enumerated.end()) {
+          const auto env = envs::MakeEnvironment(spec);
+          const auto& mdp = dynamic_cast<const envs::TabularMdp&>(*env).model();
+          Eigen::VectorXd difference = Eigen::VectorXd::Zero(x.size()), sum = Eigen::VectorXd::Zero(x.size());
+          const bool all = ForEachTabularBatch(mdp, s.estimator.policy(), x, oracle.options().horizon, oracle.options().episodes,
+                                               how.enumerate, [&](const EpisodeBatch& batch, double probability) {
+                                                 GivenBatch given(batch, task);
+                                                 core::Rng unused = draws;
+                                                 measure(given, given, unused);
+                                                 difference += probability * (s.estimate - s.exact).cast<double>();
+                                                 sum += probability * s.exact.cast<double>();
+                                               });
+          if (all) {
+            if (s.enumerated.size() >= 64) s.enumerated.clear();
+            known = s.enumerated.emplace(spec, std::make_pair(std::move(difference), std::move(sum))).first;
+          }
+        }
+        if (known != s.enumerated.end()) {
+          enumerated = true;
           const Eigen::VectorXd drawn = s.drawn.cast<double>();
-          sums.Add(u, s.difference, s.sum, &drawn);
+          sums.Add(u, known->second.first, known->second.second, &drawn);
         }
       }
       if (!enumerated) {

@@ -15,7 +15,8 @@
 // - Exact, on a family whose tasks know their return and its gradient (TabularMdp): the outer
 //   batch is replaced by J(phi_N) and grad J(phi_N) (MetaPolicyOptions::exact_outer), so the
 //   estimator gives its expectation given the inner batches and maml-pg-dice grad F's exact
-//   part for those batches (b = J(x)); only the inner batches are drawn. With one inner step and
+//   part for those batches (b = the exact J(phi_N) of an independent replicate of the inner
+//   batches); only the inner batches are drawn. With one inner step and
 //   few enough of them (MetaBiasReference::enumerate), they are enumerated instead, each weighted
 //   by its probability, and the unit's figure is exact: the Monte-Carlo error is then the spread
 //   over tasks alone (zero for a family of one MDP).

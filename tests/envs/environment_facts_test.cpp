@@ -1,6 +1,8 @@
 // Facts of each environment that a wrong constant or rule would break.
 #include <gtest/gtest.h>
 
+#include <box2d/box2d.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -236,6 +238,41 @@ TEST(PointNavTest, MovesByItsActionAndStopsAtTheGoal) {
   r = env.Step(Eigen::Vector2d(0.5, 0.5));
   EXPECT_TRUE(r.terminated);
   EXPECT_NEAR(r.reward, 0.0, 1e-6);
+}
+
+TEST(PointNavTest, StepsAsTheBox2DPointMassItWas) {
+  // The body PointNav used to step: no gravity, no damping, a circle of radius 0.01 and density
+  // 1, its velocity set to the commanded one before each step of 1 s (8 velocity and 3 position
+  // iterations). Random actions, some beyond the bounds; every coordinate equal bit for bit.
+  b2World world(b2Vec2(0, 0));
+  b2BodyDef def;
+  def.type = b2_dynamicBody;
+  def.allowSleep = false;
+  b2Body* point = world.CreateBody(&def);
+  b2CircleShape dot;
+  dot.m_radius = 0.01f;
+  point->CreateFixture(&dot, 1.0f);
+  PointNav env({0.7, -0.3});
+  core::Rng rng(5);
+  int steps = 0;
+  for (int episode = 0; episode < 30; ++episode) {
+    env.Reset(static_cast<std::uint64_t>(episode));
+    point->SetTransform(b2Vec2(0, 0), 0);
+    point->SetLinearVelocity(b2Vec2(0, 0));
+    StepResult r;
+    do {
+      const Eigen::Vector2d a(rng.Uniform(-1.3, 1.3), rng.Uniform(-1.3, 1.3));
+      r = env.Step(a);
+      point->SetLinearVelocity(b2Vec2(static_cast<float>(PointNav::kMaxSpeed * std::clamp(a[0], -1.0, 1.0)),
+                                      static_cast<float>(PointNav::kMaxSpeed * std::clamp(a[1], -1.0, 1.0))));
+      world.Step(1.0f, 8, 3);
+      const b2Vec2 p = point->GetPosition();
+      ASSERT_EQ(env.observation()[0], static_cast<double>(p.x)) << "step " << steps;
+      ASSERT_EQ(env.observation()[1], static_cast<double>(p.y)) << "step " << steps;
+      ++steps;
+    } while (!r.terminated && !r.truncated);
+  }
+  EXPECT_EQ(steps, 3000);
 }
 
 }  // namespace
