@@ -66,6 +66,13 @@ PMLAB_REGISTER(Environments(), "BipedalWalker-v3", "Walk to the end of the terra
   spec.Flag("hardcore", &o.hardcore, "stumps, stairs and pits; time limit 2000");
   return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<BipedalWalker>(o, instance); };
 });
+PMLAB_REGISTER(Environments(), "BipedalWalkerVelocity-v0", "BipedalWalker-v3 rewarded for walking at a target speed (meta-RL's locomotion task)",
+               [](Spec& spec) {
+                 BipedalWalkerOptions o;
+                 o.target_velocity = 1.5;
+                 spec.Number("target_velocity", &o.target_velocity, -10, 10, "v*: the hull's target forward speed (m/s)");
+                 return [o](std::uint64_t instance) -> std::unique_ptr<Environment> { return std::make_unique<BipedalWalker>(o, instance); };
+               });
 // Gymnasium's id for the hardcore variant.
 PMLAB_REGISTER(Environments(), "BipedalWalkerHardcore-v3", "Gymnasium's id for BipedalWalker-v3(hardcore=true)", [](Spec& spec) {
   BipedalWalkerOptions o;
@@ -78,7 +85,7 @@ PMLAB_REGISTER(Environments(), "BipedalWalkerHardcore-v3", "Gymnasium's id for B
 }  // namespace
 
 BipedalWalker::BipedalWalker(BipedalWalkerOptions options, std::uint64_t instance)
-    : Environment("BipedalWalker-v3", ObservationSpace(), Space::Box(-Eigen::VectorXd::Ones(4), Eigen::VectorXd::Ones(4)),
+    : Environment(std::isnan(options.target_velocity) ? "BipedalWalker-v3" : "BipedalWalkerVelocity-v0", ObservationSpace(), Space::Box(-Eigen::VectorXd::Ones(4), Eigen::VectorXd::Ones(4)),
                   options.hardcore ? 2000 : 1600, instance),
       options_(options) {}
 
@@ -285,10 +292,15 @@ Environment::Transition BipedalWalker::Advance(const Eigen::VectorXd& action, co
 
   // In double, as Gymnasium computes it from the float32 position (130 * pos.x in float would
   // round the potential, and each step's reward by up to 3e-5).
-  const double shaping = 130.0 * pos.x / kScale - 5.0 * std::abs(observation[0]);
+  const bool velocity_task = !std::isnan(options_.target_velocity);
+  const double shaping = (velocity_task ? 0.0 : 130.0 * pos.x / kScale) - 5.0 * std::abs(observation[0]);
   double reward = has_previous_shaping_ ? shaping - previous_shaping_ : 0.0;
   previous_shaping_ = shaping;
   has_previous_shaping_ = true;
+  if (velocity_task) {
+    const double target = options_.target_velocity;
+    reward += 130.0 / kScale / kFps * (target - std::abs(vel.x - target));
+  }
   for (int k = 0; k < 4; ++k) reward -= 0.00035 * kMotorsTorque * std::clamp(std::abs(action[k]), 0.0, 1.0);
   if (contacts_->game_over || pos.x < 0) return {-100, true};
   return {reward, pos.x > (kTerrainLength - kTerrainGrass) * kTerrainStep};

@@ -8,7 +8,13 @@
 // hull touches the ground or the walker leaves to the left, the end of the terrain terminates,
 // time limit 1600 (2000 in hardcore). Normal terrain is grass; `hardcore` adds stumps, stairs and
 // pits. Gymnasium's decorative clouds are not drawn.
+//
+// BipedalWalkerVelocity-v0 is meta-RL's locomotion task on it, as MAML's HalfCheetah with a goal
+// velocity: the progress term 130 dx / SCALE becomes 130 dt / SCALE (v* - |v - v*|), v the hull's
+// forward speed after the step and v* the task's target (m/s), so that the reward is the same
+// as Gymnasium's below the target and falls as fast again above it.
 #include <array>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -22,6 +28,8 @@ namespace pmlab::envs {
 
 struct BipedalWalkerOptions {
   bool hardcore = false;  ///< stumps, stairs and pits; time limit 2000; default false
+  /// v* (m/s) of BipedalWalkerVelocity-v0; NaN: Gymnasium's progress reward
+  double target_velocity = std::numeric_limits<double>::quiet_NaN();
 };
 
 class BipedalWalker final : public Environment {

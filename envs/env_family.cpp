@@ -72,6 +72,17 @@ PMLAB_REGISTER(EnvFamilies(), "CartPole", "CartPole-v1 with pole half-length and
     });
   };
 });
+PMLAB_REGISTER(EnvFamilies(), "BipedalWalkerVelocity", "BipedalWalkerVelocity-v0 with the target speed uniform in [low, high] (MAML's goal-velocity locomotion)", [](Spec& spec) {
+  double low = 0.5, high = 3;
+  spec.Number("velocity_low", &low, -10, 10, "slowest target speed (m/s)");
+  spec.Number("velocity_high", &high, -10, 10, "fastest target speed (m/s)");
+  RequireRange("BipedalWalkerVelocity", "target speed", low, high);
+  return [=]() -> std::unique_ptr<EnvFamily> {
+    return std::make_unique<FunctionFamily>([=](core::Rng& rng) {
+      return "BipedalWalkerVelocity-v0(target_velocity=" + Number(Uniform(rng, low, high)) + ")";
+    });
+  };
+});
 PMLAB_REGISTER(EnvFamilies(), "TabularMdp", "TabularMdp-v0 with its tables drawn per task: the family whose meta-gradient is exact", [](Spec& spec) {
   std::int64_t states = 2, actions = 2, horizon = 3, mdp = -1;
   spec.Integer("states", &states, 1, 64, "S: states");

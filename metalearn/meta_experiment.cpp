@@ -21,7 +21,7 @@ namespace {
 void Validate(const MetaConfig& c) {
   const std::string name = ParseSpec(c.task).first;
   core::Require(TaskFamilies().Has(name), "--task: '" + name + "' is unknown (task families: " + TaskFamilies().Names() +
-                                               "; RL: pointnav, lunar-gravity, cartpole or an env family of pmlab envs --families)");
+                                               "; RL: pointnav, lunar-gravity, cartpole, walker-velocity or an env family of pmlab envs --families)");
   core::Within("--task", [&] { TaskFamilies().Check(c.task); });
   const MetaAlgorithm algo = core::Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
   core::Require(c.dice_baseline == "mean", "--dice-baseline: only the RL estimator maml-pg-dice has one");

@@ -44,7 +44,7 @@ struct MetaConfig : core::RunOptions {
   std::int64_t measure_bias_every = 0;   ///< log the estimator's relative bias every N iterations; 0 = never
   int bias_reference_tasks = 1000;    ///< tasks in each bias measurement
   int bias_reference_points = 1000;   ///< points per reference set (sine, fmnist-fewshot; linreg is exact)
-  // Meta-RL tasks only (pointnav, lunar-gravity, cartpole, or a task family spec):
+  // Meta-RL tasks only (pointnav, lunar-gravity, cartpole, walker-velocity, or a task family spec):
   int horizon = 0;                    ///< H: steps per episode at most; 0 = the environment's time limit
   int inner_episodes = 20;            ///< E: episodes of each inner and outer batch
   double discount = 0.99;             ///< gamma of the MDP

@@ -16,6 +16,7 @@ std::string MetaPolicyFamily(const std::string& task) {
   if (task == "pointnav") return "PointNav";
   if (task == "lunar-gravity") return "LunarLander";
   if (task == "cartpole") return "CartPole";
+  if (task == "walker-velocity") return "BipedalWalkerVelocity";
   // A registered family's name, with or without parameters; whether the parameters are valid
   // is for the problem to say, naming --task.
   const std::string name = task.substr(0, task.find('('));

@@ -18,7 +18,7 @@
 
 namespace pmlab::rl {
 
-/// The task family spec of a --task name: pointnav, lunar-gravity and cartpole name the
+/// The task family spec of a --task name: pointnav, lunar-gravity, cartpole and walker-velocity name the
 /// families of envs/, and a family spec ("PointNav(goal_range=1)") names itself. Empty when
 /// the name is neither (a supervised task, or unknown).
 std::string MetaPolicyFamily(const std::string& task);

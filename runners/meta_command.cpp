@@ -105,7 +105,8 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
 
     t->add_option("--task", c.task,
                   "Task family: sine (Finn et al.), linreg (closed-form MAML), fmnist-fewshot (N-way K-shot); RL: pointnav "
-                  "(MAML's 2-D navigation), lunar-gravity, cartpole, or any registered env family (both lists below)")
+                  "(MAML's 2-D navigation), lunar-gravity, cartpole, walker-velocity (BipedalWalker at a target speed), or any "
+                  "registered env family (both lists below)")
         ->group("Tasks");
     t->add_option("--shots", c.shots, "K: support points per task (per class for fmnist-fewshot)")->check(CLI::Range(1, 100000))->group("Tasks");
     t->add_option("--query", c.query, "Query points per task (per class for fmnist-fewshot)")->check(CLI::Range(1, 100000))->group("Tasks");

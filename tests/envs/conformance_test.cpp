@@ -130,13 +130,15 @@ TEST_P(ConformanceTest, ResetAfterTheEndStartsAFreshEpisode) {
 
 TEST_P(ConformanceTest, TheTimeLimitTruncatesWithoutTerminating) {
   const std::string spec = GetParam();
-  const auto env = MakeEnvironment(spec.back() == ')' ? spec.substr(0, spec.size() - 1) + ",max_episode_steps=5)"
-                                                      : spec + "(max_episode_steps=5)");
-  ASSERT_EQ(env->time_limit(), 5);
+  // A tabular MDP's episodes end at its horizon (3 here), which the limit must come before.
+  const int limit = spec.rfind("TabularMdp", 0) == 0 ? 2 : 5;
+  const std::string steps = "max_episode_steps=" + std::to_string(limit);
+  const auto env = MakeEnvironment(spec.back() == ')' ? spec.substr(0, spec.size() - 1) + "," + steps + ")" : spec + "(" + steps + ")");
+  ASSERT_EQ(env->time_limit(), limit);
   core::Rng rng(4);
   env->Reset(3);
   StepResult r;
-  for (int k = 0; k < 5; ++k) {
+  for (int k = 0; k < limit; ++k) {
     EXPECT_FALSE(r.truncated);
     r = env->Step(RandomAction(env->action_space(), rng));
   }
@@ -195,7 +197,20 @@ TEST(EnvFamilyTest, TasksComeFromTheFamilysStreamWithinItsRanges) {
   EXPECT_THROW(MakeEnvFamily("LunarLander(gravity_low=-13)"), std::invalid_argument);
   EXPECT_THROW(MakeEnvFamily("CartPole(length_low=2,length_high=1)"), std::invalid_argument);
   EXPECT_THROW(MakeEnvFamily("Humanoid"), std::invalid_argument);
-  EXPECT_EQ(RegisteredEnvFamilies().size(), 3u);
+  core::Rng speeds(2);
+  const auto walker = MakeEnvFamily("BipedalWalkerVelocity(velocity_low=1,velocity_high=2)");
+  for (int t = 0; t < 50; ++t) {
+    const double v = Value(walker->SampleTask(speeds), "target_velocity");
+    EXPECT_TRUE(v >= 1 && v <= 2) << v;
+  }
+  // One MDP for every task when its seed is given, a new one per task otherwise.
+  core::Rng mdps(3);
+  EXPECT_EQ(MakeEnvFamily("TabularMdp(mdp=7)")->SampleTask(mdps), "TabularMdp-v0(states=2,actions=2,horizon=3,mdp=7)");
+  const auto random_mdps = MakeEnvFamily("TabularMdp(states=4)");
+  EXPECT_NE(random_mdps->SampleTask(mdps), random_mdps->SampleTask(mdps));
+  EXPECT_THROW(MakeEnvFamily("BipedalWalkerVelocity(velocity_low=3,velocity_high=1)"), std::invalid_argument);
+  EXPECT_THROW(MakeEnvFamily("TabularMdp(actions=1)"), std::invalid_argument);
+  EXPECT_EQ(RegisteredEnvFamilies().size(), 5u);
 }
 
 TEST(RegistryTest, SpecsAreParsedAndCheckedWithClearErrors) {
@@ -209,7 +224,7 @@ TEST(RegistryTest, SpecsAreParsedAndCheckedWithClearErrors) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message("MoonLander-v3").find("registered: BipedalWalker-v3, BipedalWalkerHardcore-v3, CartPole-v1, LunarLander-v3"), std::string::npos);
+  EXPECT_NE(message("MoonLander-v3").find("registered: BipedalWalker-v3, BipedalWalkerHardcore-v3, BipedalWalkerVelocity-v0, CartPole-v1, LunarLander-v3"), std::string::npos);
   EXPECT_NE(message("LunarLander-v3(gravitas=1)").find("no parameter 'gravitas' (allowed: continuous, gravity"), std::string::npos);
   EXPECT_NE(message("LunarLander-v3(gravity=-13)").find("between -12 and 0"), std::string::npos);
   EXPECT_NE(message("LunarLander-v3(gravity=low)").find("needs a number"), std::string::npos);

@@ -142,6 +142,33 @@ TEST(BipedalWalkerTest, ShapingRewardIsComputedInDoubleAsGymnasiumDoes) {
   EXPECT_LT(worst, 1e-12);
 }
 
+TEST(BipedalWalkerTest, TheVelocityTaskRewardsSpeedTowardsItsTarget) {
+  // The same walker and actions as Gymnasium's: equal observations, and a reward that differs
+  // only by the progress term, 130 dt / SCALE (v* - |v - v*|) in place of 130 dx / SCALE.
+  BipedalWalker plain, fast({false, 1.5});
+  EXPECT_EQ(fast.name(), "BipedalWalkerVelocity-v0");
+  core::Rng rng(6);
+  plain.Reset(4);
+  fast.Reset(4);
+  double x = plain.HullX();
+  int steps = 0;
+  while (!plain.episode_over() && steps < 200) {
+    Eigen::VectorXd a(4);
+    for (int k = 0; k < 4; ++k) a[k] = rng.Uniform(-1, 1);
+    const StepResult r = plain.Step(a), v = fast.Step(a);
+    ASSERT_EQ(plain.observation(), fast.observation()) << "step " << steps;
+    if (r.terminated) break;
+    const double speed = plain.observation()[2] * BipedalWalker::kFps / (0.3 * BipedalWalker::kViewportW / BipedalWalker::kScale);
+    const double progress = 130.0 * (static_cast<double>(plain.HullX()) - x) / 30.0;
+    if (steps > 0) {  // the first step has no shaping difference in either
+      EXPECT_NEAR(v.reward - r.reward, 130.0 / 30.0 / 50.0 * (1.5 - std::abs(speed - 1.5)) - progress, 1e-6) << "step " << steps;
+    }
+    x = plain.HullX();
+    ++steps;
+  }
+  EXPECT_GT(steps, 50);
+}
+
 TEST(RegistryTest, GymnasiumsIdsForVariants) {
   const auto lander = MakeEnvironment("LunarLanderContinuous-v3");
   EXPECT_EQ(lander->action_space().Dimension(), 2);
