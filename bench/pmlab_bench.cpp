@@ -354,7 +354,8 @@ BENCHMARK(RlIterationSplit)->Unit(benchmark::kMillisecond)->UseRealTime();
 // outer batch, policy 100-100, maml-pg), on one thread: the whole estimate per task, and its
 // parts timed again on their own: the two batches' rollouts (simulation, and within them the
 // policy's batched forward passes), the inner and outer surrogate gradients, and the
-// Hessian-vector product. Counters in milliseconds per meta-iteration of 20 tasks.
+// Hessian-vector product (its R-operator passes after the inner gradient's, as the estimator
+// runs them). Counters in milliseconds per meta-iteration of 20 tasks.
 void MetaRlIterationSplit(benchmark::State& state) {
   rl::MetaPolicyProblemOptions o;
   o.family = "PointNav";
@@ -389,7 +390,7 @@ void MetaRlIterationSplit(benchmark::State& state) {
     const core::Vector weights = core::Vector::Ones(b.inputs.cols());
     for (int k = 0; k < 2; ++k) policy.Surrogate(x, b.inputs, b.actions, weights, 0, gradient);
     const auto t4 = Clock::now();
-    policy.SurrogateHessianProduct(x, b.inputs, b.actions, weights, gradient, out, product);
+    policy.HessianProductAfterSurrogate(x, b.inputs, b.actions, weights, gradient, product);  // as the estimator does
     const auto t5 = Clock::now();
     total += seconds(t0, t1);
     rollouts += seconds(t1, t2);

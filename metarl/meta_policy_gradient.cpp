@@ -62,6 +62,7 @@ void LoadedDiceScoreWeights(const std::vector<EpisodeSegment>& episodes, const c
 
 MetaPolicyGradient::MetaPolicyGradient(std::unique_ptr<Policy<float>> policy, int observations, MetaPolicyOptions options)
     : policy_(std::move(policy)),
+      last_inner_(policy_->Clone()),
       options_(options),
       value_(observations, options.horizon),
       normal_(value_.Features()),
@@ -111,7 +112,9 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
     if (!task.Sample(*policy_, phi_[j], rng, batches_[j])) return diverged();
     const EpisodeBatch b = batches_[j].batch();
     Weigh(b, weights_[j]);
-    policy_->Surrogate(phi_[j], b.inputs, b.actions, weights_[j], 0, scratch_);
+    // The last inner step's passes stay in their own object for the first Hessian-vector product.
+    Policy<float>& inner = j + 1 == steps ? *last_inner_ : *policy_;
+    inner.Surrogate(phi_[j], b.inputs, b.actions, weights_[j], 0, scratch_);
     phi_[j + 1] = phi_[j] + alpha * scratch_;
     if (!phi_[j + 1].allFinite()) return diverged();
   }
@@ -138,7 +141,8 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
       const Policy<float>::ScoreProducts lvc_products(lvc), loaded_products(loaded_dice);
       const Policy<float>::ScoreProducts* products =
           options_.algorithm == MetaPolicyAlgorithm::kProMp ? &lvc_products : loaded ? &loaded_products : nullptr;
-      policy_->SurrogateHessianProduct(phi_[j], b.inputs, b.actions, w, direction_, scratch_, product_, products);
+      if (j + 1 == steps) last_inner_->HessianProductAfterSurrogate(phi_[j], b.inputs, b.actions, w, direction_, product_, products);
+      else policy_->SurrogateHessianProduct(phi_[j], b.inputs, b.actions, w, direction_, scratch_, product_, products);
       direction_ += alpha * product_;
       if (score_term) {
         ones_.setOnes(b.inputs.cols());

@@ -108,6 +108,7 @@ class MetaPolicyGradient {
   bool Outer(TaskEpisodes& task, core::Rng& rng, double& adapted_return, double& outer_scale);
 
   std::unique_ptr<Policy<float>> policy_;
+  std::unique_ptr<Policy<float>> last_inner_;  // the last inner step's surrogate, kept for its Hessian product
   MetaPolicyOptions options_;
   LinearValue value_;
   LinearValue::Normal normal_;

@@ -110,18 +110,39 @@ void CategoricalPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& 
   const Mat& logits = mlp_.Forward(params, observations);
   if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
     throw std::invalid_argument("one action and one weight per observation column");
-  // The MLP works on -S: d(-S)/dz = w (p - e_a) and d^2(-S)/dz^2 = w (diag(p) - p p^T).
+  // The MLP works on -S: d(-S)/dz = w (p - e_a).
   output_grad_.resize(logits.rows(), logits.cols());
-  probs_.resize(logits.rows(), logits.cols());
   for (core::Index j = 0; j < logits.cols(); ++j) {
     const auto a = static_cast<core::Index>(actions(0, j));
     if (a < 0 || a >= logits.rows()) throw std::invalid_argument("action index out of range");
-    probs_.col(j) = (logits.col(j).array() - LogSumExp(logits.col(j))).exp();
-    output_grad_.col(j) = weights[j] * probs_.col(j);
+    output_grad_.col(j) = weights[j] * (logits.col(j).array() - LogSumExp(logits.col(j))).exp().matrix();
     output_grad_(a, j) -= weights[j];
   }
-  mlp_.BackwardWithHessianProduct(
-      params, observations, output_grad_, direction,
+  mlp_.Backward(params, observations, output_grad_, gradient);
+  gradient = -gradient;
+  HessianPasses(params, observations, actions, weights, direction, hessian_product, score_products);
+}
+
+template <typename T>
+void CategoricalPolicy<T>::HessianProductAfterSurrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                                        const Vec& weights, const Eigen::Ref<const Vec>& direction,
+                                                        Eigen::Ref<Vec> hessian_product,
+                                                        const typename Policy<T>::ScoreProducts* score_products) {
+  if (mlp_.outputs().cols() != observations.cols() || weights.size() != observations.cols())
+    throw std::logic_error("HessianProductAfterSurrogate needs a Surrogate over these columns first");
+  HessianPasses(params, observations, actions, weights, direction, hessian_product, score_products);
+}
+
+template <typename T>
+void CategoricalPolicy<T>::HessianPasses(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                         const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                                         const typename Policy<T>::ScoreProducts* score_products) {
+  // d^2(-S)/dz^2 = w (diag(p) - p p^T).
+  const Mat& logits = mlp_.outputs();
+  probs_.resize(logits.rows(), logits.cols());
+  for (core::Index j = 0; j < logits.cols(); ++j) probs_.col(j) = (logits.col(j).array() - LogSumExp(logits.col(j))).exp();
+  mlp_.HessianProductAfterBackward(
+      params, observations, direction,
       [&](const Mat& rz, Mat& rd) {
         rd.resize(rz.rows(), rz.cols());
         for (core::Index j = 0; j < rz.cols(); ++j) {
@@ -140,8 +161,7 @@ void CategoricalPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& 
           rd(static_cast<core::Index>(actions(0, j)), j) -= score_weights_[j];
         }
       },
-      gradient, hessian_product);
-  gradient = -gradient;
+      hessian_product);
   hessian_product = -hessian_product;
 }
 

@@ -6,6 +6,7 @@
 // matrix holding the chosen indices, as envs::Environment::Step takes them.
 //
 // An object is one thread's scratch, like core::Mlp; parameters are passed to each call.
+#include <memory>
 #include <vector>
 
 #include "core/nn/mlp.h"
@@ -42,8 +43,17 @@ class CategoricalPolicy final : public Policy<T> {
   void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                                const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                Eigen::Ref<Vec> hessian_product, const typename Policy<T>::ScoreProducts* score_products = nullptr) override;
+  void HessianProductAfterSurrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                                    const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                                    const typename Policy<T>::ScoreProducts* score_products = nullptr) override;
+  std::unique_ptr<Policy<T>> Clone() const override { return std::make_unique<CategoricalPolicy>(*this); }
 
  private:
+  // The R-operator's passes after a forward and backward pass over these columns.
+  void HessianPasses(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                     const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                     const typename Policy<T>::ScoreProducts* score_products);
+
   core::Mlp<T> mlp_;
   Mat output_grad_, probs_;
   Vec directional_, score_weights_;

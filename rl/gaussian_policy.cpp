@@ -91,12 +91,9 @@ void GaussianPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& par
   const Mat& mean = mlp_.Forward(params.head(net), observations);
   if (actions.rows() != mean.rows() || actions.cols() != mean.cols() || weights.size() != mean.cols())
     throw std::invalid_argument("one action column and one weight per observation column");
-  const auto log_std = params.tail(Actions());
-  const auto dir_log_std = direction.tail(Actions());
-  const Vec inv_var = (T(-2) * log_std.array()).exp().matrix();
+  const Vec inv_var = (T(-2) * params.tail(Actions()).array()).exp().matrix();
   // With d = a - mu and S = sum_j w_j sum_k (-d_k^2 / (2 sigma_k^2) - log sigma_k) + const:
-  //   dS/dmu = w d / sigma^2,                 dS/dlog sigma = w (d^2 / sigma^2 - 1),
-  //   d2S/dmu2 = -w / sigma^2,  d2S/dmu dlog sigma = -2 w d / sigma^2,  d2S/dlog sigma2 = -2 w d^2 / sigma^2.
+  //   dS/dmu = w d / sigma^2,  dS/dlog sigma = w (d^2 / sigma^2 - 1).
   output_grad_.resize(mean.rows(), mean.cols());
   auto grad_log_std = gradient.tail(Actions());
   grad_log_std.setZero();
@@ -105,14 +102,39 @@ void GaussianPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& par
     output_grad_.col(j) = -weights[j] * (diff * inv_var.array()).matrix();
     grad_log_std += weights[j] * (diff.square() * inv_var.array() - T(1)).matrix();
   }
+  auto grad_net = gradient.head(net);
+  mlp_.Backward(params.head(net), observations, output_grad_, grad_net);
+  grad_net = -grad_net;
+  HessianPasses(params, observations, actions, weights, direction, hessian_product, score_products);
+}
+
+template <typename T>
+void GaussianPolicy<T>::HessianProductAfterSurrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                                     const Vec& weights, const Eigen::Ref<const Vec>& direction,
+                                                     Eigen::Ref<Vec> hessian_product,
+                                                     const typename Policy<T>::ScoreProducts* score_products) {
+  if (mlp_.outputs().cols() != observations.cols() || weights.size() != observations.cols())
+    throw std::logic_error("HessianProductAfterSurrogate needs a Surrogate over these columns first");
+  HessianPasses(params, observations, actions, weights, direction, hessian_product, score_products);
+}
+
+template <typename T>
+void GaussianPolicy<T>::HessianPasses(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                      const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                                      const typename Policy<T>::ScoreProducts* score_products) {
+  const core::Index net = mlp_.ParameterCount();
+  const Mat& mean = mlp_.outputs();
+  const auto dir_log_std = direction.tail(Actions());
+  const Vec inv_var = (T(-2) * params.tail(Actions()).array()).exp().matrix();
+  //   d2S/dmu2 = -w / sigma^2,  d2S/dmu dlog sigma = -2 w d / sigma^2,  d2S/dlog sigma2 = -2 w d^2 / sigma^2.
   auto hvp_log_std = hessian_product.tail(Actions());
   hvp_log_std.setZero();
-  auto grad_net = gradient.head(net), hvp_net = hessian_product.head(net);
+  auto hvp_net = hessian_product.head(net);
   // The head gets R(mu) = J v_net. The MLP works on -S, so its R(delta) is minus the
   // mean-block rows of the Hessian applied to (R(mu), v_log_std); the log-std block's rows are
   // summed here from the same R(mu).
-  mlp_.BackwardWithHessianProduct(
-      params.head(net), observations, output_grad_, direction.head(net),
+  mlp_.HessianProductAfterBackward(
+      params.head(net), observations, direction.head(net),
       [&](const Mat& r_mean, Mat& rd) {
         rd.resize(r_mean.rows(), r_mean.cols());
         for (core::Index j = 0; j < r_mean.cols(); ++j) {
@@ -137,8 +159,7 @@ void GaussianPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& par
           hvp_log_std += (score_weights_[j] * (diff.square() * inv_var.array() - T(1))).matrix();
         }
       },
-      grad_net, hvp_net);
-  grad_net = -grad_net;
+      hvp_net);
   hvp_net = -hvp_net;
 }
 

@@ -5,6 +5,7 @@
 // default). Parameters: the MLP's, then one log-std per action entry. Actions are sampled
 // unclipped; the environment clips them to its bounds, and log-probabilities are those of the
 // unclipped sample. Samples are columns, as for CategoricalPolicy.
+#include <memory>
 #include <vector>
 
 #include "core/nn/mlp.h"
@@ -45,8 +46,17 @@ class GaussianPolicy final : public Policy<T> {
   void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
                                const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                Eigen::Ref<Vec> hessian_product, const typename Policy<T>::ScoreProducts* score_products = nullptr) override;
+  void HessianProductAfterSurrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                                    const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                                    const typename Policy<T>::ScoreProducts* score_products = nullptr) override;
+  std::unique_ptr<Policy<T>> Clone() const override { return std::make_unique<GaussianPolicy>(*this); }
 
  private:
+  // The R-operator's passes after a forward and backward pass over these columns.
+  void HessianPasses(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, const Vec& weights,
+                     const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                     const typename Policy<T>::ScoreProducts* score_products);
+
   core::Mlp<T> mlp_;
   T initial_log_std_;
   Mat output_grad_;

@@ -52,6 +52,14 @@ class Policy {
   virtual void SurrogateHessianProduct(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                        const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                        Eigen::Ref<Vec> hessian_product, const ScoreProducts* score_products = nullptr) = 0;
+  /// SurrogateHessianProduct's product alone, when this object's last call was Surrogate with
+  /// the same arguments and no entropy bonus: its forward and backward passes are not repeated
+  /// (MAML's inner step computes that gradient before the outer batch is drawn).
+  virtual void HessianProductAfterSurrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
+                                            const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
+                                            const ScoreProducts* score_products = nullptr) = 0;
+  /// Another policy of the same network, with scratch of its own.
+  virtual std::unique_ptr<Policy<T>> Clone() const = 0;
 };
 
 /// `--policy` and `--action-dist` of a run.

@@ -162,6 +162,7 @@ Mlp<T>::Mlp(MlpShape shape, LossHead head) : shape_(std::move(shape)), head_(hea
   delta_.resize(shape_.Layers());
   r_act_.resize(shape_.Layers());
   r_delta_.resize(shape_.Layers());
+  back_.resize(shape_.Layers());
 }
 
 template <typename T>
@@ -247,9 +248,16 @@ void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& input
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
     Mat& d = delta_[l - 1];
     d.resize(in, prev.cols());
-    Product(d, w.transpose(), delta_[l]);
-    if (shape_.hidden == Activation::kRelu) d.array() = (prev.array() > T(0)).select(d.array(), T(0));
-    else d.array() *= T(1) - prev.array().square();
+    if (shape_.hidden == Activation::kRelu) {
+      Product(d, w.transpose(), delta_[l]);
+      d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+    } else {
+      // W^T delta is kept: tanh's R-operator needs it again (HessianProductPasses).
+      Mat& back = back_[l - 1];
+      back.resize(in, prev.cols());
+      Product(back, w.transpose(), delta_[l]);
+      d.array() = back.array() * (T(1) - prev.array().square());
+    }
   }
 }
 
@@ -275,6 +283,13 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
     }
   }, hessian_product);
   return loss;
+}
+
+template <typename T>
+void Mlp<T>::HessianProductAfterBackward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
+                                         HeadHessian head, Eigen::Ref<Vec> hessian_product) {
+  if (delta_.front().cols() != inputs.cols()) throw std::logic_error("HessianProductAfterBackward needs a Backward over these inputs first");
+  HessianProductPasses(params, inputs, direction, head, hessian_product);
 }
 
 template <typename T>
@@ -329,9 +344,7 @@ void Mlp<T>::HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat
     if (shape_.hidden == Activation::kRelu) {
       d.array() = (a > T(0)).select(d.array(), T(0));
     } else {
-      back_.resize(in, inputs.cols());
-      Product(back_, weights(params, l).transpose(), delta_[l]);
-      d.array() = d.array() * (T(1) - a.square()) - T(2) * back_.array() * a * r_act_[l - 1].array();
+      d.array() = d.array() * (T(1) - a.square()) - T(2) * back_[l - 1].array() * a * r_act_[l - 1].array();
     }
   }
 }

@@ -100,6 +100,14 @@ class Mlp {
                                   const Eigen::Ref<const Vec>& direction, HeadHessian head, Eigen::Ref<Vec> gradient,
                                   Eigen::Ref<Vec> hessian_product);
 
+  /// BackwardWithHessianProduct's product alone, when the last calls were Forward(params,
+  /// inputs) and Backward over the same inputs: their passes are not repeated.
+  void HessianProductAfterBackward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
+                                   HeadHessian head, Eigen::Ref<Vec> hessian_product);
+
+  /// The outputs of the last forward pass.
+  const Mat& outputs() const { return act_.back(); }
+
   /// Columns of `outputs` whose largest entry is at the same row as the largest of `targets`.
   static Index CountCorrect(const Mat& outputs, const Mat& targets);
 
@@ -123,7 +131,7 @@ class Mlp {
   std::vector<Mat> delta_;      // delta_[l]: d loss / d pre-activation of layer l
   std::vector<Mat> r_act_;      // R-operator (directional derivative) of act_
   std::vector<Mat> r_delta_;    // R-operator of delta_
-  Mat back_;                    // W_l^T delta_l before the activation's derivative (tanh's R-operator)
+  std::vector<Mat> back_;       // back_[l - 1]: W_l^T delta_l before tanh's derivative, for its R-operator
   Vec probs_;                   // softmax of one output column
 };
 

@@ -134,6 +134,40 @@ TEST(GaussianPolicyTest, ScoreProductsAreOuterProductsOfScores) {
   }
 }
 
+// The product after a Surrogate reuses its passes and must be the very same numbers, in a clone
+// as in the original, with score products too.
+void ExpectProductAfterSurrogateIsTheSame(Policy<double>& policy, int observations, core::Rng& rng) {
+  Vec params(policy.ParameterCount());
+  policy.Initialize(rng, params);
+  params += 0.3 * RandomMatrix(params.size(), 1, rng).col(0);
+  const Mat obs = RandomMatrix(observations, 9, rng);
+  Mat actions;
+  policy.Act(params, obs, rng, false, actions);
+  const Vec w = Weights(9, rng), direction = RandomMatrix(params.size(), 1, rng).col(0);
+  const auto lvc = [&](const Vec& d, Vec& u) { u = w.cwiseProduct(d); };
+  const typename Policy<double>::ScoreProducts products(lvc);
+  for (const auto* score : {static_cast<const typename Policy<double>::ScoreProducts*>(nullptr), &products}) {
+    Vec grad(params.size()), full(params.size()), after(params.size());
+    policy.SurrogateHessianProduct(params, obs, actions, w, direction, grad, full, score);
+    const auto clone = policy.Clone();
+    clone->Surrogate(params, obs, actions, w, 0, grad);
+    clone->HessianProductAfterSurrogate(params, obs, actions, w, direction, after, score);
+    EXPECT_EQ(after, full);
+  }
+}
+
+TEST(PolicyTest, HessianProductAfterSurrogateIsTheFullProduct) {
+  core::Rng rng(18);
+  CategoricalPolicy<double> categorical(4, 3, {8, 6});
+  ExpectProductAfterSurrogateIsTheSame(categorical, 4, rng);
+  GaussianPolicy<double> gaussian(5, 2, {8, 6}, -0.5);
+  ExpectProductAfterSurrogateIsTheSame(gaussian, 5, rng);
+  Vec out(categorical.ParameterCount());
+  EXPECT_THROW(CategoricalPolicy<double>(4, 3, {8}).HessianProductAfterSurrogate(Vec::Zero(67), Mat::Zero(4, 2), Mat::Zero(1, 2),
+                                                                                 Vec::Ones(2), Vec::Zero(67), out.head(67)),
+               std::logic_error);
+}
+
 const std::vector<int> kHiddenLayers[] = {{}, {8, 6}};
 
 TEST(CategoricalPolicyTest, HessianProductMatchesCentralDifferences) {
