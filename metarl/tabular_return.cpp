@@ -98,11 +98,12 @@ void ForEachTabularEpisode(const envs::TabularMdpModel& mdp, int horizon, const 
 bool ForEachTabularBatch(const envs::TabularMdpModel& mdp, Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, int horizon,
                          int episodes, std::int64_t limit, const std::function<void(const EpisodeBatch&, double probability)>& visit) {
   if (horizon < mdp.horizon) return false;  // truncated episodes would need the state after their last step
+  // At most A^H S^(H-1) episodes, so at most that to the E batches: checked before any is listed.
+  const double most = std::pow(static_cast<double>(mdp.actions), mdp.horizon) * std::pow(static_cast<double>(mdp.states), mdp.horizon - 1);
+  if (std::pow(most, episodes) > static_cast<double>(limit)) return false;
   std::vector<TabularEpisode> all;
   ForEachTabularEpisode(mdp, horizon, [&](const TabularEpisode& e) { all.push_back(e); });
-  double count = 1;
-  for (int e = 0; e < episodes; ++e) count *= static_cast<double>(all.size());
-  if (all.empty() || count > static_cast<double>(limit)) return false;
+  if (all.empty()) return false;
   const Eigen::MatrixXd pi = TabularPolicy<float>(mdp, policy, params);
   std::vector<double> probability(all.size());
   for (std::size_t k = 0; k < all.size(); ++k) {
