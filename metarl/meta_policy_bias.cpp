@@ -90,10 +90,10 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
       }
       // Fresh environments for each, so that both see the same episodes.
       EnvironmentEpisodes task(oracle.TaskRollouts(spec)), same_task(oracle.TaskRollouts(spec));
-      const auto measure = [&](TaskEpisodes& mine, TaskEpisodes& theirs, core::Rng& stream) {
-        s.estimator.Estimate(x, mine, stream, baseline, s.estimate);
+      const auto measure = [&](TaskEpisodes& mine, TaskEpisodes& theirs, core::Rng& stream, double b) {
+        s.estimator.Estimate(x, mine, stream, b, s.estimate);
         stream = draws;
-        s.reference.Estimate(x, theirs, stream, baseline, s.exact);
+        s.reference.Estimate(x, theirs, stream, b, s.exact);
       };
       bool enumerated = false;
       if (exact && oracle.options().meta.inner_steps == 1) {
@@ -102,11 +102,15 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
           const auto env = envs::MakeEnvironment(spec);
           const auto& mdp = dynamic_cast<const envs::TabularMdp&>(*env).model();
           Eigen::VectorXd difference = Eigen::VectorXd::Zero(x.size()), sum = Eigen::VectorXd::Zero(x.size());
+          // Over every batch the score term's baseline adds exactly nothing; J(x) of the task, not
+          // the unit's replicate, so that the sums, kept for the task, are the same whichever
+          // unit (and thread) makes them.
+          const double task_return = *task.ExactReturn(s.estimator.policy(), x, oracle.options().meta.estimator.discount, s.exact);
           const bool all = ForEachTabularBatch(mdp, s.estimator.policy(), x, oracle.options().horizon, oracle.options().episodes,
                                                how.enumerate, [&](const EpisodeBatch& batch, double probability) {
                                                  GivenBatch given(batch, task);
                                                  core::Rng unused = draws;
-                                                 measure(given, given, unused);
+                                                 measure(given, given, unused, task_return);
                                                  difference += probability * (s.estimate - s.exact).cast<double>();
                                                  sum += probability * s.exact.cast<double>();
                                                });
@@ -122,7 +126,7 @@ core::BiasEstimate MeasureMetaPolicyBias(const MetaPolicyOracle& oracle, const c
         }
       }
       if (!enumerated) {
-        measure(task, same_task, rng);
+        measure(task, same_task, rng, baseline);
         const Eigen::VectorXd drawn = (exact ? s.drawn : s.estimate).cast<double>();
         sums.Add(u, (s.estimate - s.exact).cast<double>(), s.exact.cast<double>(), &drawn);
       }

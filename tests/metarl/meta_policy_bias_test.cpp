@@ -88,8 +88,14 @@ TEST(MetaPolicyBiasTest, OnTheTabularFamilyEnumerationIsExactAndMonteCarloAgrees
     EXPECT_NEAR(b.relative_bias, exact.relative_bias, 4 * b.monte_carlo);
   }
   EXPECT_LT(drawn.monte_carlo, monte_carlo.monte_carlo) << "only the inner batches are drawn";
-  // Threads change nothing.
+  // Threads change nothing, enumerated or drawn.
   core::WorkerPool three(3);
+  core::WorkerPool one(1);
+  for (core::WorkerPool* other : {&one, &three}) {
+    const core::BiasEstimate again = MeasureMetaPolicyBias(oracle, x, 32, 7, 1, *other);
+    EXPECT_EQ(again.relative_bias, exact.relative_bias);
+    EXPECT_EQ(again.relative_spread, exact.relative_spread);
+  }
   EXPECT_EQ(MeasureMetaPolicyBias(oracle, x, 20000, 7, 1, three, {true, 0}).relative_bias, drawn.relative_bias);
 }
 
