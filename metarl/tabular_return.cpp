@@ -19,12 +19,10 @@ void StateActionColumns(const envs::TabularMdpModel& mdp, typename Policy<T>::Ma
     }
 }
 
-}  // namespace
-
+// pi(a | s) from the policy's log-probabilities of those columns.
 template <typename T>
-Eigen::MatrixXd TabularPolicy(const envs::TabularMdpModel& mdp, Policy<T>& policy, const Eigen::Ref<const typename Policy<T>::Vec>& params) {
-  typename Policy<T>::Mat observations, actions;
-  StateActionColumns<T>(mdp, observations, actions);
+Eigen::MatrixXd PolicyTable(const envs::TabularMdpModel& mdp, Policy<T>& policy, const Eigen::Ref<const typename Policy<T>::Vec>& params,
+                            const typename Policy<T>::Mat& observations, const typename Policy<T>::Mat& actions) {
   typename Policy<T>::Vec log_probs, entropies;
   policy.LogProbabilities(params, observations, actions, log_probs, entropies);
   Eigen::MatrixXd pi(mdp.states, mdp.actions);
@@ -33,12 +31,24 @@ Eigen::MatrixXd TabularPolicy(const envs::TabularMdpModel& mdp, Policy<T>& polic
   return pi;
 }
 
+}  // namespace
+
+template <typename T>
+Eigen::MatrixXd TabularPolicy(const envs::TabularMdpModel& mdp, Policy<T>& policy, const Eigen::Ref<const typename Policy<T>::Vec>& params) {
+  typename Policy<T>::Mat observations, actions;
+  StateActionColumns<T>(mdp, observations, actions);
+  return PolicyTable<T>(mdp, policy, params, observations, actions);
+}
+
 template <typename T>
 double TabularReturn(const envs::TabularMdpModel& mdp, Policy<T>& policy, const Eigen::Ref<const typename Policy<T>::Vec>& params,
                      double discount, int horizon, Eigen::Ref<typename Policy<T>::Vec> gradient) {
   const int h = std::min(horizon, mdp.horizon);
   const int S = mdp.states, A = mdp.actions;
-  const Eigen::MatrixXd pi = TabularPolicy<T>(mdp, policy, params);
+  // The same S x A columns give pi and, weighted, the gradient.
+  typename Policy<T>::Mat observations, actions;
+  StateActionColumns<T>(mdp, observations, actions);
+  const Eigen::MatrixXd pi = PolicyTable<T>(mdp, policy, params, observations, actions);
   // Occupancies d_t, forward.
   Eigen::MatrixXd d(S, h);
   d.col(0) = Eigen::VectorXd::Unit(S, 0);
@@ -61,8 +71,6 @@ double TabularReturn(const envs::TabularMdpModel& mdp, Policy<T>& policy, const 
     }
     v = v_t;
   }
-  typename Policy<T>::Mat observations, actions;
-  StateActionColumns<T>(mdp, observations, actions);
   typename Policy<T>::Vec w(S * A);
   for (int s = 0; s < S; ++s)
     for (int a = 0; a < A; ++a) w[s * A + a] = static_cast<T>(weight(s, a));
