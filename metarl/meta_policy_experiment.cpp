@@ -170,35 +170,42 @@ StartingPoint MetaPolicyTest::Initial() const {
   return {"random", 0, evaluator_->Initial(init)};
 }
 
-StartingPoint MetaPolicyTest::Other(const std::string& name, const metalearn::MetaConfig& c, const core::RunCheckpoint& checkpoint,
-                                    const std::string& flag) const {
-  const std::string family = MetaPolicyFamily(c.task);
-  core::Require(family == evaluator_->options().family,
-                flag + ": '" + name + "' is a run on " + (family.empty() ? "the supervised task " + c.task : family) + ", not on " +
-                    evaluator_->options().family);
-  RequireSamePolicy(name, Options(c).policy, flag);
-  const core::RestoredRun other = core::RestoreRun(c, checkpoint, MetaPolicyProblem(c));
-  return {name, other.iteration, other.x};
-}
+namespace {
 
-StartingPoint MetaPolicyTest::Pretrained(const std::string& name, const TrainedPolicy& policy, const std::string& flag) const {
-  const std::string& family = evaluator_->options().family;
-  core::Require(policy.env == family, flag + ": '" + name + "' is an rl run on " + policy.env + ", not on the family " + family +
-                                          " (pmlab rl --env " + family + " trains one policy across the family's tasks)");
-  core::Require(!policy.normalizes_observations,
-                flag + ": '" + name + "' normalises its observations (--normalize-observations); meta-RL policies read them raw");
-  RequireSamePolicy(name, policy.policy, flag);
-  return {name, policy.iteration, policy.parameters};
-}
-
-void MetaPolicyTest::RequireSamePolicy(const std::string& name, const PolicyOptions& theirs, const std::string& flag) const {
-  const PolicyOptions& mine = evaluator_->options().policy;
+// Throws naming `flag` unless `theirs` is the policy network of `mine`.
+void RequireSamePolicy(const MetaPolicyProblemOptions& mine, const std::string& name, const PolicyOptions& theirs,
+                       const std::string& flag) {
   const auto describe = [](const PolicyOptions& p) {
     return PolicyOptions::NetworkSpec(p.hidden) + " (" + p.distribution + ", " +
            (p.activation == core::Activation::kTanh ? "tanh" : "relu") + ")";
   };
-  core::Require(theirs.hidden == mine.hidden && theirs.distribution == mine.distribution && theirs.activation == mine.activation,
-                flag + ": '" + name + "' has the policy " + describe(theirs) + ", this run " + describe(mine));
+  core::Require(theirs.hidden == mine.policy.hidden && theirs.distribution == mine.policy.distribution &&
+                    theirs.activation == mine.policy.activation,
+                flag + ": '" + name + "' has the policy " + describe(theirs) + ", this run " + describe(mine.policy));
+}
+
+}  // namespace
+
+StartingPoint OtherRunStart(const metalearn::MetaConfig& mine, const std::string& name, const metalearn::MetaConfig& theirs,
+                            const core::RunCheckpoint& checkpoint, const std::string& flag) {
+  const MetaPolicyProblemOptions o = Options(mine);
+  const std::string family = MetaPolicyFamily(theirs.task);
+  core::Require(family == o.family, flag + ": '" + name + "' is a run on " + (family.empty() ? "the supervised task " + theirs.task : family) +
+                                        ", not on " + o.family);
+  RequireSamePolicy(o, name, Options(theirs).policy, flag);
+  const core::RestoredRun other = core::RestoreRun(theirs, checkpoint, MetaPolicyProblem(theirs));
+  return {name, other.iteration, other.x};
+}
+
+StartingPoint PretrainedStart(const metalearn::MetaConfig& mine, const std::string& name, const TrainedPolicy& policy,
+                              const std::string& flag) {
+  const MetaPolicyProblemOptions o = Options(mine);
+  core::Require(policy.env == o.family, flag + ": '" + name + "' is an rl run on " + policy.env + ", not on the family " + o.family +
+                                            " (pmlab rl --env " + o.family + " trains one policy across the family's tasks)");
+  core::Require(!policy.normalizes_observations,
+                flag + ": '" + name + "' normalises its observations (--normalize-observations); meta-RL policies read them raw");
+  RequireSamePolicy(o, name, policy.policy, flag);
+  return {name, policy.iteration, policy.parameters};
 }
 
 AdaptationTable MetaPolicyTest::Evaluate(const StartingPoint& start, std::vector<AdaptedTask>* adapted) const {

@@ -72,6 +72,17 @@ struct StartingPoint {
   core::Vector x;
 };
 
+/// The parameters of another meta-RL run's checkpoint as a starting point for runs of `mine`:
+/// it must be on the same task family with the same policy network (std::invalid_argument
+/// naming `flag` otherwise).
+StartingPoint OtherRunStart(const metalearn::MetaConfig& mine, const std::string& name, const metalearn::MetaConfig& theirs,
+                            const core::RunCheckpoint& checkpoint, const std::string& flag);
+/// The policy of a `pmlab rl` run as a starting point for runs of `mine`: it must have trained
+/// across the same family (--env naming it) with the same policy network and raw observations,
+/// that is, multi-task pretraining.
+StartingPoint PretrainedStart(const metalearn::MetaConfig& mine, const std::string& name, const TrainedPolicy& policy,
+                              const std::string& flag);
+
 /// A checkpoint of a meta-RL run, restored for meta-testing.
 class MetaPolicyTest {
  public:
@@ -84,14 +95,6 @@ class MetaPolicyTest {
   StartingPoint Trained() const;
   /// The run's initialisation (the parameters at iteration 0).
   StartingPoint Initial() const;
-  /// The parameters of another meta-RL run's checkpoint, which must be on the same task family
-  /// with the same policy network (std::invalid_argument naming `flag` otherwise).
-  StartingPoint Other(const std::string& name, const metalearn::MetaConfig& config, const core::RunCheckpoint& checkpoint,
-                      const std::string& flag) const;
-  /// The policy of a `pmlab rl` run, which must have trained across the same family (--env
-  /// naming it) with the same policy network and raw observations: multi-task pretraining.
-  StartingPoint Pretrained(const std::string& name, const TrainedPolicy& policy, const std::string& flag) const;
-
   /// The protocol from `start`.
   AdaptationTable Evaluate(const StartingPoint& start, std::vector<AdaptedTask>* adapted = nullptr) const;
 
@@ -110,9 +113,6 @@ class MetaPolicyTest {
  private:
   metalearn::MetaConfig config_;
   AdaptationProtocol protocol_;
-  // Throws naming `flag` unless `theirs` is this run's policy network.
-  void RequireSamePolicy(const std::string& name, const PolicyOptions& theirs, const std::string& flag) const;
-
   std::vector<double> step_sizes_;
   core::RestoredRun run_;
   std::unique_ptr<MetaPolicyOracle> evaluator_;

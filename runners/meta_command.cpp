@@ -158,6 +158,11 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     t->add_option("--action-dist", c.action_dist, "RL tasks: auto (from the action space), categorical or gaussian")->group("Meta-RL");
     AddNumber(t, "--init-log-std", c.init_log_std, "RL tasks: Gaussian policies' starting log standard deviation")->group("Meta-RL");
     t->add_option("--activation", c.activation, "RL tasks: the policy's hidden layers, tanh or relu (MAML-RL's)")->group("Meta-RL");
+    t->add_option("--init-from", c.init_from,
+                  "RL tasks: start from the policy of this run folder or checkpoint: a pmlab rl run trained across the family "
+                  "(--env PointNav: pretraining) or a meta run on it; the newest checkpoint of a folder, recorded in config.toml "
+                  "(default: the --seed's random initialisation)")
+        ->group("Meta-RL");
 
     AddRunFlags(t, c, "Held-out evaluation every N meta-iterations (and at the end, in summary.json); 0 = never");
     t->add_option("--eval-tasks", c.eval_tasks, "Held-out tasks in each periodic evaluation")->check(CLI::Range(1, 1 << 24))->group("Run");
@@ -173,8 +178,30 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   }
 
   void CheckConfig(const metalearn::MetaConfig& config) const override {
-    if (!rl::MetaPolicyFamily(config.task).empty()) rl::CheckMetaPolicyConfig(config);
-    else metalearn::CheckMetaConfig(config);
+    if (rl::MetaPolicyFamily(config.task).empty()) return metalearn::CheckMetaConfig(config);
+    rl::CheckMetaPolicyConfig(config);
+    if (!config.init_from.empty()) (void)StartFrom(config, config.init_from, "--init-from");
+  }
+  // A folder names its newest checkpoint when the run starts; config.toml records that file, so
+  // that the run repeats after the other run has gone on.
+  void Resolve(CLI::App& /*command*/, metalearn::MetaConfig& config, bool /*config_file*/) const override {
+    if (config.init_from.empty()) return;
+    try {
+      config.init_from = core::ResolveCheckpoint(config.init_from).string();
+    } catch (const std::exception& error) {
+      throw std::invalid_argument(std::string("--init-from: ") + error.what());
+    }
+  }
+  core::MakeProblem StartProblem(const metalearn::MetaConfig& config) const override {
+    core::MakeProblem make = Problem(config);
+    if (config.init_from.empty() || rl::MetaPolicyFamily(config.task).empty()) return make;
+    rl::StartingPoint start = StartFrom(config, config.init_from, "--init-from");
+    return [make, start = std::move(start)](core::WorkerPool& pool) {
+      core::RunProblem p = make(pool);
+      p.x0 = start.x;
+      p.description += ", from " + start.name + " (iteration " + std::to_string(start.iteration) + ")";
+      return p;
+    };
   }
   core::MakeProblem Problem(const metalearn::MetaConfig& config) const override {
     if (!rl::MetaPolicyFamily(config.task).empty()) return rl::MetaPolicyProblem(config);
@@ -199,7 +226,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
         starts.push_back(test.Initial());
         continue;
       }
-      starts.push_back(Against(test, name));
+      starts.push_back(StartFrom(config, name, "--against"));
     }
     std::vector<rl::AdaptationTable> tables;
     for (const rl::StartingPoint& start : starts) {
@@ -258,9 +285,9 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     }
   }
 
-  // The newest checkpoint of the meta or rl run in folder `name`; a folder that is neither is a
-  // usage error of --against.
-  rl::StartingPoint Against(const rl::MetaPolicyTest& test, const std::string& name) const {
+  // The parameters of the meta or rl run `name` (its folder's newest checkpoint, or a checkpoint
+  // file) as a starting point for runs of `mine`; anything else is a usage error of `flag`.
+  rl::StartingPoint StartFrom(const metalearn::MetaConfig& mine, const std::string& name, const std::string& flag) const {
     core::RunCheckpoint theirs;
     std::optional<rl::TrainedPolicy> policy;
     try {
@@ -271,10 +298,10 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
         core::Require(policy.has_value(), "'" + name + "' is a " + RunKindName(file.kind()) + " run, not a meta or rl run");
       }
     } catch (const std::exception& error) {
-      throw std::invalid_argument(std::string("--against: ") + error.what());
+      throw std::invalid_argument(flag + ": " + error.what());
     }
-    if (policy) return test.Pretrained(name, *policy, "--against");
-    return test.Other(name, Parse(theirs.config_toml), theirs, "--against");
+    if (policy) return rl::PretrainedStart(mine, name, *policy, flag);
+    return rl::OtherRunStart(mine, name, Parse(theirs.config_toml), theirs, flag);
   }
 
   // GIFs named by starting point, task, step and return.

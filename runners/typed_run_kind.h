@@ -46,7 +46,7 @@ class TypedRunKind : public RunKind {
     if (config_.out.empty()) config_.out = DefaultOut(info_.command);
     // Every resolved value, so the file repeats the run exactly (the output folder included:
     // override it with --out when re-running).
-    return core::StartRun(config_, info_, Toml(config_), Problem(config_), std::cerr);
+    return core::StartRun(config_, info_, Toml(config_), StartProblem(config_), std::cerr);
   }
 
   int Resume(const ResumeRequest& r, core::RunCheckpoint from, const std::filesystem::path& checkpoint) override {
@@ -80,8 +80,11 @@ class TypedRunKind : public RunKind {
   /// The checks of a config that its problem makes before building anything, so that a sweep
   /// refuses a bad run before it starts; a kind without such checks leaves them to Problem.
   virtual void CheckConfig(const Config& /*config*/) const {}
-  /// The problem of a config, built when the run starts.
+  /// The problem of a config, built when the run starts or resumes.
   virtual core::MakeProblem Problem(const Config& config) const = 0;
+  /// The problem of a new run: Problem, unless the kind's starting point comes from elsewhere
+  /// (a meta run's --init-from), which a resume, starting from its checkpoint, does not read.
+  virtual core::MakeProblem StartProblem(const Config& config) const { return Problem(config); }
   /// Settles what a command line left to the kind once it is parsed (rl's presets); `command`
   /// has the flags bound to `config`, and `config_file` says whether --config was given.
   /// Throws std::invalid_argument naming the flag.

@@ -180,6 +180,34 @@ TEST_F(MetaRlCliTest, EvalAdaptsFromAPolicyThatPmlabRlTrainedAcrossTheFamily) {
   EXPECT_NE(JsonArray(trained, "return"), JsonArray(pretrained, "return"));
 }
 
+TEST_F(MetaRlCliTest, MetaTrainingStartsFromAnotherRunsPolicy) {
+  const std::string rl = "rl --env PointNav --policy mlp:100,100 --horizon 20 --iters 1 --eval-every 0 --quiet ";
+  ASSERT_EQ(Pmlab(rl + "--lr 0.5 --out " + Out("pretrained")).code, 0);
+  // A step too small to move a float: the meta run's parameters are still its start, which must
+  // then be the rl run's policy: the two adapt identically on the same held-out tasks.
+  const Outcome still = Pmlab(kNav + "--iters 1 --lr 1e-300 --init-from " + Out("pretrained") + " --out " + Out("still"));
+  ASSERT_EQ(still.code, 0) << still.output;
+  const Outcome eval = Pmlab("eval " + Out("still") + " --tasks 3 --steps 1 --adapt-episodes 2 --json --against " + Out("pretrained"));
+  ASSERT_EQ(eval.code, 0) << eval.output;
+  const std::string theirs = eval.output.substr(eval.output.find("\"against\""));
+  ASSERT_EQ(JsonArray(eval.output, "return").size(), 2u) << eval.output;
+  EXPECT_EQ(JsonArray(eval.output, "return"), JsonArray(theirs, "return"));
+  // config.toml names the checkpoint file it started from, so the run repeats after the other
+  // run has gone on; and a resume starts from its own checkpoint, without the other run.
+  ASSERT_EQ(Pmlab(kNav + "--iters 4 --init-from " + Out("pretrained") + " --out " + Out("whole")).code, 0);
+  ASSERT_EQ(Pmlab(kNav + "--iters 2 --init-from " + Out("pretrained") + " --out " + Out("split")).code, 0);
+  ASSERT_EQ(Pmlab("meta --config " + Out("whole") + "/config.toml --quiet --out " + Out("again")).code, 0);
+  ASSERT_EQ(Pmlab("resume " + Out("pretrained") + " --iters 2 --quiet").code, 0);
+  ASSERT_EQ(Pmlab("meta --config " + Out("whole") + "/config.toml --quiet --out " + Out("after")).code, 0);
+  fs::remove_all(Out("pretrained"));
+  ASSERT_EQ(Pmlab("resume " + Out("split") + " --iters 4 --quiet").code, 0);
+  EXPECT_EQ(Hash(Out("whole")), Hash(Out("again")));
+  EXPECT_EQ(Hash(Out("whole")), Hash(Out("after")));
+  EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
+  ASSERT_EQ(Pmlab(kNav + "--iters 4 --out " + Out("random")).code, 0);
+  EXPECT_NE(Hash(Out("whole")), Hash(Out("random")));
+}
+
 TEST_F(MetaRlCliTest, CartPoleTasksRunWithACategoricalPolicy) {
   const Outcome run = Pmlab("meta --task cartpole --algo maml-pg --inner-lr 0.1 --meta-batch 2 --workers 2 --inner-episodes 3 "
                             "--horizon 50 --iters 2 --eval-every 0 --quiet --out " + Out("cartpole"));
@@ -222,6 +250,10 @@ TEST_F(MetaRlCliTest, BadEvalOptionsExitTwoNamingTheFlag) {
 }
 
 TEST_F(MetaRlCliTest, BadInputsExitTwoNamingTheFlag) {
+  ASSERT_EQ(Pmlab("meta --task sine --iters 1 --quiet --out " + Out("sine")).code, 0);
+  const std::string rl = "rl --horizon 20 --iters 1 --eval-every 0 --quiet ";
+  ASSERT_EQ(Pmlab(rl + "--env PointNav --policy mlp:8 --out " + Out("rl-small")).code, 0);
+  ASSERT_EQ(Pmlab(rl + "--env CartPole-v1 --policy mlp:100,100 --out " + Out("rl-cartpole")).code, 0);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--task NoSuchFamily --algo maml-pg", "--task"},
       {"--task 'PointNav(goal_range=-1)' --algo maml-pg", "--task"},
@@ -239,6 +271,11 @@ TEST_F(MetaRlCliTest, BadInputsExitTwoNamingTheFlag) {
       {"--task 'TabularMdp(actions=1)' --algo promp", "--task"},
       {"--task 'TabularMdp(horizon=1e9)' --algo promp", "--task"},
       {"--task 'TabularMdp(mdp=-2)' --algo promp", "--task"},
+      {"--task pointnav --algo maml-pg --init-from " + Out("missing"), "--init-from"},
+      {"--task pointnav --algo maml-pg --init-from " + Out("sine"), "--init-from"},
+      {"--task pointnav --algo maml-pg --init-from " + Out("rl-small"), "--init-from"},
+      {"--task pointnav --algo maml-pg --init-from " + Out("rl-cartpole"), "--init-from"},
+      {"--task sine --algo maml --init-from " + Out("sine"), "--init-from"},
   };
   for (const auto& [flags, named] : cases) {
     const Outcome o = Pmlab("meta " + flags + " --iters 1 --quiet --out " + Out("bad"));
