@@ -198,10 +198,19 @@ StartingPoint OtherRunStart(const metalearn::MetaConfig& mine, const std::string
 }
 
 StartingPoint PretrainedStart(const metalearn::MetaConfig& mine, const std::string& name, const TrainedPolicy& policy,
-                              const std::string& flag) {
+                              PolicySource source, const std::string& flag) {
   const MetaPolicyProblemOptions o = Options(mine);
-  core::Require(policy.env == o.family, flag + ": '" + name + "' is an rl run on " + policy.env + ", not on the family " + o.family +
-                                            " (pmlab rl --env " + o.family + " trains one policy across the family's tasks)");
+  if (source == PolicySource::kSameFamily) {
+    core::Require(policy.env == o.family, flag + ": '" + name + "' is an rl run on " + policy.env + ", not on the family " + o.family +
+                                              " (pmlab rl --env " + o.family + " trains one policy across the family's tasks)");
+  } else {
+    const auto spaces = [](const std::string& env) {
+      const auto e = envs::MakeEnvironment(env);
+      return std::vector<int>{e->observation_space().Dimension(), e->action_space().Dimension(), e->action_space().discrete};
+    };
+    core::Require(spaces(policy.env) == spaces(o.family),
+                  flag + ": '" + name + "' is an rl run on " + policy.env + ", whose observations or actions are not those of " + o.family);
+  }
   core::Require(!policy.normalizes_observations,
                 flag + ": '" + name + "' normalises its observations (--normalize-observations); meta-RL policies read them raw");
   RequireSamePolicy(o, name, policy.policy, flag);

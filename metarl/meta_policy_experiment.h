@@ -77,11 +77,16 @@ struct StartingPoint {
 /// naming `flag` otherwise).
 StartingPoint OtherRunStart(const metalearn::MetaConfig& mine, const std::string& name, const metalearn::MetaConfig& theirs,
                             const core::RunCheckpoint& checkpoint, const std::string& flag);
-/// The policy of a `pmlab rl` run as a starting point for runs of `mine`: it must have trained
-/// across the same family (--env naming it) with the same policy network and raw observations,
-/// that is, multi-task pretraining.
+/// Which rl runs a starting point may come from: any environment whose observation and action
+/// spaces are the family's (a walker trained on BipedalWalker-v3 for a walker family), or only
+/// the family itself (--env naming it: multi-task pretraining, the baseline meta-testing names).
+enum class PolicySource { kSameSpaces, kSameFamily };
+
+/// The policy of a `pmlab rl` run as a starting point for runs of `mine`: from an environment
+/// `source` allows, with the same policy network and raw observations (std::invalid_argument
+/// naming `flag` otherwise).
 StartingPoint PretrainedStart(const metalearn::MetaConfig& mine, const std::string& name, const TrainedPolicy& policy,
-                              const std::string& flag);
+                              PolicySource source, const std::string& flag);
 
 /// A checkpoint of a meta-RL run, restored for meta-testing.
 class MetaPolicyTest {

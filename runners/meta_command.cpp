@@ -180,7 +180,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   void CheckConfig(const metalearn::MetaConfig& config) const override {
     if (rl::MetaPolicyFamily(config.task).empty()) return metalearn::CheckMetaConfig(config);
     rl::CheckMetaPolicyConfig(config);
-    if (!config.init_from.empty()) (void)StartFrom(config, config.init_from, "--init-from");
+    if (!config.init_from.empty()) (void)StartFrom(config, config.init_from, rl::PolicySource::kSameSpaces, "--init-from");
   }
   // A folder names its newest checkpoint when the run starts; config.toml records that file, so
   // that the run repeats after the other run has gone on.
@@ -195,7 +195,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   core::MakeProblem StartProblem(const metalearn::MetaConfig& config) const override {
     core::MakeProblem make = Problem(config);
     if (config.init_from.empty() || rl::MetaPolicyFamily(config.task).empty()) return make;
-    rl::StartingPoint start = StartFrom(config, config.init_from, "--init-from");
+    rl::StartingPoint start = StartFrom(config, config.init_from, rl::PolicySource::kSameSpaces, "--init-from");
     return [make, start = std::move(start)](core::WorkerPool& pool) {
       core::RunProblem p = make(pool);
       p.x0 = start.x;
@@ -226,7 +226,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
         starts.push_back(test.Initial());
         continue;
       }
-      starts.push_back(StartFrom(config, name, "--against"));
+      starts.push_back(StartFrom(config, name, rl::PolicySource::kSameFamily, "--against"));
     }
     std::vector<rl::AdaptationTable> tables;
     for (const rl::StartingPoint& start : starts) {
@@ -287,7 +287,8 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
 
   // The parameters of the meta or rl run `name` (its folder's newest checkpoint, or a checkpoint
   // file) as a starting point for runs of `mine`; anything else is a usage error of `flag`.
-  rl::StartingPoint StartFrom(const metalearn::MetaConfig& mine, const std::string& name, const std::string& flag) const {
+  rl::StartingPoint StartFrom(const metalearn::MetaConfig& mine, const std::string& name, rl::PolicySource source,
+                              const std::string& flag) const {
     core::RunCheckpoint theirs;
     std::optional<rl::TrainedPolicy> policy;
     try {
@@ -300,7 +301,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     } catch (const std::exception& error) {
       throw std::invalid_argument(flag + ": " + error.what());
     }
-    if (policy) return rl::PretrainedStart(mine, name, *policy, flag);
+    if (policy) return rl::PretrainedStart(mine, name, *policy, source, flag);
     return rl::OtherRunStart(mine, name, Parse(theirs.config_toml), theirs, flag);
   }
 

@@ -206,6 +206,12 @@ TEST_F(MetaRlCliTest, MetaTrainingStartsFromAnotherRunsPolicy) {
   EXPECT_EQ(Hash(Out("whole")), Hash(Out("split")));
   ASSERT_EQ(Pmlab(kNav + "--iters 4 --out " + Out("random")).code, 0);
   EXPECT_NE(Hash(Out("whole")), Hash(Out("random")));
+  // Any environment of the family's spaces may train the start (one goal here), though only the
+  // family itself is the pretraining baseline that eval --against compares.
+  ASSERT_EQ(Pmlab("rl --env PointNav-v0 --policy mlp:100,100 --horizon 20 --iters 1 --eval-every 0 --quiet --out " + Out("one-goal")).code, 0);
+  const Outcome from = Pmlab(kNav + "--iters 1 --init-from " + Out("one-goal") + " --out " + Out("from-one-goal"));
+  EXPECT_EQ(from.code, 0) << from.output;
+  EXPECT_EQ(Pmlab("eval " + Out("random") + " --tasks 2 --against " + Out("one-goal")).code, 2);
 }
 
 TEST_F(MetaRlCliTest, CartPoleTasksRunWithACategoricalPolicy) {
