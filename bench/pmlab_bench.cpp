@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 
 #include "core/opt/compressor.h"
@@ -19,6 +20,7 @@
 #include "rl/rollout.h"
 #include "supervised/classification_oracle.h"
 #include "core/run/run_checkpoint.h"
+#include "peak_flops.h"
 
 namespace pmlab {
 namespace {
@@ -100,8 +102,42 @@ void WorkerGradient(benchmark::State& state) {
 }
 BENCHMARK(WorkerGradient)->Unit(benchmark::kMillisecond);
 
+// The FP32 peak of 1 and 2 threads, from independent multiply-add chains at the build's widest
+// vector, once per process: the round benchmarks report their fraction of it.
+double Peak(int threads) {
+  static std::map<int, double> peaks;
+  auto [it, fresh] = peaks.try_emplace(threads, 0.0);
+  if (fresh) {
+    core::WorkerPool pool(threads);
+    it->second = bench::PeakFlops(pool);
+  }
+  return it->second;
+}
+
+void PeakFma(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(Peak(threads));
+  state.counters["GFLOP/s"] = Peak(threads) / 1e9;
+  state.counters["lanes"] = bench::VectorLanes();
+}
+BENCHMARK(PeakFma)->Arg(1)->Arg(2)->ArgName("threads")->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// Multiply-adds of one image through `shape`, forward and backward, as two FLOPs each: every
+// layer's product forward and for its weights' gradient, and the product back to its inputs
+// for every layer but the first (biases, activations and the loss are not counted).
+double ImageFlops(const core::MlpShape& shape) {
+  double forward = 0, back_to_inputs = 0;
+  for (int l = 0; l < shape.Layers(); ++l) {
+    const double product = 2.0 * shape.widths[l] * shape.widths[l + 1];
+    forward += product;
+    if (l > 0) back_to_inputs += product;
+  }
+  return 2 * forward + back_to_inputs;
+}
+
 // One round of the paper's setting: 100 workers x 600 images, full local gradients, Top-2%,
-// momentum server. Argument: threads.
+// momentum server. Argument: threads. Counters: the round's arithmetic per second, and its
+// fraction of the peak of as many threads measured in the same process.
 void PaperRound(benchmark::State& state) {
   supervised::ClassificationOracle oracle(TrainData(), supervised::Shards(Train().labels, 100, supervised::ShardMode::kContiguous, 1),
                                           kPaperShape, 0);
@@ -116,7 +152,16 @@ void PaperRound(benchmark::State& state) {
   core::Mlp<float>::Initialize(kPaperShape, rng, x);
   core::ParallelMomentum method(o, oracle, pool, x, 1000);
   method.Step();  // warm-up: per-thread scratch is sized on first use
-  for (auto _ : state) benchmark::DoNotOptimize(method.Step().train_loss);
+  const double peak = Peak(pool.threads());
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(method.Step().train_loss);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  const double flops = ImageFlops(kPaperShape) * static_cast<double>(Train().size()) * static_cast<double>(state.iterations());
+  state.counters["GFLOP/s"] = flops / seconds / 1e9;
+  state.counters["of_peak"] = flops / seconds / peak;
 }
 BENCHMARK(PaperRound)
     ->ArgsProduct({{1, 2}, {1, 0}})
