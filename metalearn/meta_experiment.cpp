@@ -25,7 +25,7 @@ void Validate(const MetaConfig& c) {
   core::Within("--task", [&] { TaskFamilies().Check(c.task); });
   const MetaAlgorithm algo = core::Within("--algo", [&] { return ParseMetaAlgorithm(c.algo); });
   core::Require(c.dice_baseline == "mean", "--dice-baseline: only the RL estimator maml-pg-dice has one");
-  core::Require(c.init_from.empty(), "--init-from: only meta runs on RL tasks start from another run's policy");
+  core::Require(c.init_from == "none", "--init-from: only meta runs on RL tasks start from another run's policy");
   core::Require(c.shots >= 1, "--shots: must be at least 1 (K support points per task)");
   core::Require(c.query >= 1, "--query: must be at least 1");
   core::Require(c.inner_batch >= 0, "--inner-batch: must be >= 0 (0 = --shots)");

@@ -56,7 +56,7 @@ struct MetaConfig : core::RunOptions {
   std::string action_dist = "auto";   ///< auto | categorical | gaussian
   double init_log_std = 0;            ///< Gaussian policies' starting log standard deviation
   std::string activation = "tanh";    ///< the policy's hidden layers: tanh or relu (RL tasks)
-  std::string init_from;              ///< a meta or rl run's checkpoint to start from; empty = the seed's initialisation
+  std::string init_from = "none";     ///< a meta or rl run's checkpoint to start from; none = the seed's initialisation
 };
 
 /// What a task family gives a meta run: the families meta-training samples and meta-testing

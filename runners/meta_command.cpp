@@ -159,9 +159,9 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
     AddNumber(t, "--init-log-std", c.init_log_std, "RL tasks: Gaussian policies' starting log standard deviation")->group("Meta-RL");
     t->add_option("--activation", c.activation, "RL tasks: the policy's hidden layers, tanh or relu (MAML-RL's)")->group("Meta-RL");
     t->add_option("--init-from", c.init_from,
-                  "RL tasks: start from the policy of this run folder or checkpoint: a pmlab rl run trained across the family "
-                  "(--env PointNav: pretraining) or a meta run on it; the newest checkpoint of a folder, recorded in config.toml "
-                  "(default: the --seed's random initialisation)")
+                  "RL tasks: start from the policy of this run folder or checkpoint: a pmlab rl run on an environment with the "
+                  "family's observations and actions (the family itself: pretraining) or a meta run on the family; a folder "
+                  "means its newest checkpoint, which config.toml records; none = the --seed's random initialisation")
         ->group("Meta-RL");
 
     AddRunFlags(t, c, "Held-out evaluation every N meta-iterations (and at the end, in summary.json); 0 = never");
@@ -180,12 +180,12 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   void CheckConfig(const metalearn::MetaConfig& config) const override {
     if (rl::MetaPolicyFamily(config.task).empty()) return metalearn::CheckMetaConfig(config);
     rl::CheckMetaPolicyConfig(config);
-    if (!config.init_from.empty()) (void)StartFrom(config, config.init_from, rl::PolicySource::kSameSpaces, "--init-from");
+    if (config.init_from != "none") (void)StartFrom(config, config.init_from, rl::PolicySource::kSameSpaces, "--init-from");
   }
   // A folder names its newest checkpoint when the run starts; config.toml records that file, so
   // that the run repeats after the other run has gone on.
   void Resolve(CLI::App& /*command*/, metalearn::MetaConfig& config, bool /*config_file*/) const override {
-    if (config.init_from.empty()) return;
+    if (config.init_from == "none") return;
     try {
       config.init_from = core::ResolveCheckpoint(config.init_from).string();
     } catch (const std::exception& error) {
@@ -194,7 +194,7 @@ class MetaKind final : public TypedRunKind<metalearn::MetaConfig> {
   }
   core::MakeProblem StartProblem(const metalearn::MetaConfig& config) const override {
     core::MakeProblem make = Problem(config);
-    if (config.init_from.empty() || rl::MetaPolicyFamily(config.task).empty()) return make;
+    if (config.init_from == "none" || rl::MetaPolicyFamily(config.task).empty()) return make;
     rl::StartingPoint start = StartFrom(config, config.init_from, rl::PolicySource::kSameSpaces, "--init-from");
     return [make, start = std::move(start)](core::WorkerPool& pool) {
       core::RunProblem p = make(pool);
