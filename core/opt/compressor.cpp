@@ -79,6 +79,12 @@ void Compressor::Unpack(Message& m) const {
   ExpandCode(m, m.dense);
 }
 
+void Compressor::EncodeSum(const Vector& a, const Vector& b, Vector& sum, SquaredNormSum& a_norm, Message& out, Rng& rng) const {
+  sum = a + b;
+  a_norm.Add(a.data(), a.size());
+  Encode(sum, out, rng);
+}
+
 void Compressor::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const {
   thread_local Message message;
   Encode(in, message, rng);

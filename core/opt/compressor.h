@@ -11,6 +11,7 @@
 #include "core/opt/message.h"
 #include "core/registry/registry.h"
 #include "core/opt/rng.h"
+#include "core/opt/squared_norm.h"
 #include "core/opt/types.h"
 
 namespace pmlab::core {
@@ -26,6 +27,10 @@ class Compressor {
   /// Writes C(in) to `out` in the form it is sent. Sparse values are never -0 (a kept -0 is sent
   /// as +0), so that a sum of sparse messages is the same float whether stored sparse or dense.
   virtual void Encode(const Vector& in, Message& out, Rng& rng) const = 0;
+  /// Encode(a + b) with a + b written to `sum` and ||a||^2 added to `a_norm`: error feedback's
+  /// p = g + e, its input's norm and the compression, in as few passes over the d floats as the
+  /// compressor can make (Top-K: one). The same message, sum and norm as the passes one by one.
+  virtual void EncodeSum(const Vector& a, const Vector& b, Vector& sum, SquaredNormSum& a_norm, Message& out, Rng& rng) const;
   /// Bits one worker sends per message of this compressor.
   virtual double Bits() const = 0;
 

@@ -22,6 +22,7 @@ class ClassicFeedback final : public FeedbackRule {
     work = x + memory;
     return work;
   }
+  bool InputIsSum() const override { return true; }
   void Update(Vector& work, Vector& memory, Message& out) const override {
     // e <- p - C(p): untouched coordinates keep p, so p becomes the memory (a swap of buffers
     // with the scratch, no copy) and only the sent coordinates change.

@@ -28,6 +28,9 @@ class FeedbackRule {
   /// out.dense too): updates `memory`, and may replace `out` by what the worker sends instead.
   /// `work` is the scratch Input wrote to, which the rule may take over.
   virtual void Update(Vector& work, Vector& memory, Message& out) const = 0;
+  /// Whether Input is x + memory written to `work` (classic error feedback), which the worker
+  /// may then form in the compressor's own pass (Compressor::EncodeSum) instead.
+  virtual bool InputIsSum() const { return false; }
 };
 
 /// The error-feedback rules, by name: none, ef, ef21, and whatever a program registers.

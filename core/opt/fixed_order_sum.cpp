@@ -46,32 +46,38 @@ void Combine(Message& a, Message& b, Index d, std::size_t most) {
     return;
   }
   // Buffers sized for the most they can ever hold, so that no later round allocates however
-  // much this round's supports overlap.
-  thread_local std::vector<std::int32_t> index;
-  thread_local std::vector<float> value;
-  index.clear();
-  value.clear();
-  index.reserve(sparse_most);
-  value.reserve(sparse_most);
+  // much this round's supports overlap; the loop writes through plain pointers, since each use
+  // of a thread-local vector inside it would look up its address again.
+  thread_local std::vector<std::int32_t> index_store;
+  thread_local std::vector<float> value_store;
+  if (index_store.size() < sparse_most) {
+    index_store.resize(sparse_most);
+    value_store.resize(sparse_most);
+  }
   a.index.reserve(std::min(most, sparse_most));
   a.value.reserve(std::min(most, sparse_most));
-  std::size_t i = 0, j = 0;
-  while (i < a.index.size() || j < b.index.size()) {
-    if (j == b.index.size() || (i < a.index.size() && a.index[i] < b.index[j])) {
-      index.push_back(a.index[i]);
-      value.push_back(a.value[i++]);
-    } else if (i == a.index.size() || b.index[j] < a.index[i]) {
-      index.push_back(b.index[j]);
-      value.push_back(b.value[j++]);
+  std::int32_t* const index = index_store.data();
+  float* const value = value_store.data();
+  const std::int32_t *ai = a.index.data(), *bi = b.index.data();
+  const float *av = a.value.data(), *bv = b.value.data();
+  const std::size_t na = a.index.size(), nb = b.index.size();
+  std::size_t i = 0, j = 0, out = 0;
+  while (i < na || j < nb) {
+    if (j == nb || (i < na && ai[i] < bi[j])) {
+      index[out] = ai[i];
+      value[out++] = av[i++];
+    } else if (i == na || bi[j] < ai[i]) {
+      index[out] = bi[j];
+      value[out++] = bv[j++];
     } else {
-      index.push_back(a.index[i]);
-      value.push_back(a.value[i++] + b.value[j++]);
+      index[out] = ai[i];
+      value[out++] = av[i++] + bv[j++];
     }
   }
   // Copied back rather than swapped: each buffer keeps the capacity it grew to, so no round
   // after the first allocates.
-  a.index.assign(index.begin(), index.end());
-  a.value.assign(value.begin(), value.end());
+  a.index.assign(index, index + out);
+  a.value.assign(value, value + out);
 }
 
 }  // namespace

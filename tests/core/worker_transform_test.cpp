@@ -1,6 +1,9 @@
 #include "core/opt/worker_transform.h"
 
+#include "core/opt/squared_norm.h"
 #include "core/opt/top_k.h"
+
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -41,6 +44,58 @@ TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
   }
   // Telescoping: everything given was either sent or is still in memory.
   EXPECT_LT((given - sent - memory.feedback.cast<double>()).norm(), 1e-4);
+}
+
+// Error feedback around Top-K forms p = g + e, takes ||g||^2 and selects from p in one pass
+// (Compressor::EncodeSum); it must send, keep and report exactly what the passes one by one do:
+// the norm, then p, then Top-K of p, then e <- p - C(p). Vectors of every kind the selection
+// treats differently: a sample that guesses right, lengths off the sixteen-float groups, a
+// vector too short to sample, and ties that defeat the guess and fall back to the histogram.
+TEST(WorkerTransformTest, FusedErrorFeedbackPassEqualsTheUnfusedPasses) {
+  Rng data(11);
+  for (const Index d : {Index{669706}, Index{100003}, Index{300}, Index{40000}}) {
+    for (const std::string k : {"0.02", "0.3", "1"}) {
+      WorkerTransform fused({"none", "topk:" + k, "ef"}, d);
+      const TopK& topk = dynamic_cast<const TopK&>(fused.compressor());
+      WorkerMemory memory;
+      fused.InitMemory(memory);
+      Vector e = Vector::Zero(d);  // the unfused worker's memory
+      Vector work;
+      Message message, expected;
+      for (int round = 0; round < 3; ++round) {
+        Vector g = RandomVector(d, data);
+        if (d == 40000) g.segment(100, 30000).setConstant(round == 1 ? 0.0f : 0.25f);  // ties and zeros
+        const TransformStats stats = fused.Apply(g, memory, message, work);
+        const double input = SquaredNorm(g);
+        const Vector p = g + e;
+        topk.Encode(p, expected, data);
+        e = p;
+        for (std::size_t i = 0; i < expected.index.size(); ++i) e[expected.index[i]] -= expected.value[i];
+        ASSERT_EQ(message.index, expected.index) << "d=" << d << " k=" << k << " round " << round;
+        ASSERT_EQ(message.value, expected.value) << "d=" << d << " k=" << k << " round " << round;
+        ASSERT_EQ(memory.feedback, e) << "d=" << d << " k=" << k << " round " << round;
+        ASSERT_EQ(stats.input_sq_norm, input) << "d=" << d << " k=" << k << " round " << round;
+      }
+    }
+  }
+}
+
+TEST(WorkerTransformTest, SquaredNormsSumTheSameWholeOrInPieces) {
+  Rng data(12);
+  const Vector v = RandomVector(1003, data), w = RandomVector(1003, data);
+  SquaredNormSum pieces;
+  pieces.Add(v.data(), 32);
+  pieces.AddGroup(v.data() + 32);
+  pieces.Add(v.data() + 48, 1003 - 48);
+  EXPECT_EQ(pieces.Total(), SquaredNorm(v));
+  long double exact = 0, distance = 0;
+  for (Index i = 0; i < v.size(); ++i) {
+    exact += static_cast<long double>(v[i]) * v[i];
+    const float diff = v[i] - w[i];
+    distance += static_cast<long double>(diff) * diff;
+  }
+  EXPECT_NEAR(SquaredNorm(v), static_cast<double>(exact), 1e-12 * static_cast<double>(exact));
+  EXPECT_NEAR(SquaredDistance(v, w), static_cast<double>(distance), 1e-12 * static_cast<double>(distance));
 }
 
 TEST(WorkerTransformTest, Ef21TracksTheGradient) {
