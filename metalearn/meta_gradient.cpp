@@ -30,7 +30,7 @@ typename MetaGradient<T>::Vec MetaGradient<T>::Initial(const core::MlpShape& sha
 
 template <typename T>
 MetaGradient<T>::MetaGradient(core::MlpShape shape, core::LossHead head, InnerLoopOptions options, MetaAlgorithm algorithm)
-    : mlp_(std::move(shape), head), options_(options), algorithm_(algorithm) {
+    : mlp_(shape, head), last_inner_(std::move(shape), head), options_(options), algorithm_(algorithm) {
   if (!(options.inner_lr > 0.0)) throw std::invalid_argument("inner learning rate must be > 0");
   if (options.inner_steps < 0) throw std::invalid_argument("inner steps must be >= 0");
   const core::Index d = mlp_.ParameterCount();
@@ -41,8 +41,8 @@ MetaGradient<T>::MetaGradient(core::MlpShape shape, core::LossHead head, InnerLo
 }
 
 template <typename T>
-void MetaGradient<T>::InnerStep(const Eigen::Ref<const Vec>& x, const Vec& from, const TaskBatch<T>& task, Vec& to) {
-  mlp_.LossAndGradient(from, task.support_inputs, task.support_targets, gradient_);
+void MetaGradient<T>::InnerStep(const Eigen::Ref<const Vec>& x, const Vec& from, const TaskBatch<T>& task, Vec& to, core::Mlp<T>& mlp) {
+  mlp.LossAndGradient(from, task.support_inputs, task.support_targets, gradient_);
   if (algorithm_ == MetaAlgorithm::kMetaSgd)
     to = from - x.tail(gradient_.size()).cwiseProduct(gradient_);
   else
@@ -52,7 +52,7 @@ void MetaGradient<T>::InnerStep(const Eigen::Ref<const Vec>& x, const Vec& from,
 template <typename T>
 void MetaGradient<T>::Adapt(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task) {
   phi_[0] = x.head(mlp_.ParameterCount());
-  for (int j = 0; j < options_.inner_steps; ++j) InnerStep(x, phi_[j], task, phi_[j + 1]);
+  for (int j = 0; j < options_.inner_steps; ++j) InnerStep(x, phi_[j], task, phi_[j + 1], j + 1 == options_.inner_steps ? last_inner_ : mlp_);
 }
 
 template <typename T>
@@ -73,7 +73,7 @@ void MetaGradient<T>::AdaptationCurve(const Eigen::Ref<const Vec>& x, const Task
       (*accuracies)(j) = static_cast<double>(core::Mlp<T>::CountCorrect(mlp_.Forward(phi_[j % 2], task.query_inputs), task.query_targets)) /
                          static_cast<double>(task.query_inputs.cols());
     if (j == steps) break;
-    InnerStep(x, phi_[j % 2], task, phi_[(j + 1) % 2]);
+    InnerStep(x, phi_[j % 2], task, phi_[(j + 1) % 2], mlp_);
   }
 }
 
@@ -88,6 +88,9 @@ T MetaGradient<T>::Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& 
   const bool separate = task.hessian_inputs.cols() > 0;
   const auto& h_inputs = separate ? task.hessian_inputs : task.support_inputs;
   const auto& h_targets = separate ? task.hessian_targets : task.support_targets;
+  // The last inner step's forward and backward passes, at phi_{N-1} on the support set, are the
+  // first product's own when the Hessian comes from the support set.
+  const auto reuse = [&](int j) { return !separate && j + 1 == options_.inner_steps; };
   switch (algorithm_) {
     case MetaAlgorithm::kFirstOrder:
       break;
@@ -98,7 +101,8 @@ T MetaGradient<T>::Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& 
       // u <- (I - alpha H(phi_j)) u
       const auto alpha = static_cast<T>(options_.inner_lr);
       for (int j = options_.inner_steps - 1; j >= 0; --j) {
-        mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, u, gradient_, product_);
+        if (reuse(j)) last_inner_.LossHessianProductAfterGradient(phi_[j], h_inputs, h_targets, u, product_);
+        else mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, u, gradient_, product_);
         u -= alpha * product_;
       }
       break;
@@ -111,7 +115,9 @@ T MetaGradient<T>::Estimate(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& 
       step_sizes.setZero();
       for (int j = options_.inner_steps - 1; j >= 0; --j) {
         direction_ = a.cwiseProduct(u);
-        mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, direction_, gradient_, product_);
+        // Reused, gradient_ still holds the last inner step's gradient at phi_j.
+        if (reuse(j)) last_inner_.LossHessianProductAfterGradient(phi_[j], h_inputs, h_targets, direction_, product_);
+        else mlp_.LossGradientAndHessianProduct(phi_[j], h_inputs, h_targets, direction_, gradient_, product_);
         if (separate) mlp_.LossAndGradient(phi_[j], task.support_inputs, task.support_targets, gradient_);
         step_sizes -= gradient_.cwiseProduct(u);
         u -= product_;

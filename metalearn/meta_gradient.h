@@ -78,11 +78,13 @@ class MetaGradient {
                        Eigen::VectorXd* accuracies = nullptr);
 
  private:
-  // phi_{j+1} from phi_j; leaves grad L_support(phi_j) in gradient_.
-  void InnerStep(const Eigen::Ref<const Vec>& x, const Vec& from, const TaskBatch<T>& task, Vec& to);
+  // phi_{j+1} from phi_j, with the passes in `mlp`; leaves grad L_support(phi_j) in gradient_.
+  void InnerStep(const Eigen::Ref<const Vec>& x, const Vec& from, const TaskBatch<T>& task, Vec& to, core::Mlp<T>& mlp);
   void Adapt(const Eigen::Ref<const Vec>& x, const TaskBatch<T>& task);
 
   core::Mlp<T> mlp_;
+  // The last inner step's passes, kept for the first Hessian-vector product on the way back.
+  core::Mlp<T> last_inner_;
   InnerLoopOptions options_;
   MetaAlgorithm algorithm_;
   std::vector<Vec> phi_;  // phi_0 .. phi_N

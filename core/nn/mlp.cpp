@@ -266,6 +266,15 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
                                         const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                         Eigen::Ref<Vec> hessian_product) {
   const T loss = LossAndGradient(params, inputs, targets, gradient);  // fills act_ and delta_
+  LossHessianProductAfterGradient(params, inputs, targets, direction, hessian_product);
+  return loss;
+}
+
+template <typename T>
+void Mlp<T>::LossHessianProductAfterGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                                             const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product) {
+  if (delta_.front().cols() != inputs.cols())
+    throw std::logic_error("LossHessianProductAfterGradient needs a LossAndGradient over these inputs first");
   const Mat& out = act_.back();
   const T batch = static_cast<T>(out.cols());
   HessianProductPasses(params, inputs, direction, [&](const Mat& rz, Mat& rd) {
@@ -282,7 +291,6 @@ T Mlp<T>::LossGradientAndHessianProduct(const Eigen::Ref<const Vec>& params, con
       rd.col(j) = (probs_.cwiseProduct(rz.col(j)) - probs_ * probs_.dot(rz.col(j))) * (targets.col(j).sum() / batch);
     }
   }, hessian_product);
-  return loss;
 }
 
 template <typename T>

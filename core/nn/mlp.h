@@ -89,6 +89,12 @@ class Mlp {
                                   const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> gradient,
                                   Eigen::Ref<Vec> hessian_product);
 
+  /// LossGradientAndHessianProduct's product alone, when the last call on this object was
+  /// LossAndGradient(params, inputs, targets): its passes are not repeated (MAML's last inner
+  /// step computes that gradient before the query set is seen).
+  void LossHessianProductAfterGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
+                                       const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product);
+
   /// The head's second derivative: from R(z), the directional derivative of the outputs, to
   /// R(d loss / d z) (same shape), written to its second argument.
   using HeadHessian = FunctionRef<void(const Mat& r_outputs, Mat& r_output_grad)>;
