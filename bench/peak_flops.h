@@ -10,7 +10,7 @@ namespace pmlab::bench {
 int VectorLanes();
 
 /// FP32 FLOP/s that the pool's threads sustain on independent multiply-add chains at that
-/// width (two FLOPs per lane and multiply-add): the best of a few runs of about `seconds`.
-double PeakFlops(core::WorkerPool& pool, double seconds = 0.25);
+/// width (two FLOPs per lane and multiply-add): the best of eight runs of about `seconds` / 4.
+double PeakFlops(core::WorkerPool& pool, double seconds = 0.4);
 
 }  // namespace pmlab::bench
