@@ -94,9 +94,28 @@ void EigenGemm(Dst& dst, const A& a, const B& b, bool add, ScratchBlocking<typen
               dst.outerStride(), T(1), blocking, nullptr);
 }
 
+// dst (+)= a b when a is one contiguous column (depth 1: a layer with one input, or the
+// transpose of one with one output), which Eigen's product kernel would pack and dispatch at
+// several times the cost of the multiplications (the sine tasks' 40 x 1 layers). Each product is
+// that kernel's fma(a, b, +0) = a * b + 0 exactly, a -0 included, added to dst afterwards as it
+// adds its result, so results do not move.
+template <typename Dst, typename A, typename B>
+bool OuterProduct(Dst& dst, const A& a, const B& b, bool add) {
+  using T = typename std::decay_t<Dst>::Scalar;
+  using OpA = BlasOperand<std::decay_t<A>>;
+  if (a.cols() != 1 || (OpA::kTransposed && OpA::Stride(a) != 1)) return false;
+  const Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> column(OpA::Data(a), a.rows());
+  for (Index j = 0; j < b.cols(); ++j) {
+    if (add) dst.col(j).array() += column * b(0, j) + T(0);
+    else dst.col(j).array() = column * b(0, j) + T(0);
+  }
+  return true;
+}
+
 // dst = a b, or dst += a b with `add`; dst has its final shape.
 template <typename Dst, typename A, typename B>
 void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
+  if (OuterProduct(dst, a, b, add)) return;
 #ifdef PMLAB_OPENBLAS
   if (a.rows() * a.cols() * b.cols() > kBlasProduct) {
     using OpA = BlasOperand<std::decay_t<A>>;
