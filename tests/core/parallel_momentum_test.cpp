@@ -193,5 +193,29 @@ TEST(ParallelMomentumTest, NonFiniteRoundLeavesParametersUntouched) {
   EXPECT_EQ(method.state().iteration, 0);
 }
 
+// A finite average whose step overflows one coordinate of x, past the vectorised part of the
+// finiteness check.
+class OverflowOracle final : public GradientOracle {
+ public:
+  Index Dimension() const override { return 37; }
+  OracleResult Estimate(int, const Vector&, Rng&, Eigen::Ref<Vector> g) override {
+    g.setZero();
+    g[33] = 1e38f;  // the two workers' sum, 2e38, still fits a float
+    return {1.0};
+  }
+};
+
+TEST(ParallelMomentumTest, StepThatOverflowsTheParametersDiverges) {
+  OverflowOracle oracle;
+  WorkerPool pool(1);
+  ParallelMomentumOptions o;
+  o.workers = 2;
+  o.momentum.lr = 10;
+  ParallelMomentum method(o, oracle, pool, Vector::Ones(37), 5);
+  const RoundStats r = method.Step();
+  EXPECT_FALSE(r.finite);
+  EXPECT_TRUE(std::isfinite(r.grad_norm)) << "the average itself was finite";
+}
+
 }  // namespace
 }  // namespace pmlab::core
