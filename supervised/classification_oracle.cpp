@@ -19,6 +19,13 @@ ClassificationOracle::ClassificationOracle(std::shared_ptr<const core::ImageData
                                   "'s shard of " + std::to_string(shards_.Of(w).size()) + " examples");
 }
 
+void ClassificationOracle::BeginStep(std::int64_t /*iteration*/, int /*step*/, const core::Vector& x) {
+  // Every worker multiplies the same weights by its batch: packed here once instead of by each
+  // worker's products (a worker whose batch width is blocked differently packs its own).
+  const auto columns = batch_ > 0 ? batch_ : static_cast<core::Index>(shards_.Of(0).size());
+  scratch_.local().mlp.Pack(x, columns, packed_);
+}
+
 core::OracleResult ClassificationOracle::Estimate(int worker, const core::Vector& x, core::Rng& rng,
                                                   Eigen::Ref<core::Vector> gradient) {
   Scratch& s = scratch_.local();
@@ -32,7 +39,8 @@ core::OracleResult ClassificationOracle::Estimate(int worker, const core::Vector
     });
     GatherImages(*data_, s.picked, s.inputs, s.targets);
   }
-  return {static_cast<double>(s.mlp.LossAndGradient(x, s.inputs, s.targets, gradient))};
+  const core::PackedWeights<float>* packed = packed_.params == x.data() ? &packed_ : nullptr;
+  return {static_cast<double>(s.mlp.LossAndGradient(x, s.inputs, s.targets, gradient, packed))};
 }
 
 }  // namespace pmlab::supervised

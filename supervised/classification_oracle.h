@@ -21,6 +21,9 @@ class ClassificationOracle final : public core::GradientOracle {
   ClassificationOracle(std::shared_ptr<const core::ImageDataset> data, Shards shards, core::MlpShape shape, core::Index batch);
 
   core::Index Dimension() const override { return shape_.ParameterCount(); }
+  /// Packs the network's weights at x once for the round's workers (core::PackedWeights).
+  void BeginStep(std::int64_t iteration, int step, const core::Vector& x) override;
+  /// Reads the weights BeginStep packed when x is the vector it was given.
   core::OracleResult Estimate(int worker, const core::Vector& x, core::Rng& rng,
                               Eigen::Ref<core::Vector> gradient) override;
 
@@ -37,6 +40,7 @@ class ClassificationOracle final : public core::GradientOracle {
   core::MlpShape shape_;
   core::Index batch_;
   tbb::enumerable_thread_specific<Scratch> scratch_;
+  core::PackedWeights<float> packed_;  // at the x of the last BeginStep, for worker 0's batch width
 };
 
 }  // namespace pmlab::supervised

@@ -9,16 +9,10 @@
 #include <cblas.h>
 #endif
 
+#include "core/nn/product_blocking.h"
+
 namespace pmlab::core {
 namespace {
-
-// Products of more than this many multiply-adds go to OpenBLAS, whose kernels suit the CPU at
-// run time (the paper's 512 x 784 layer over 600 images runs 2.3x faster there than in Eigen
-// built without -march). Smaller ones stay in Eigen: each BLAS call takes a process-wide lock
-// in OpenBLAS's buffer allocator, and with the many small products of meta-learning
-// (40 x 40 weights by 10 points) worker threads contended for it until 2 threads were slower
-// than 1.
-constexpr Index kBlasProduct = Index{1} << 18;
 
 // Where a product kernel (OpenBLAS or Eigen's) finds an operand: a plain column-major matrix or
 // map, or the transpose of one.
@@ -52,31 +46,6 @@ void Gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, Index m, Index n, Index k, con
               static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
 }
 #endif
-
-// Eigen's own matrix-product kernel with its packing buffers in per-thread scratch. Eigen
-// packs blocks of both operands before multiplying; above its stack limit (128 KB: the paper's
-// 512 x 784 by 784 x 600 product packs 2.2 MB) it takes them from the heap on every product,
-// which would break the no-allocation-per-iteration rule. This calls the same kernel with the
-// same block sizes, on buffers that grow once per thread.
-template <typename T>
-class ScratchBlocking final : public Eigen::internal::level3_blocking<T, T> {
- public:
-  ScratchBlocking(Index rows, Index cols, Index depth) {
-    this->m_mc = rows;
-    this->m_nc = cols;
-    this->m_kc = depth;
-    Eigen::internal::computeProductBlockingSizes<T, T, 1, Index>(this->m_kc, this->m_mc, this->m_nc, Index{1});
-  }
-  // Packed blocks as Eigen sizes them; block B starts on a 64-byte boundary.
-  Index SizeA() const { return (this->m_kc * this->m_mc + 15) / 16 * 16; }
-  Index SizeB() const { return this->m_kc * this->m_nc; }
-  bool FitsOnStack() const { return static_cast<std::size_t>(SizeA() + SizeB()) * sizeof(T) <= EIGEN_STACK_ALLOCATION_LIMIT; }
-  void Use(Eigen::Matrix<T, Eigen::Dynamic, 1>& scratch) {
-    if (scratch.size() < SizeA() + SizeB()) scratch.resize(SizeA() + SizeB());
-    this->m_blockA = scratch.data();
-    this->m_blockB = scratch.data() + SizeA();
-  }
-};
 
 // dst (+)= op(a) op(b) with Eigen's kernel; op transposes operands given as Transpose<...>.
 template <typename Dst, typename A, typename B>
@@ -185,7 +154,32 @@ Mlp<T>::Mlp(MlpShape shape, LossHead head) : shape_(std::move(shape)), head_(hea
 }
 
 template <typename T>
-const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs) {
+void Mlp<T>::Pack(const Eigen::Ref<const Vec>& params, Index columns, PackedWeights<T>& out) const {
+  if (params.size() != ParameterCount()) throw std::invalid_argument("MLP parameters must have ParameterCount() entries");
+  const int layers = shape_.Layers();
+  out.params = params.data();
+  out.forward.resize(static_cast<std::size_t>(layers));
+  out.backward.resize(static_cast<std::size_t>(layers));
+  for (int l = 0; l < layers; ++l) {
+    const int in = shape_.widths[l], out_width = shape_.widths[l + 1];
+    const T* w = params.data() + offsets_[l];
+    out.forward[static_cast<std::size_t>(l)].Pack(w, out_width, in, out_width, false, columns);
+    if (l > 0) out.backward[static_cast<std::size_t>(l)].Pack(w, in, out_width, out_width, true, columns);
+  }
+}
+
+namespace {
+
+template <typename T>
+void CheckPacked(const PackedWeights<T>* packed, const T* params) {
+  if (packed && packed->params != params) throw std::logic_error("packed weights of other parameters");
+}
+
+}  // namespace
+
+template <typename T>
+const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed) {
+  CheckPacked(packed, params.data());
   const int layers = shape_.Layers();
   for (int l = 0; l < layers; ++l) {
     const int in = shape_.widths[l], out = shape_.widths[l + 1];
@@ -194,7 +188,7 @@ const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params,
     const Mat& prev = l == 0 ? inputs : act_[l - 1];
     Mat& z = act_[l];
     z.resize(out, prev.cols());
-    Product(z, w, prev);
+    if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z)) Product(z, w, prev);
     z.colwise() += b;
     if (l + 1 < layers) {
       if (shape_.hidden == Activation::kRelu) z = z.cwiseMax(T(0));
@@ -236,10 +230,10 @@ T Mlp<T>::Loss(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat
 
 template <typename T>
 T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
-                          Eigen::Ref<Vec> gradient) {
-  Forward(params, inputs);
+                          Eigen::Ref<Vec> gradient, const PackedWeights<T>* packed) {
+  Forward(params, inputs, packed);
   const T loss = HeadLoss(targets, &delta_.back());
-  Backpropagate(params, inputs, gradient);
+  Backpropagate(params, inputs, gradient, packed);
   return loss;
 }
 
@@ -252,7 +246,8 @@ void Mlp<T>::Backward(const Eigen::Ref<const Vec>& params, const Mat& inputs, co
 }
 
 template <typename T>
-void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient) {
+void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient,
+                           const PackedWeights<T>* packed) {
   const int layers = shape_.Layers();
   for (int l = layers - 1; l >= 0; --l) {
     const int in = shape_.widths[l], out = shape_.widths[l + 1];
@@ -265,16 +260,20 @@ void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& input
     // Back through the weights, then through the activation: ReLU passes where act > 0 (exactly
     // where z > 0); tanh' = 1 - act^2.
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
+    // W^T delta, from the packed weights when there are some.
+    const auto back_product = [&](Mat& dst) {
+      if (!packed || !packed->backward[static_cast<std::size_t>(l)].Multiply(delta_[l], dst)) Product(dst, w.transpose(), delta_[l]);
+    };
     Mat& d = delta_[l - 1];
     d.resize(in, prev.cols());
     if (shape_.hidden == Activation::kRelu) {
-      Product(d, w.transpose(), delta_[l]);
+      back_product(d);
       d.array() = (prev.array() > T(0)).select(d.array(), T(0));
     } else {
       // W^T delta is kept: tanh's R-operator needs it again (HessianProductPasses).
       Mat& back = back_[l - 1];
       back.resize(in, prev.cols());
-      Product(back, w.transpose(), delta_[l]);
+      back_product(back);
       d.array() = back.array() * (T(1) - prev.array().square());
     }
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/nn/packed_lhs.h"
 #include "core/opt/function_ref.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
@@ -45,6 +46,16 @@ struct MlpShape {
 /// std::invalid_argument naming the format.
 std::vector<int> ParseHiddenWidths(const std::string& spec);
 
+/// The weights of every layer at one parameter vector, packed once for the products with
+/// batches of one width (Mlp::Pack) and then read, shared, by every thread's Mlp: a round's
+/// workers multiply the same weights by batches of their own. Results are those without them.
+template <typename T>
+struct PackedWeights {
+  const T* params = nullptr;           ///< the parameter vector packed (its address)
+  std::vector<PackedLhs<T>> forward;   ///< W_l, for W_l a_(l-1)
+  std::vector<PackedLhs<T>> backward;  ///< W_l^T, for W_l^T delta_l (none for the first layer)
+};
+
 template <typename T>
 /// A multilayer perceptron whose parameters live in one flat vector.
 class Mlp {
@@ -66,14 +77,20 @@ class Mlp {
 
   /// Network outputs (logits for cross-entropy) for the columns of `inputs`; the reference
   /// stays valid until the next call on this object.
-  const Mat& Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs);
+  /// With `packed` (Pack of these params), the products read its weights instead of packing
+  /// them again.
+  const Mat& Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed = nullptr);
+
+  /// Packs each layer's weights at `params` for batches of `columns` inputs into `out`, whose
+  /// memory grows only when the network does. `params` must outlive its use and not change.
+  void Pack(const Eigen::Ref<const Vec>& params, Index columns, PackedWeights<T>& out) const;
 
   /// Mean loss over the batch (forward only).
   T Loss(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets);
 
   /// Mean loss over the batch, and its gradient with respect to `params` written to `gradient`.
   T LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
-                    Eigen::Ref<Vec> gradient);
+                    Eigen::Ref<Vec> gradient, const PackedWeights<T>* packed = nullptr);
 
   /// After Forward(params, inputs): the gradient with respect to `params` of a loss whose
   /// derivative with respect to the network's outputs is `output_grad` (one column per input).
@@ -128,7 +145,8 @@ class Mlp {
   void HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
                             HeadHessian head, Eigen::Ref<Vec> hessian_product);
   /// Backpropagates delta_ of the output layer (set by the caller) into `gradient`.
-  void Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient);
+  void Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient,
+                     const PackedWeights<T>* packed = nullptr);
 
   MlpShape shape_;
   LossHead head_;

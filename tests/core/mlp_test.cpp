@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace pmlab::core {
 namespace {
@@ -158,6 +161,55 @@ TEST(MlpTest, FloatAndDoubleAgree) {
   const float lf = mf.LossAndGradient(pd.cast<float>(), x.cast<float>(), t.cast<float>(), gf);
   EXPECT_NEAR(ld, lf, 1e-5);
   EXPECT_LT((gd - gf.cast<double>()).norm() / gd.norm(), 1e-5);
+}
+
+// Weights packed once (Mlp::Pack) give the bits of the products that pack them each time: the
+// paper's network over 600 images, layers whose depth Eigen's kernel splits into blocks, rows it
+// splits into blocks over an rhs packed once, tanh layers, and batches of other widths than the
+// one packed for (1 and 37 columns: other kernels or block sizes, multiplied as before).
+TEST(MlpTest, PackedWeightsGiveTheSameBits) {
+  struct PackCase {
+    MlpShape shape;
+    Index packed_for;
+    std::vector<Index> batches;
+  };
+  const std::vector<PackCase> cases = {
+      {{{784, 512, 512, 10}}, 600, {600, 37}},
+      {{{2000, 64, 3}}, 40, {40, 1}},
+      {{{64, 1000, 3}}, 100, {100}},
+      {{{30, 50, 40, 2}, Activation::kTanh}, 20, {20, 3}},
+  };
+  for (const PackCase& c : cases) {
+    Rng rng(5);
+    Mlp<float> plain(c.shape, LossHead::kSoftmaxCrossEntropy), packed(c.shape, LossHead::kSoftmaxCrossEntropy);
+    Mlp<float>::Vec params(c.shape.ParameterCount());
+    Mlp<float>::Initialize(c.shape, rng, params);
+    PackedWeights<float> weights;
+    packed.Pack(params, c.packed_for, weights);
+    for (const Index batch : c.batches) {
+      MlpD::Mat xd, td;
+      MakeBatch(c.shape, LossHead::kSoftmaxCrossEntropy, batch, rng, xd, td);
+      const Mlp<float>::Mat x = xd.cast<float>(), t = td.cast<float>();
+      Mlp<float>::Vec g_plain(params.size()), g_packed(params.size());
+      const float loss_plain = plain.LossAndGradient(params, x, t, g_plain);
+      const float loss_packed = packed.LossAndGradient(params, x, t, g_packed, &weights);
+      SCOPED_TRACE(c.shape.ToString() + " over " + std::to_string(batch));
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(loss_plain), std::bit_cast<std::uint32_t>(loss_packed));
+      EXPECT_EQ(std::memcmp(g_plain.data(), g_packed.data(), sizeof(float) * static_cast<std::size_t>(g_plain.size())), 0);
+      EXPECT_EQ(std::memcmp(plain.outputs().data(), packed.outputs().data(), sizeof(float) * static_cast<std::size_t>(plain.outputs().size())), 0);
+    }
+  }
+}
+
+TEST(MlpTest, PackedWeightsOfOtherParametersAreRefused) {
+  const MlpShape shape{{6, 8, 3}};
+  Mlp<float> mlp(shape, LossHead::kMeanSquaredError);
+  Mlp<float>::Vec a = Mlp<float>::Vec::Zero(shape.ParameterCount()), b = a;
+  PackedWeights<float> weights;
+  mlp.Pack(a, 4, weights);
+  const Mlp<float>::Mat x = Mlp<float>::Mat::Ones(6, 4);
+  EXPECT_THROW(mlp.Forward(b, x, &weights), std::logic_error);
+  EXPECT_NO_THROW(mlp.Forward(a, x, &weights));
 }
 
 TEST(MlpTest, CountCorrectComparesArgmax) {
