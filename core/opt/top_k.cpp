@@ -35,8 +35,8 @@ PMLAB_REGISTER(Compressors(), "topk", "the k coordinates of largest magnitude, a
 // pointers, since every use of a thread-local vector inside a loop looks up its address again.
 struct Scratch {
   std::vector<std::int32_t> kept;       // candidates' indices, in increasing order
-  std::vector<std::uint32_t> keys;      // their magnitude keys, in the same order
-  std::vector<std::uint32_t> selected;  // a copy of the keys, partly sorted
+  std::vector<std::uint32_t> keys;      // their values' bits, in the same order
+  std::vector<std::uint32_t> selected;  // the magnitude keys of the bucket holding the K-th largest
   std::vector<std::uint32_t> sample;    // the sample's magnitude keys
 
   static Scratch& Of(Index d) {
@@ -121,6 +121,25 @@ std::int32_t* KeepSumFrom(const float* a, const float* b, float* sum, Index d, s
   return out;
 }
 
+// The k-th largest magnitude key of the n floats whose bits are given (1 <= k <= n): a
+// histogram of the keys' top bits finds the bucket that holds it, and only that bucket's keys
+// are ordered (nth_element over all n was most of the selection's time). `scratch` holds n keys.
+std::uint32_t KthLargestKey(const std::uint32_t* bits, std::ptrdiff_t n, Index k, std::uint32_t* scratch) {
+  std::array<std::uint32_t, kBuckets> counts{};
+  for (std::ptrdiff_t c = 0; c < n; ++c) ++counts[(bits[c] & 0x7FFFFFFFu) >> kBucketShift];
+  std::size_t bucket = kBuckets - 1;
+  Index above = 0;
+  while (above + counts[bucket] < k) above += counts[bucket--];
+  std::uint32_t* end = scratch;
+  for (std::ptrdiff_t c = 0; c < n; ++c) {
+    const std::uint32_t key = bits[c] & 0x7FFFFFFFu;
+    if ((key >> kBucketShift) == bucket) *end++ = key;
+  }
+  const std::ptrdiff_t rank = k - above - 1;
+  std::nth_element(scratch, scratch + rank, end, std::greater<>());
+  return scratch[rank];
+}
+
 }  // namespace
 
 TopK::TopK(Index dimension, Index k) : Compressor(dimension), k_(k) {
@@ -173,26 +192,25 @@ void TopK::Select(const Vector& in, std::ptrdiff_t found, Message& out) const {
   }
 
   // The K-th largest key among the candidates; all above it are kept, and of those equal to it
-  // the ones of lowest index, as many as K leaves room for.
-  std::uint32_t* const key = s.keys.data();
-  std::uint32_t* const copy = s.selected.data();
-  for (std::ptrdiff_t c = 0; c < found; ++c) key[c] = copy[c] = MagnitudeKey(in[kept[c]]);
-  std::nth_element(copy, copy + (k_ - 1), copy + found, std::greater<>());
-  const std::uint32_t threshold = copy[k_ - 1];
+  // the ones of lowest index, as many as K leaves room for. Each candidate's bits are read once
+  // (the value sent is rebuilt from them).
+  std::uint32_t* const bits = s.keys.data();
+  for (std::ptrdiff_t c = 0; c < found; ++c) bits[c] = std::bit_cast<std::uint32_t>(in[kept[c]]);
+  const std::uint32_t threshold = KthLargestKey(bits, found, k_, s.selected.data());
   Index above = 0;
-  for (std::ptrdiff_t c = 0; c < found; ++c) above += key[c] > threshold;
+  for (std::ptrdiff_t c = 0; c < found; ++c) above += (bits[c] & 0x7FFFFFFFu) > threshold;
   Index ties = k_ - above;
 
   out.form = Message::Form::kSparse;
-  out.index.clear();
-  out.value.clear();
-  out.index.reserve(static_cast<std::size_t>(k_));
-  out.value.reserve(static_cast<std::size_t>(k_));
+  out.index.resize(static_cast<std::size_t>(k_));
+  out.value.resize(static_cast<std::size_t>(k_));
+  std::int32_t* index = out.index.data();
+  float* value = out.value.data();
   for (std::ptrdiff_t c = 0; c < found; ++c) {
-    if (key[c] < threshold || (key[c] == threshold && ties-- <= 0)) continue;
-    const std::int32_t j = kept[c];
-    out.index.push_back(j);
-    out.value.push_back(in[j] + 0.0f);  // -0 + 0 = +0 (see Compressor::Encode)
+    const std::uint32_t key = bits[c] & 0x7FFFFFFFu;
+    if (key < threshold || (key == threshold && ties-- <= 0)) continue;
+    *index++ = kept[c];
+    *value++ = std::bit_cast<float>(bits[c]) + 0.0f;  // -0 + 0 = +0 (see Compressor::Encode)
   }
 }
 
