@@ -429,7 +429,9 @@ void MetaRlIterationSplit(benchmark::State& state) {
     const auto t1 = Clock::now();
     for (int b = 0; b < 2; ++b) task.Sample(policy, x, rng, batch);
     const auto t2 = Clock::now();
+    policy.BeginActing(x, o.episodes);  // as a rollout acts
     for (int t = 0; t < 2 * oracle.options().horizon; ++t) policy.Act(x, inputs, rng, false, actions);
+    policy.DoneActing();
     const auto t3 = Clock::now();
     const rl::EpisodeBatch b = batch.batch();
     const core::Vector weights = core::Vector::Ones(b.inputs.cols());

@@ -30,7 +30,7 @@ void CategoricalPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) co
 
 template <typename T>
 void CategoricalPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) {
-  const Mat& logits = mlp_.Forward(params, observations);
+  const Mat& logits = mlp_.Forward(params, observations, acting_.params == params.data() ? &acting_ : nullptr);
   actions.resize(1, logits.cols());
   for (core::Index j = 0; j < logits.cols(); ++j) {
     core::Index chosen = 0;

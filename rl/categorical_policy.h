@@ -32,6 +32,10 @@ class CategoricalPolicy final : public Policy<T> {
 
   /// An action for each column of `observations`: drawn from the policy with one uniform draw
   /// of `rng` per column, or the most probable one when `mode`.
+  void BeginActing(const Eigen::Ref<const Vec>& params, core::Index columns) override {
+    mlp_.Pack(params.head(mlp_.ParameterCount()), columns, acting_);
+  }
+  void DoneActing() override { acting_.params = nullptr; }
   void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
   void LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, Vec& log_probs,
@@ -55,6 +59,7 @@ class CategoricalPolicy final : public Policy<T> {
                      const typename Policy<T>::ScoreProducts* score_products);
 
   core::Mlp<T> mlp_;
+  core::PackedWeights<T> acting_;  // BeginActing's
   Mat output_grad_, probs_;
   Vec directional_, score_weights_;
 };

@@ -23,7 +23,7 @@ void GaussianPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const
 template <typename T>
 void GaussianPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) {
   const core::Index net = mlp_.ParameterCount();
-  actions = mlp_.Forward(params.head(net), observations);
+  actions = mlp_.Forward(params.head(net), observations, acting_.params == params.data() ? &acting_ : nullptr);
   if (mode) return;
   const auto log_std = params.tail(Actions());
   for (core::Index j = 0; j < actions.cols(); ++j)

@@ -34,6 +34,10 @@ class GaussianPolicy final : public Policy<T> {
 
   /// An action for each column of `observations`: mean + std * N(0, 1) with one normal draw of
   /// `rng` per entry, or the mean when `mode`.
+  void BeginActing(const Eigen::Ref<const Vec>& params, core::Index columns) override {
+    mlp_.Pack(params.head(mlp_.ParameterCount()), columns, acting_);
+  }
+  void DoneActing() override { acting_.params = nullptr; }
   void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
   void LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, Vec& log_probs,
@@ -58,6 +62,7 @@ class GaussianPolicy final : public Policy<T> {
                      const typename Policy<T>::ScoreProducts* score_products);
 
   core::Mlp<T> mlp_;
+  core::PackedWeights<T> acting_;  // BeginActing's
   T initial_log_std_;
   Mat output_grad_;
   Vec directional_, score_weights_;

@@ -32,6 +32,12 @@ class Policy {
   virtual int ActionRows() const = 0;
   /// The first parameters of a run, drawn from `rng`.
   virtual void Initialize(core::Rng& rng, Eigen::Ref<Vec> params) const = 0;
+  /// Prepares the calls of Act that follow with this parameter vector on batches of `columns`
+  /// observations (a rollout's steps): the network's weights are packed for its products once
+  /// instead of at every step, with the same results. It lasts until DoneActing; `params` must
+  /// not change meanwhile. Act with other parameters is unaffected.
+  virtual void BeginActing(const Eigen::Ref<const Vec>& params, core::Index columns) = 0;
+  virtual void DoneActing() = 0;
   /// An action column for each observation column: sampled from `rng`, or the mode.
   virtual void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) = 0;
   /// log pi(a_j | s_j) of every column into `log_probs`, and the entropy of its distribution

@@ -73,6 +73,12 @@ bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
     lane.active = true;
     normalizer.Normalize(envs_[static_cast<std::size_t>(b)]->observation(), batch_inputs_.col(b));
   }
+  // Every step multiplies the same weights: packed once for the rollout.
+  policy.BeginActing(params, options_.environments);
+  struct Done {
+    Policy<float>& policy;
+    ~Done() { policy.DoneActing(); }
+  } done{policy};
   for (int active = options_.environments; active > 0;) {
     // Ended lanes keep their last input: the policy acts on a fixed-size batch, which keeps
     // its buffers (and the stream's draws per step) the same from step to step.

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <memory>
+#include <utility>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -295,6 +298,43 @@ TEST(GaussianPolicyTest, SamplesHaveTheMeanAndStandardDeviation) {
   policy.Act(params, Mat::Zero(1, 2), rng, true, actions);
   EXPECT_EQ(actions(0, 0), 1.5);
   EXPECT_EQ(actions(1, 1), -2.0);
+}
+
+// A rollout's packed weights (BeginActing) give the actions of the unpacked network, bit for bit,
+// for batches of the width packed for and of others; after DoneActing, new parameters at the
+// same address are read afresh.
+TEST(PolicyTest, ActingWithPackedWeightsGivesTheSameActions) {
+  using Vf = Eigen::VectorXf;
+  using Mf = Eigen::MatrixXf;
+  std::vector<std::pair<std::unique_ptr<Policy<float>>, Eigen::Index>> policies;  // with their inputs
+  policies.emplace_back(std::make_unique<GaussianPolicy<float>>(2, 2, std::vector<int>{100, 100}), 2);
+  policies.emplace_back(std::make_unique<CategoricalPolicy<float>>(8, 4, std::vector<int>{64, 64}), 8);
+  for (const auto& [prototype, inputs] : policies) {
+    core::Rng init(4);
+    Vf params(prototype->ParameterCount());
+    prototype->Initialize(init, params);
+    for (const Eigen::Index columns : {20, 3}) {
+      const std::unique_ptr<Policy<float>> plain = prototype->Clone(), packed = prototype->Clone();
+      packed->BeginActing(params, 20);
+      core::Rng data(columns), a(9), b(9);
+      for (int step = 0; step < 5; ++step) {
+        const Mf observations = RandomMatrix(inputs, columns, data).cast<float>();
+        Mf plain_actions, packed_actions;
+        plain->Act(params, observations, a, false, plain_actions);
+        packed->Act(params, observations, b, false, packed_actions);
+        ASSERT_EQ(plain_actions.size(), packed_actions.size());
+        EXPECT_EQ(std::memcmp(plain_actions.data(), packed_actions.data(), sizeof(float) * static_cast<std::size_t>(plain_actions.size())), 0)
+            << columns << " columns, step " << step;
+      }
+      packed->DoneActing();
+      params *= 0.5f;  // the same vector, new values
+      const Mf observations = RandomMatrix(inputs, columns, data).cast<float>();
+      Mf plain_actions, packed_actions;
+      plain->Act(params, observations, a, true, plain_actions);
+      packed->Act(params, observations, b, true, packed_actions);
+      EXPECT_EQ(plain_actions, packed_actions);
+    }
+  }
 }
 
 }  // namespace
