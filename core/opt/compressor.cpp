@@ -85,6 +85,11 @@ void Compressor::EncodeSum(const Vector& a, const Vector& b, Vector& sum, Square
   Encode(sum, out, rng);
 }
 
+void Compressor::EncodeNorm(const Vector& in, SquaredNormSum& norm, Message& out, Rng& rng) const {
+  norm.Add(in.data(), in.size());
+  Encode(in, out, rng);
+}
+
 void Compressor::Compress(const Vector& in, Eigen::Ref<Vector> out, Rng& rng) const {
   thread_local Message message;
   Encode(in, message, rng);

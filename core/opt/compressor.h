@@ -31,6 +31,10 @@ class Compressor {
   /// p = g + e, its input's norm and the compression, in as few passes over the d floats as the
   /// compressor can make (Top-K: one). The same message, sum and norm as the passes one by one.
   virtual void EncodeSum(const Vector& a, const Vector& b, Vector& sum, SquaredNormSum& a_norm, Message& out, Rng& rng) const;
+  /// Encode(in) with ||in||^2 added to `norm`: a worker without error feedback reports its
+  /// gradient's norm, summed in the compressor's own pass where it makes one (Top-K). The same
+  /// message and norm as the passes one by one.
+  virtual void EncodeNorm(const Vector& in, SquaredNormSum& norm, Message& out, Rng& rng) const;
   /// Bits one worker sends per message of this compressor.
   virtual double Bits() const = 0;
 

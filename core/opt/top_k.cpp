@@ -83,12 +83,19 @@ inline std::int32_t* KeepGroup(__m512 values, std::uint32_t lowest, Index j, std
 #endif
 
 // The indices of the entries of `v` whose magnitude key is at least `lowest`, in increasing
-// order, written from `out`; returns the end.
-std::int32_t* KeepFrom(const float* v, Index d, std::uint32_t lowest, std::int32_t* out) {
+// order, written from `out`; returns the end. With `norm`, ||v||^2 is added to it in the same
+// pass.
+std::int32_t* KeepFrom(const float* v, Index d, std::uint32_t lowest, std::int32_t* out, SquaredNormSum* norm = nullptr) {
+  constexpr Index kLanes = SquaredNormSum::kLanes;
   Index j = 0;
 #ifdef __AVX512F__
-  for (; j + 16 <= d; j += 16) out = KeepGroup(_mm512_loadu_ps(v + j), lowest, j, out);
+  static_assert(kLanes == 16);
+  for (; j + kLanes <= d; j += kLanes) {
+    if (norm) norm->AddGroup(v + j);
+    out = KeepGroup(_mm512_loadu_ps(v + j), lowest, j, out);
+  }
 #endif
+  if (norm) norm->Add(v + j, d - j);
   for (; j < d; ++j)
     if (MagnitudeKey(v[j]) >= lowest) *out++ = static_cast<std::int32_t>(j);
   return out;
@@ -153,6 +160,15 @@ void TopK::Encode(const Vector& in, Message& out, Rng& /*rng*/) const {
   Scratch& s = Scratch::Of(in.size());
   const std::uint32_t guess = GuessLowerKey(in.size(), k_, s.sample.data(), [&](Index j) { return in[j]; });
   const std::int32_t* last = guess > 0 ? KeepFrom(in.data(), in.size(), guess, s.kept.data()) : s.kept.data();
+  Select(in, last - s.kept.data(), out);
+}
+
+// The same, with ||in||^2 summed in the pass that keeps the candidates.
+void TopK::EncodeNorm(const Vector& in, SquaredNormSum& norm, Message& out, Rng& /*rng*/) const {
+  Scratch& s = Scratch::Of(in.size());
+  const std::uint32_t guess = GuessLowerKey(in.size(), k_, s.sample.data(), [&](Index j) { return in[j]; });
+  // Without a guess the pass keeps nothing and Select falls back to the histogram.
+  const std::int32_t* last = KeepFrom(in.data(), in.size(), guess > 0 ? guess : 0xFFFFFFFFu, s.kept.data(), &norm);
   Select(in, last - s.kept.data(), out);
 }
 

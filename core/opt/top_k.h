@@ -14,6 +14,7 @@ class TopK final : public Compressor {
   TopK(Index dimension, Index k);
   void Encode(const Vector& in, Message& out, Rng& rng) const override;
   void EncodeSum(const Vector& a, const Vector& b, Vector& sum, SquaredNormSum& a_norm, Message& out, Rng& rng) const override;
+  void EncodeNorm(const Vector& in, SquaredNormSum& norm, Message& out, Rng& rng) const override;
   double Bits() const override;
   Index k() const { return k_; }
 

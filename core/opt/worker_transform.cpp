@@ -39,8 +39,15 @@ TransformStats WorkerTransform::Apply(const Vector& g, WorkerMemory& memory, Mes
     compressor_->EncodeSum(g, memory.feedback, work, norm, out, memory.rng);
     input = norm.Total();
   } else {
-    input = SquaredNorm(g);
-    compressor_->Encode(feedback_->Input(clipped, memory.feedback, work), out, memory.rng);
+    const Vector& encoded = feedback_->Input(clipped, memory.feedback, work);
+    SquaredNormSum norm;
+    if (&encoded == &g) {
+      compressor_->EncodeNorm(g, norm, out, memory.rng);  // ||g||^2 in the compressor's pass
+    } else {
+      norm.Add(g.data(), g.size());
+      compressor_->Encode(encoded, out, memory.rng);
+    }
+    input = norm.Total();
   }
   compressor_->Unpack(out);
   feedback_->Update(work, memory.feedback, out);

@@ -80,6 +80,31 @@ TEST(WorkerTransformTest, FusedErrorFeedbackPassEqualsTheUnfusedPasses) {
   }
 }
 
+// Without error feedback, Top-K sums ||g||^2 in its own pass (Compressor::EncodeNorm): the same
+// message and norm as SquaredNorm then Encode, on the same kinds of vectors as above.
+TEST(WorkerTransformTest, NormInTheCompressorsPassEqualsTheSeparatePasses) {
+  Rng data(13);
+  for (const Index d : {Index{669706}, Index{100003}, Index{300}, Index{40000}}) {
+    for (const std::string k : {"0.02", "0.3", "1"}) {
+      WorkerTransform fused({"none", "topk:" + k, "none"}, d);
+      const TopK& topk = dynamic_cast<const TopK&>(fused.compressor());
+      WorkerMemory memory;
+      fused.InitMemory(memory);
+      Vector work;
+      Message message, expected;
+      for (int round = 0; round < 2; ++round) {
+        Vector g = RandomVector(d, data);
+        if (d == 40000) g.segment(100, 30000).setConstant(round == 1 ? 0.0f : 0.25f);  // ties and zeros
+        const TransformStats stats = fused.Apply(g, memory, message, work);
+        topk.Encode(g, expected, data);
+        ASSERT_EQ(message.index, expected.index) << "d=" << d << " k=" << k << " round " << round;
+        ASSERT_EQ(message.value, expected.value) << "d=" << d << " k=" << k << " round " << round;
+        ASSERT_EQ(stats.input_sq_norm, SquaredNorm(g)) << "d=" << d << " k=" << k << " round " << round;
+      }
+    }
+  }
+}
+
 TEST(WorkerTransformTest, SquaredNormsSumTheSameWholeOrInPieces) {
   Rng data(12);
   const Vector v = RandomVector(1003, data), w = RandomVector(1003, data);
