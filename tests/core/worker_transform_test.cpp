@@ -46,15 +46,24 @@ TEST(WorkerTransformTest, ClassicErrorFeedbackKeepsExactlyWhatWasNotSent) {
   EXPECT_LT((given - sent - memory.feedback.cast<double>()).norm(), 1e-4);
 }
 
+// Vectors of every kind Top-K's selection treats differently: a sample that guesses right, lengths
+// off the sixteen-float groups, a vector too short to sample, and ties that defeat the guess and
+// fall back to the histogram (d = 40,000, all zeros there in round 1).
+constexpr Index kSelectionLengths[] = {669706, 100003, 300, 40000};
+constexpr const char* kSelectionShares[] = {"0.02", "0.3", "1"};
+Vector SelectionInput(Index d, int round, Rng& data) {
+  Vector g = RandomVector(d, data);
+  if (d == 40000) g.segment(100, 30000).setConstant(round == 1 ? 0.0f : 0.25f);
+  return g;
+}
+
 // Error feedback around Top-K forms p = g + e, takes ||g||^2 and selects from p in one pass
 // (Compressor::EncodeSum); it must send, keep and report exactly what the passes one by one do:
-// the norm, then p, then Top-K of p, then e <- p - C(p). Vectors of every kind the selection
-// treats differently: a sample that guesses right, lengths off the sixteen-float groups, a
-// vector too short to sample, and ties that defeat the guess and fall back to the histogram.
+// the norm, then p, then Top-K of p, then e <- p - C(p).
 TEST(WorkerTransformTest, FusedErrorFeedbackPassEqualsTheUnfusedPasses) {
   Rng data(11);
-  for (const Index d : {Index{669706}, Index{100003}, Index{300}, Index{40000}}) {
-    for (const std::string k : {"0.02", "0.3", "1"}) {
+  for (const Index d : kSelectionLengths) {
+    for (const std::string k : kSelectionShares) {
       WorkerTransform fused({"none", "topk:" + k, "ef"}, d);
       const TopK& topk = dynamic_cast<const TopK&>(fused.compressor());
       WorkerMemory memory;
@@ -63,8 +72,7 @@ TEST(WorkerTransformTest, FusedErrorFeedbackPassEqualsTheUnfusedPasses) {
       Vector work;
       Message message, expected;
       for (int round = 0; round < 3; ++round) {
-        Vector g = RandomVector(d, data);
-        if (d == 40000) g.segment(100, 30000).setConstant(round == 1 ? 0.0f : 0.25f);  // ties and zeros
+        const Vector g = SelectionInput(d, round, data);
         const TransformStats stats = fused.Apply(g, memory, message, work);
         const double input = SquaredNorm(g);
         const Vector p = g + e;
@@ -81,11 +89,11 @@ TEST(WorkerTransformTest, FusedErrorFeedbackPassEqualsTheUnfusedPasses) {
 }
 
 // Without error feedback, Top-K sums ||g||^2 in its own pass (Compressor::EncodeNorm): the same
-// message and norm as SquaredNorm then Encode, on the same kinds of vectors as above.
+// message and norm as SquaredNorm then Encode.
 TEST(WorkerTransformTest, NormInTheCompressorsPassEqualsTheSeparatePasses) {
   Rng data(13);
-  for (const Index d : {Index{669706}, Index{100003}, Index{300}, Index{40000}}) {
-    for (const std::string k : {"0.02", "0.3", "1"}) {
+  for (const Index d : kSelectionLengths) {
+    for (const std::string k : kSelectionShares) {
       WorkerTransform fused({"none", "topk:" + k, "none"}, d);
       const TopK& topk = dynamic_cast<const TopK&>(fused.compressor());
       WorkerMemory memory;
@@ -93,8 +101,7 @@ TEST(WorkerTransformTest, NormInTheCompressorsPassEqualsTheSeparatePasses) {
       Vector work;
       Message message, expected;
       for (int round = 0; round < 2; ++round) {
-        Vector g = RandomVector(d, data);
-        if (d == 40000) g.segment(100, 30000).setConstant(round == 1 ? 0.0f : 0.25f);  // ties and zeros
+        const Vector g = SelectionInput(d, round, data);
         const TransformStats stats = fused.Apply(g, memory, message, work);
         topk.Encode(g, expected, data);
         ASSERT_EQ(message.index, expected.index) << "d=" << d << " k=" << k << " round " << round;
