@@ -35,9 +35,10 @@ class Policy {
   /// Prepares the calls of Act that follow with this parameter vector on batches of `columns`
   /// observations (a rollout's steps): the network's weights are packed for its products once
   /// instead of at every step, with the same results. It lasts until DoneActing; `params` must
-  /// not change meanwhile. Act with other parameters is unaffected.
-  virtual void BeginActing(const Eigen::Ref<const Vec>& params, core::Index columns) = 0;
-  virtual void DoneActing() = 0;
+  /// not change meanwhile. Act with other parameters is unaffected. A policy with nothing to
+  /// prepare keeps the defaults, which do nothing.
+  virtual void BeginActing(const Eigen::Ref<const Vec>& /*params*/, core::Index /*columns*/) {}
+  virtual void DoneActing() {}
   /// An action column for each observation column: sampled from `rng`, or the mode.
   virtual void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) = 0;
   /// log pi(a_j | s_j) of every column into `log_probs`, and the entropy of its distribution
