@@ -19,7 +19,6 @@ class TopK final : public Compressor {
   Index k() const { return k_; }
 
  private:
-  void Select(const Vector& in, std::ptrdiff_t found, Message& out) const;
   Index k_;
 };
 
