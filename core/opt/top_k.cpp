@@ -149,7 +149,7 @@ std::uint32_t KthLargestKey(const std::uint32_t* bits, std::ptrdiff_t n, Index k
 // A magnitude key that at least K of the d entries reach, most likely by a margin of a
 // quarter, guessed from the sample of `value(j)`; 0 (every entry) when the sample is too small.
 template <typename Value>
-std::uint32_t GuessLowerKey(Index d, Index k, std::uint32_t* sample, Value value) {
+std::uint32_t GuessLowerKey(Index d, Index k, std::uint32_t* sample, std::uint32_t* scratch, Value value) {
   std::uint32_t* end = sample;
   for (Index start = 0; start + kRun <= d; start += kStride)
     for (Index j = start; j < start + kRun; ++j) *end++ = MagnitudeKey(value(j));
@@ -158,8 +158,7 @@ std::uint32_t GuessLowerKey(Index d, Index k, std::uint32_t* sample, Value value
   const double expected = static_cast<double>(end - sample) * static_cast<double>(k) / static_cast<double>(d);
   const auto rank = static_cast<std::ptrdiff_t>(1.25 * expected + 4.0 * std::sqrt(expected) + 16.0);
   if (rank >= end - sample) return 0;
-  std::nth_element(sample, sample + rank, end, std::greater<>());
-  return sample[rank];
+  return KthLargestKey(sample, end - sample, rank + 1, scratch);
 }
 
 // From the candidates a pass kept in scratch, up to `end`: the K of largest rank, in index
@@ -220,7 +219,7 @@ TopK::TopK(Index dimension, Index k) : Compressor(dimension), k_(k) {
 // lets in far more than K) a histogram finds the exact bucket of the K-th largest instead.
 void TopK::Encode(const Vector& in, Message& out, Rng& /*rng*/) const {
   Scratch& s = Scratch::Of(in.size());
-  const std::uint32_t guess = GuessLowerKey(in.size(), k_, s.sample.data(), [&](Index j) { return in[j]; });
+  const std::uint32_t guess = GuessLowerKey(in.size(), k_, s.sample.data(), s.selected.data(), [&](Index j) { return in[j]; });
   Candidates found = s.Start();
   if (guess > 0) KeepFrom(in.data(), in.size(), guess, found);
   Select(in, k_, found, out);
@@ -229,7 +228,7 @@ void TopK::Encode(const Vector& in, Message& out, Rng& /*rng*/) const {
 // The same, with ||in||^2 summed in the pass that keeps the candidates.
 void TopK::EncodeNorm(const Vector& in, SquaredNormSum& norm, Message& out, Rng& /*rng*/) const {
   Scratch& s = Scratch::Of(in.size());
-  const std::uint32_t guess = GuessLowerKey(in.size(), k_, s.sample.data(), [&](Index j) { return in[j]; });
+  const std::uint32_t guess = GuessLowerKey(in.size(), k_, s.sample.data(), s.selected.data(), [&](Index j) { return in[j]; });
   // Without a guess the pass keeps nothing and Select falls back to the histogram.
   Candidates found = s.Start();
   KeepFrom(in.data(), in.size(), guess > 0 ? guess : 0xFFFFFFFFu, found, &norm);
@@ -242,7 +241,7 @@ void TopK::EncodeSum(const Vector& a, const Vector& b, Vector& sum, SquaredNormS
   const Index d = a.size();
   Scratch& s = Scratch::Of(d);
   sum.resize(d);
-  const std::uint32_t guess = GuessLowerKey(d, k_, s.sample.data(), [&](Index j) { return a[j] + b[j]; });
+  const std::uint32_t guess = GuessLowerKey(d, k_, s.sample.data(), s.selected.data(), [&](Index j) { return a[j] + b[j]; });
   // Without a guess the pass keeps nothing (no key reaches 2^32 - 1) and Select falls back to
   // the histogram; the pass still writes the sum.
   Candidates found = s.Start();
