@@ -127,19 +127,46 @@ void KeepSumFrom(const float* a, const float* b, float* sum, Index d, std::uint3
   }
 }
 
-// The k-th largest magnitude key of the n floats whose bits are given (1 <= k <= n): a
-// histogram of the keys' top bits finds the bucket that holds it, and only that bucket's keys
-// are ordered (nth_element over all n was most of the selection's time). `scratch` holds n keys.
+// Counts of magnitude keys by their top bits, in four histograms filled in turn: neighbouring
+// keys often share a bucket (a candidate list is mostly a few), and with one histogram each
+// increment would wait for the previous one.
+class BucketCounts {
+ public:
+  /// Counts key(0), ..., key(n - 1).
+  template <typename Key>
+  explicit BucketCounts(std::ptrdiff_t n, Key key) {
+    std::ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int lane = 0; lane < 4; ++lane) ++counts_[lane][key(i + lane) >> kBucketShift];
+    for (; i < n; ++i) ++counts_[0][key(i) >> kBucketShift];
+  }
+  /// The bucket that holds the k-th largest key, walking down from the largest; `above` is
+  /// how many keys lie in the buckets above it.
+  std::size_t Holding(Index k, Index& above) const {
+    std::size_t bucket = kBuckets - 1;
+    above = 0;
+    while (above + Count(bucket) < k) above += Count(bucket--);
+    return bucket;
+  }
+
+ private:
+  Index Count(std::size_t b) const { return Index{counts_[0][b]} + counts_[1][b] + counts_[2][b] + counts_[3][b]; }
+  std::array<std::array<std::uint32_t, kBuckets>, 4> counts_{};
+};
+
+// The k-th largest magnitude key of the n floats whose bits are given (1 <= k <= n): the
+// histogram finds the bucket that holds it, and only that bucket's keys are ordered
+// (nth_element over all n was most of the selection's time). `scratch` holds n keys.
 std::uint32_t KthLargestKey(const std::uint32_t* bits, std::ptrdiff_t n, Index k, std::uint32_t* scratch) {
-  std::array<std::uint32_t, kBuckets> counts{};
-  for (std::ptrdiff_t c = 0; c < n; ++c) ++counts[(bits[c] & 0x7FFFFFFFu) >> kBucketShift];
-  std::size_t bucket = kBuckets - 1;
   Index above = 0;
-  while (above + counts[bucket] < k) above += counts[bucket--];
+  const std::size_t bucket = BucketCounts(n, [&](std::ptrdiff_t c) { return bits[c] & 0x7FFFFFFFu; }).Holding(k, above);
+  // Written whether it belongs or not, kept by the step: membership is close to a coin toss, and
+  // a branch on it mispredicted for most of this loop's time.
   std::uint32_t* end = scratch;
   for (std::ptrdiff_t c = 0; c < n; ++c) {
     const std::uint32_t key = bits[c] & 0x7FFFFFFFu;
-    if ((key >> kBucketShift) == bucket) *end++ = key;
+    *end = key;
+    end += (key >> kBucketShift) == bucket;
   }
   const std::ptrdiff_t rank = k - above - 1;
   std::nth_element(scratch, scratch + rank, end, std::greater<>());
@@ -169,18 +196,8 @@ void Select(const Vector& in, Index k, Candidates end, Message& out) {
   const std::int32_t* const kept = s.kept.data();
   std::ptrdiff_t found = end.index - kept;
   if (found < k || found > 4 * k + 1024) {
-    // Four histograms filled in turn: neighbouring entries often share a bucket, and with one
-    // histogram each increment would wait for the previous one.
-    std::array<std::array<std::uint32_t, kBuckets>, 4> counts{};
-    Index i = 0;
-    for (; i + 4 <= d; i += 4)
-      for (int lane = 0; lane < 4; ++lane) ++counts[lane][MagnitudeKey(in[i + lane]) >> kBucketShift];
-    for (; i < d; ++i) ++counts[0][MagnitudeKey(in[i]) >> kBucketShift];
-    const auto histogram = [&](std::size_t b) { return Index{counts[0][b]} + counts[1][b] + counts[2][b] + counts[3][b]; };
-    // Walk down from the largest bucket until it holds the K-th largest magnitude.
-    std::size_t bucket = kBuckets - 1;
     Index above = 0;
-    while (above + histogram(bucket) < k) above += histogram(bucket--);
+    const std::size_t bucket = BucketCounts(d, [&](std::ptrdiff_t i) { return MagnitudeKey(in[i]); }).Holding(k, above);
     end = s.Start();
     KeepFrom(in.data(), d, static_cast<std::uint32_t>(bucket << kBucketShift), end);
     found = end.index - kept;
