@@ -81,6 +81,19 @@ bool OuterProduct(Dst& dst, const A& a, const B& b, bool add) {
   return true;
 }
 
+// dst = a b by PackedLhs's direct kernel, which reads b where it lies (the batch's side of a
+// layer's product, or its transpose in a weight gradient) and writes dst once; a is packed as
+// Eigen's kernel would pack it. False when the kernel declines.
+template <typename Dst, typename A, typename B>
+bool DirectProduct(Dst& dst, const A& a, const B& b) {
+  using OpA = BlasOperand<std::decay_t<A>>;
+  using OpB = BlasOperand<std::decay_t<B>>;
+  thread_local PackedLhs<float> lhs;  // one per thread and operand kind; grows once
+  lhs.Pack(OpA::Data(a), a.rows(), a.cols(), OpA::Stride(a), OpA::kTransposed, b.cols());
+  if constexpr (OpB::kTransposed) return lhs.MultiplyTransposed(b.nestedExpression(), dst);
+  else return lhs.Multiply(b, dst);
+}
+
 // dst = a b, or dst += a b with `add`; dst has its final shape.
 template <typename Dst, typename A, typename B>
 void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
@@ -94,6 +107,9 @@ void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
     return;
   }
 #endif
+  if constexpr (std::is_same_v<typename std::decay_t<Dst>::Scalar, float>) {
+    if (!add && PackedLhs<float>::Direct(a.rows(), b.cols(), a.cols()) && DirectProduct(dst, a, b)) return;
+  }
   if (b.cols() > 1 && a.rows() > 1) {
     ScratchBlocking<typename std::decay_t<Dst>::Scalar> blocking(a.rows(), b.cols(), a.cols());
     if (!blocking.FitsOnStack()) return EigenGemm(dst, a, b, add, blocking);

@@ -1,6 +1,11 @@
 #include "core/nn/packed_lhs.h"
 
 #include <algorithm>
+#include <type_traits>
+
+#ifdef EIGEN_VECTORIZE_AVX512
+#include <immintrin.h>
+#endif
 
 #include "core/nn/product_blocking.h"
 
@@ -23,7 +28,128 @@ struct Kernel {
   using Gebp = Eigen::internal::gebp_kernel<T, T, Index, ResMapper, Traits::mr, Traits::nr, false, false>;
 };
 
+// Whether Eigen's kernel adds each entry of a block of `rows` rows in one chain from +0: its
+// panels of three and two vectors (48 and 32 floats) do; its one-vector panel alternates two
+// accumulators between even and odd depths, and narrower ones differ again.
+bool SequentialRows(Index rows) { return rows % 48 == 0 || rows % 48 == 32; }
+
+// Whether Eigen's kernel, blocking a rows x depth by depth x columns product as it does, adds
+// every entry's products in one chain from +0 and then adds that sum to the zeroed result
+// (0 + s = s: a chain from +0 never ends at -0).
+bool SequentialProduct(Index rows, Index columns, Index depth) {
+  if (!UsesEigenKernel(rows, columns, depth)) return false;
+  const ScratchBlocking<float> blocking(rows, columns, depth);
+  if (blocking.kc() != depth) return false;
+  const Index mc = std::min(rows, blocking.mc());
+  return SequentialRows(mc) && SequentialRows(rows % mc == 0 ? mc : rows % mc);
+}
+
+#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA)
+constexpr bool kDirect = true;
+static_assert(Kernel<float>::Traits::mr == 48 && Kernel<float>::Traits::LhsProgress == 16);
+
+// One depth step of a tile: kVectors vectors of the packed panel times kColumns broadcast
+// entries of the right operand, added to the accumulators.
+template <int kVectors, int kColumns, bool kTransposed>
+inline void TileStep(const float* a, Index k, const float* b, Index stride, __m512 (&acc)[kVectors][kColumns]) {
+  __m512 lhs[kVectors];
+  for (int v = 0; v < kVectors; ++v) lhs[v] = _mm512_loadu_ps(a + (k * kVectors + v) * 16);
+  for (int j = 0; j < kColumns; ++j) {
+    const __m512 rhs = _mm512_set1_ps(kTransposed ? b[k * stride + j] : b[j * stride + k]);
+    for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_fmadd_ps(lhs[v], rhs, acc[v][j]);
+  }
+}
+
+// The right operand's lines are asked for 64 depth steps ahead: each of its columns (each depth
+// step, transposed) is a stream of its own, more than the hardware prefetcher follows. Once
+// every 16 steps, a line's worth, for a column; every step, transposed.
+template <int kColumns, bool kTransposed>
+inline void Prefetch(const float* b, Index k, Index stride) {
+  constexpr Index kAhead = 64;
+  if constexpr (kTransposed) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + (k + kAhead) * stride), _MM_HINT_T0);
+  } else if (k % 16 == 0) {
+    for (int j = 0; j < kColumns; ++j) _mm_prefetch(reinterpret_cast<const char*>(b + j * stride + k + kAhead), _MM_HINT_T0);
+  }
+}
+
+// One tile of the result: kVectors x 16 rows by kColumns columns, held in registers over the
+// whole depth. `a` is the rows' packed panel (16 kVectors floats per depth step); column j of
+// the right operand is b + j * stride (b^T's row: b + j, stepping by stride, when kTransposed).
+// Sixteen steps unrolled: measured 5-10% faster than a loop of one.
+template <int kVectors, int kColumns, bool kTransposed>
+inline void Tile(const float* a, Index depth, const float* b, Index stride, float* c, Index c_stride) {
+  __m512 acc[kVectors][kColumns];
+  for (int v = 0; v < kVectors; ++v)
+    for (int j = 0; j < kColumns; ++j) acc[v][j] = _mm512_setzero_ps();
+  Index k = 0;
+  for (; k + 16 <= depth; k += 16) {
+#pragma GCC unroll 16
+    for (int u = 0; u < 16; ++u) {
+      Prefetch<kColumns, kTransposed>(b, k + u, stride);
+      TileStep<kVectors, kColumns, kTransposed>(a, k + u, b, stride, acc);
+    }
+  }
+  for (; k < depth; ++k) {
+    Prefetch<kColumns, kTransposed>(b, k, stride);
+    TileStep<kVectors, kColumns, kTransposed>(a, k, b, stride, acc);
+  }
+  for (int j = 0; j < kColumns; ++j)
+    for (int v = 0; v < kVectors; ++v) _mm512_storeu_ps(c + j * c_stride + v * 16, acc[v][j]);
+}
+
+// kColumns columns of one row block: its 48-row panels, then its 32-row one.
+template <int kColumns, bool kTransposed>
+void PanelColumns(const float* panels, Index rows, Index depth, const float* b, Index stride, float* c, Index c_stride) {
+  Index i = 0;
+  for (; i + 48 <= rows; i += 48) Tile<3, kColumns, kTransposed>(panels + i * depth, depth, b, stride, c + i, c_stride);
+  if (i < rows) Tile<2, kColumns, kTransposed>(panels + i * depth, depth, b, stride, c + i, c_stride);
+}
+
+// A row block's product, eight columns at a time (24 accumulators, three vectors of the panel
+// and a broadcast fill 28 of the 32 vector registers), then four, then one.
+template <bool kTransposed>
+void PanelProduct(const float* panels, Index rows, Index depth, const float* b, Index stride, Index columns, float* c, Index c_stride) {
+  const auto column = [&](Index j) { return kTransposed ? b + j : b + j * stride; };
+  Index j = 0;
+  for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed>(panels, rows, depth, column(j), stride, c + j * c_stride, c_stride);
+  for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed>(panels, rows, depth, column(j), stride, c + j * c_stride, c_stride);
+  for (; j < columns; ++j) PanelColumns<1, kTransposed>(panels, rows, depth, column(j), stride, c + j * c_stride, c_stride);
+}
+#else
+constexpr bool kDirect = false;
+#endif
+
 }  // namespace
+
+template <typename T>
+bool PackedLhs<T>::Direct(Index rows, Index columns, Index depth) {
+  return std::is_same_v<T, float> && kDirect && SequentialProduct(rows, columns, depth);
+}
+
+template <typename T>
+bool PackedLhs<T>::PackedForDirect(Index columns) const {
+  // The panels as packed, as well as the product, must be sums in one chain.
+  return rows_ > 0 && kc_ == depth_ && SequentialRows(mc_) && SequentialRows(rows_ % mc_ == 0 ? mc_ : rows_ % mc_) &&
+         Direct(rows_, columns, depth_);
+}
+
+template <typename T>
+void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst) const {
+#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA)
+  if constexpr (std::is_same_v<T, float>) {
+    std::size_t panel = 0;
+    for (Index i = 0; i < rows_; i += mc_, ++panel) {
+      const Index mc = std::min(mc_, rows_ - i);
+      float* const c = dst.data() + i;
+      if (transposed) PanelProduct<true>(panels_.data() + offsets_[panel], mc, depth_, b, stride, columns, c, dst.outerStride());
+      else PanelProduct<false>(panels_.data() + offsets_[panel], mc, depth_, b, stride, columns, c, dst.outerStride());
+    }
+  }
+#else
+  (void)b, (void)stride, (void)transposed, (void)columns, (void)dst;
+#endif
+}
 
 template <typename T>
 void PackedLhs<T>::Pack(const T* data, Index rows, Index depth, Index stride, bool transposed, Index columns) {
@@ -58,6 +184,10 @@ template <typename T>
 bool PackedLhs<T>::Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst) const {
   const Index cols = b.cols();
   if (b.rows() != depth_ || rows_ == 0 || !UsesEigenKernel(rows_, cols, depth_)) return false;
+  if (PackedForDirect(cols)) {
+    DirectProduct(b.data(), b.outerStride(), false, cols, dst);
+    return true;
+  }
   const ScratchBlocking<T> blocking(rows_, cols, depth_);
   const Index kc = blocking.kc(), mc = std::min(rows_, blocking.mc()), nc = std::min(cols, blocking.nc());
   if (kc != kc_ || mc != mc_) return false;
@@ -84,6 +214,13 @@ bool PackedLhs<T>::Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst)
       }
     }
   }
+  return true;
+}
+
+template <typename T>
+bool PackedLhs<T>::MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst) const {
+  if (m.cols() != depth_ || !PackedForDirect(m.rows())) return false;
+  DirectProduct(m.data(), m.outerStride(), true, m.rows(), dst);
   return true;
 }
 

@@ -5,6 +5,12 @@
 // handing its panels to the kernel for each product leaves one copy where there were many. The
 // kernel, its block sizes and so its order of additions are Eigen's own, so every product
 // equals the one Eigen forms without the packed operand, bit for bit.
+//
+// Where Eigen's kernel adds each entry's products one after another from +0 (one block of the
+// depth, row panels of 48 and 32 floats), an AVX-512 float build multiplies the panels by the
+// right operand where it lies instead, with the same fused multiply-adds in the same order: no
+// copy of the right operand, and the result written once rather than zeroed first and then
+// read back and added to (Direct). The bits are Eigen's; only the memory traffic goes.
 #include <vector>
 
 #include "core/opt/types.h"
@@ -27,10 +33,23 @@ class PackedLhs {
   /// is, otherwise (the caller multiplies as usual). dst has its final shape.
   bool Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst) const;
 
+  /// dst = op(A) m^T, for m of `depth` columns, returning true, when the direct kernel forms
+  /// it (Direct); false, leaving dst as it is, otherwise.
+  bool MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst) const;
+
+  /// Whether the direct kernel forms a rows x depth by depth x columns product, packed for
+  /// that width, exactly as Eigen's kernel would (a float build with AVX-512, and Eigen's
+  /// blocking adds each entry's products in one run).
+  static bool Direct(Index rows, Index columns, Index depth);
+
   Index rows() const { return rows_; }
   Index depth() const { return depth_; }
 
  private:
+  // The direct kernel's product with b (b^T with `transposed`) of `columns` columns.
+  void DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst) const;
+  bool PackedForDirect(Index columns) const;
+
   Index rows_ = 0, depth_ = 0, kc_ = 0, mc_ = 0;
   Eigen::Matrix<T, Eigen::Dynamic, 1> panels_;  // every (row block, depth block) panel in turn
   std::vector<Index> offsets_;                  // where each panel starts, 64-byte aligned
