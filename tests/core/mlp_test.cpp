@@ -215,7 +215,7 @@ TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
     Index rows, columns, depth;
   };
   const std::vector<Shape> shapes = {{512, 600, 784}, {512, 13, 600}, {48, 5, 37}, {32, 12, 2}, {80, 9, 60}, {512, 60, 784},
-                                     {128, 7, 500}, {512, 31, 10}};
+                                     {128, 7, 500}, {512, 31, 10}, {80, 256, 300}};
   Rng rng(9);
   const auto random = [&](Index r, Index c) {
     Mat m(r, c);
