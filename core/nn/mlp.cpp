@@ -204,12 +204,14 @@ const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params,
     const Mat& prev = l == 0 ? inputs : act_[l - 1];
     Mat& z = act_[l];
     z.resize(out, prev.cols());
-    if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z)) Product(z, w, prev);
-    z.colwise() += b;
-    if (l + 1 < layers) {
-      if (shape_.hidden == Activation::kRelu) z = z.cwiseMax(T(0));
-      else z.array() = z.array().tanh();
+    const bool relu = l + 1 < layers && shape_.hidden == Activation::kRelu;
+    // With packed weights the bias and ReLU are applied as the product is stored.
+    if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z, {.bias = b.data(), .relu = relu})) {
+      Product(z, w, prev);
+      z.colwise() += b;
+      if (relu) z = z.cwiseMax(T(0));
     }
+    if (l + 1 < layers && shape_.hidden == Activation::kTanh) z.array() = z.array().tanh();
   }
   return act_.back();
 }
@@ -276,20 +278,21 @@ void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& input
     // Back through the weights, then through the activation: ReLU passes where act > 0 (exactly
     // where z > 0); tanh' = 1 - act^2.
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
-    // W^T delta, from the packed weights when there are some.
-    const auto back_product = [&](Mat& dst) {
-      if (!packed || !packed->backward[static_cast<std::size_t>(l)].Multiply(delta_[l], dst)) Product(dst, w.transpose(), delta_[l]);
-    };
+    // W^T delta, from the packed weights when there are some (which apply ReLU's mask as they
+    // store it).
+    const PackedLhs<T>* back_packed = packed ? &packed->backward[static_cast<std::size_t>(l)] : nullptr;
     Mat& d = delta_[l - 1];
     d.resize(in, prev.cols());
     if (shape_.hidden == Activation::kRelu) {
-      back_product(d);
-      d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+      if (!back_packed || !back_packed->Multiply(delta_[l], d, {.mask = prev.data(), .mask_stride = prev.outerStride()})) {
+        Product(d, w.transpose(), delta_[l]);
+        d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+      }
     } else {
       // W^T delta is kept: tanh's R-operator needs it again (HessianProductPasses).
       Mat& back = back_[l - 1];
       back.resize(in, prev.cols());
-      back_product(back);
+      if (!back_packed || !back_packed->Multiply(delta_[l], back)) Product(back, w.transpose(), delta_[l]);
       d.array() = back.array() * (T(1) - prev.array().square());
     }
   }

@@ -28,10 +28,22 @@ class PackedLhs {
   /// a larger operand is packed.
   void Pack(const T* data, Index rows, Index depth, Index stride, bool transposed, Index columns);
 
-  /// dst = op(A) b, returning true, when Eigen's kernel would block this product as op(A) was
-  /// packed (b of the width given to Pack, or of one blocked alike); false, leaving dst as it
-  /// is, otherwise (the caller multiplies as usual). dst has its final shape.
-  bool Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst) const;
+  /// What happens to each entry of a product as it is stored, in this order, each optional: a
+  /// bias per row added, max(0, .), and 0 where a mask of the result's shape is not positive
+  /// (a layer's forward pass, and ReLU's derivative in its backward pass). The same float
+  /// operations as the passes Mlp makes over a product otherwise, so the same bits.
+  struct Finish {
+    const T* bias = nullptr;
+    bool relu = false;
+    const T* mask = nullptr;  ///< column-major, column stride mask_stride
+    Index mask_stride = 0;
+  };
+
+  /// dst = finish(op(A) b), returning true, when Eigen's kernel would block this product as
+  /// op(A) was packed (b of the width given to Pack, or of one blocked alike); false, leaving
+  /// dst as it is, otherwise (the caller multiplies as usual). dst has its final shape. The
+  /// direct kernel applies `finish` as it stores each tile, sparing a pass over dst.
+  bool Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst, const Finish& finish = {}) const;
 
   /// dst = op(A) m^T, for m of `depth` columns, returning true, when the direct kernel forms
   /// it (Direct); false, leaving dst as it is, otherwise.
@@ -47,7 +59,9 @@ class PackedLhs {
 
  private:
   // The direct kernel's product with b (b^T with `transposed`) of `columns` columns.
-  void DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst) const;
+  void DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst, const Finish& finish) const;
+  // `finish` as passes over a product already formed.
+  static void ApplyFinish(Eigen::Ref<Mat> dst, const Finish& finish);
   bool PackedForDirect(Index columns) const;
 
   Index rows_ = 0, depth_ = 0, kc_ = 0, mc_ = 0;
