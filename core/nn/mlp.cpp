@@ -81,17 +81,17 @@ bool OuterProduct(Dst& dst, const A& a, const B& b, bool add) {
   return true;
 }
 
-// dst = a b by PackedLhs's direct kernel, which reads b where it lies (the batch's side of a
+// dst (+)= a b by PackedLhs's direct kernel, which reads b where it lies (the batch's side of a
 // layer's product, or its transpose in a weight gradient) and writes dst once; a is packed as
 // Eigen's kernel would pack it. False when the kernel declines.
 template <typename Dst, typename A, typename B>
-bool DirectProduct(Dst& dst, const A& a, const B& b) {
+bool DirectProduct(Dst& dst, const A& a, const B& b, bool add) {
   using OpA = BlasOperand<std::decay_t<A>>;
   using OpB = BlasOperand<std::decay_t<B>>;
   thread_local PackedLhs<float> lhs;  // one per thread and operand kind; grows once
   lhs.Pack(OpA::Data(a), a.rows(), a.cols(), OpA::Stride(a), OpA::kTransposed, b.cols());
-  if constexpr (OpB::kTransposed) return lhs.MultiplyTransposed(b.nestedExpression(), dst);
-  else return lhs.Multiply(b, dst);
+  if constexpr (OpB::kTransposed) return lhs.MultiplyTransposed(b.nestedExpression(), dst, {.add = add});
+  else return lhs.Multiply(b, dst, {.add = add});
 }
 
 // dst = a b, or dst += a b with `add`; dst has its final shape.
@@ -108,7 +108,7 @@ void Product(Dst&& dst, const A& a, const B& b, bool add = false) {
   }
 #endif
   if constexpr (std::is_same_v<typename std::decay_t<Dst>::Scalar, float>) {
-    if (!add && PackedLhs<float>::Direct(a.rows(), b.cols(), a.cols()) && DirectProduct(dst, a, b)) return;
+    if (PackedLhs<float>::Direct(a.rows(), b.cols(), a.cols()) && DirectProduct(dst, a, b, add)) return;
   }
   if (b.cols() > 1 && a.rows() > 1) {
     ScratchBlocking<typename std::decay_t<Dst>::Scalar> blocking(a.rows(), b.cols(), a.cols());

@@ -29,35 +29,98 @@ struct Kernel {
   using Gebp = Eigen::internal::gebp_kernel<T, T, Index, ResMapper, Traits::mr, Traits::nr, false, false>;
 };
 
-// Whether Eigen's kernel adds each entry of a block of `rows` rows in one chain from +0: its
-// panels of three and two vectors (48 and 32 floats) do; its one-vector panel alternates two
-// accumulators between even and odd depths, and narrower ones differ again.
-bool SequentialRows(Index rows) { return rows % 48 == 0 || rows % 48 == 32; }
+#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
+constexpr bool kDirect = true;
+#else
+constexpr bool kDirect = false;
+#endif
 
-// Whether Eigen's kernel, blocking a rows x depth by depth x columns product as it does, adds
-// every entry's products in one chain from +0 and then adds that sum to the zeroed result
-// (0 + s = s: a chain from +0 never ends at -0).
-bool SequentialProduct(Index rows, Index columns, Index depth) {
+// Whether the direct kernel reproduces Eigen's additions for a block of `rows` rows. Eigen's
+// kernel walks a block in panels of 48, 32, 16, 8 and 4 rows, then single rows. Those of 48 and
+// 32 add each entry's products in one chain from +0; those of 16, 8 and 4 alternate two chains
+// between even and odd depths over the depth rounded down to eight, add them, and go on in the
+// first (in columns of four; a product's last columns, short of four, are one chain); single
+// rows sum in an order of their own, which the direct kernel does not follow.
+bool KernelRows(Index rows) { return rows % 4 == 0; }
+
+// Whether Eigen's kernel, blocking a rows x depth by depth x columns product as it does, forms
+// each entry's sum over each block of the depth as above and adds those sums in turn to the
+// zeroed result (0 + s = s: neither chain from +0 ends at -0), with every column block but the
+// last a whole number of columns of four.
+bool KernelProduct(Index rows, Index columns, Index depth) {
   if (!UsesEigenKernel(rows, columns, depth)) return false;
   const ScratchBlocking<float> blocking(rows, columns, depth);
-  if (blocking.kc() != depth) return false;
+  if (blocking.nc() < columns && blocking.nc() % 4 != 0) return false;
   const Index mc = std::min(rows, blocking.mc());
-  return SequentialRows(mc) && SequentialRows(rows % mc == 0 ? mc : rows % mc);
+  return KernelRows(mc) && KernelRows(rows % mc == 0 ? mc : rows % mc);
 }
 
-#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA)
-constexpr bool kDirect = true;
+#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
 static_assert(Kernel<float>::Traits::mr == 48 && Kernel<float>::Traits::LhsProgress == 16);
 
-// One depth step of a tile: kVectors vectors of the packed panel times kColumns broadcast
-// entries of the right operand, added to the accumulators.
-template <int kVectors, int kColumns, bool kTransposed>
-inline void TileStep(const float* a, Index k, const float* b, Index stride, __m512 (&acc)[kVectors][kColumns]) {
-  __m512 lhs[kVectors];
-  for (int v = 0; v < kVectors; ++v) lhs[v] = _mm512_loadu_ps(a + (k * kVectors + v) * 16);
+// The operations a tile needs, at the width of each of Eigen's panels (its packets of 16, 8
+// and 4 floats).
+template <int kLanes>
+struct Lanes;
+template <>
+struct Lanes<16> {
+  using V = __m512;
+  static V Zero() { return _mm512_setzero_ps(); }
+  static V Load(const float* p) { return _mm512_loadu_ps(p); }
+  static V Broadcast(float x) { return _mm512_set1_ps(x); }
+  static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V Add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V Max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V WherePositive(V mask, V x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(mask, Zero(), _CMP_GT_OQ), x); }
+  static void Store(float* p, V x) { _mm512_storeu_ps(p, x); }
+};
+template <>
+struct Lanes<8> {
+  using V = __m256;
+  static V Zero() { return _mm256_setzero_ps(); }
+  static V Load(const float* p) { return _mm256_loadu_ps(p); }
+  static V Broadcast(float x) { return _mm256_set1_ps(x); }
+  static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V Add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V Max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V WherePositive(V mask, V x) { return _mm256_maskz_mov_ps(_mm256_cmp_ps_mask(mask, Zero(), _CMP_GT_OQ), x); }
+  static void Store(float* p, V x) { _mm256_storeu_ps(p, x); }
+};
+template <>
+struct Lanes<4> {
+  using V = __m128;
+  static V Zero() { return _mm_setzero_ps(); }
+  static V Load(const float* p) { return _mm_loadu_ps(p); }
+  static V Broadcast(float x) { return _mm_set1_ps(x); }
+  static V Fma(V a, V b, V c) { return _mm_fmadd_ps(a, b, c); }
+  static V Add(V a, V b) { return _mm_add_ps(a, b); }
+  static V Max(V a, V b) { return _mm_max_ps(a, b); }
+  static V WherePositive(V mask, V x) { return _mm_maskz_mov_ps(_mm_cmp_ps_mask(mask, Zero(), _CMP_GT_OQ), x); }
+  static void Store(float* p, V x) { _mm_storeu_ps(p, x); }
+};
+
+// Where a product's entries go and what happens to each on the way (PackedLhs::Finish), with
+// the result's column-major layout.
+struct Result {
+  float* data;
+  Index stride;
+  const PackedLhs<float>::Finish& finish;
+};
+
+// A tile of kVectors vectors of kLanes rows by kColumns columns of the result, in registers.
+template <int kLanes, int kVectors, int kColumns>
+using Accumulators = typename Lanes<kLanes>::V[kVectors][kColumns];
+
+// One depth step of a tile: its vectors of the packed panel times kColumns broadcast entries of
+// the right operand, added to the accumulators.
+template <int kLanes, int kVectors, int kColumns, bool kTransposed>
+inline void TileStep(const float* a, Index k, const float* b, Index stride, Accumulators<kLanes, kVectors, kColumns>& acc) {
+  using L = Lanes<kLanes>;
+  typename L::V lhs[kVectors];
+  for (int v = 0; v < kVectors; ++v) lhs[v] = L::Load(a + (k * kVectors + v) * kLanes);
   for (int j = 0; j < kColumns; ++j) {
-    const __m512 rhs = _mm512_set1_ps(kTransposed ? b[k * stride + j] : b[j * stride + k]);
-    for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_fmadd_ps(lhs[v], rhs, acc[v][j]);
+    const typename L::V rhs = L::Broadcast(kTransposed ? b[k * stride + j] : b[j * stride + k]);
+    for (int v = 0; v < kVectors; ++v) acc[v][j] = L::Fma(lhs[v], rhs, acc[v][j]);
   }
 }
 
@@ -74,68 +137,90 @@ inline void Prefetch(const float* b, Index k, Index stride) {
   }
 }
 
-// One tile of the result: kVectors x 16 rows by kColumns columns, held in registers over the
-// whole depth. `a` is the rows' packed panel (16 kVectors floats per depth step); column j of
-// the right operand is b + j * stride (b^T's row: b + j, stepping by stride, when kTransposed).
-// Sixteen steps unrolled: measured 5-10% faster than a loop of one.
-// Where a product's entries go and what happens to each on the way (PackedLhs::Finish), with
-// the result's column-major layout.
-struct Result {
-  float* data;
-  Index stride;
-  const PackedLhs<float>::Finish& finish;
-};
-
-// Stores a tile's accumulators at (row, column) of the result: the bias added, max(0, .), the
-// mask applied, in Mlp's order and with the operations of Eigen's packets for its passes (its
-// max(z, 0) is _mm512_max_ps(0, z), which keeps a NaN).
-template <int kVectors, int kColumns>
-inline void StoreTile(const __m512 (&acc)[kVectors][kColumns], const Result& out, Index row, Index column) {
+// Stores a tile's accumulators at (row, column) of the result: added to what is there (as
+// Eigen's kernel adds its sum to the result), the bias added, max(0, .), the mask applied, in Mlp's order and with the operations of Eigen's
+// packets for its passes (its max(z, 0) is max_ps(0, z), which keeps a NaN).
+template <int kLanes, int kVectors, int kColumns>
+inline void StoreTile(const Accumulators<kLanes, kVectors, kColumns>& acc, const Result& out, Index row, Index column) {
+  using L = Lanes<kLanes>;
   const PackedLhs<float>::Finish& f = out.finish;
-  const __m512 zero = _mm512_setzero_ps();
   for (int j = 0; j < kColumns; ++j)
     for (int v = 0; v < kVectors; ++v) {
-      const Index r = row + v * 16, c = column + j;
-      __m512 x = acc[v][j];
-      if (f.bias) x = _mm512_add_ps(x, _mm512_loadu_ps(f.bias + r));
-      if (f.relu) x = _mm512_max_ps(zero, x);
-      if (f.mask) x = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(f.mask + c * f.mask_stride + r), zero, _CMP_GT_OQ), x);
-      _mm512_storeu_ps(out.data + c * out.stride + r, x);
+      const Index r = row + v * kLanes, c = column + j;
+      float* const at = out.data + c * out.stride + r;
+      typename L::V x = acc[v][j];
+      if (f.add) x = L::Add(L::Load(at), x);
+      if (f.bias) x = L::Add(x, L::Load(f.bias + r));
+      if (f.relu) x = L::Max(L::Zero(), x);
+      if (f.mask) x = L::WherePositive(L::Load(f.mask + c * f.mask_stride + r), x);
+      L::Store(at, x);
     }
 }
 
-template <int kVectors, int kColumns, bool kTransposed>
+// One tile of the result over the whole depth: `a` is the rows' packed panel (kVectors kLanes
+// floats per depth step); column j of the right operand is b + j * stride (b^T's row: b + j,
+// stepping by stride, when kTransposed). kAlternate: Eigen's two chains (KernelRows).
+// Sixteen steps unrolled: measured 5-10% faster than a loop of one.
+template <int kLanes, int kVectors, int kColumns, bool kTransposed, bool kAlternate>
 inline void Tile(const float* a, Index depth, const float* b, Index stride, const Result& out, Index row, Index column) {
-  __m512 acc[kVectors][kColumns];
+  using L = Lanes<kLanes>;
+  Accumulators<kLanes, kVectors, kColumns> acc;
   for (int v = 0; v < kVectors; ++v)
-    for (int j = 0; j < kColumns; ++j) acc[v][j] = _mm512_setzero_ps();
+    for (int j = 0; j < kColumns; ++j) acc[v][j] = L::Zero();
   Index k = 0;
+  if constexpr (kAlternate) {
+    Accumulators<kLanes, kVectors, kColumns> odd;
+    for (int v = 0; v < kVectors; ++v)
+      for (int j = 0; j < kColumns; ++j) odd[v][j] = L::Zero();
+    for (const Index peeled = depth & ~Index{7}; k < peeled; k += 2) {
+      Prefetch<kColumns, kTransposed>(b, k, stride);
+      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k, b, stride, acc);
+      Prefetch<kColumns, kTransposed>(b, k + 1, stride);
+      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k + 1, b, stride, odd);
+    }
+    for (int v = 0; v < kVectors; ++v)
+      for (int j = 0; j < kColumns; ++j) acc[v][j] = L::Add(acc[v][j], odd[v][j]);
+  }
   for (; k + 16 <= depth; k += 16) {
 #pragma GCC unroll 16
     for (int u = 0; u < 16; ++u) {
       Prefetch<kColumns, kTransposed>(b, k + u, stride);
-      TileStep<kVectors, kColumns, kTransposed>(a, k + u, b, stride, acc);
+      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k + u, b, stride, acc);
     }
   }
   for (; k < depth; ++k) {
     Prefetch<kColumns, kTransposed>(b, k, stride);
-    TileStep<kVectors, kColumns, kTransposed>(a, k, b, stride, acc);
+    TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k, b, stride, acc);
   }
-  StoreTile(acc, out, row, column);
+  StoreTile<kLanes, kVectors, kColumns>(acc, out, row, column);
 }
 
-// kColumns columns of one row block (from `row` of the result, `rows` tall): its 48-row panels,
-// then its 32-row one.
+// kColumns columns of one row block (from `row` of the result, `rows` tall), panel by panel as
+// Eigen packs them: 48 rows, then 32, 16, 8 and 4. Columns in fours alternate chains in the
+// narrow panels; a last single column does not.
 template <int kColumns, bool kTransposed>
 void PanelColumns(const float* panels, Index rows, Index depth, const float* b, Index stride, const Result& out, Index row,
                   Index column) {
+  constexpr bool kAlternate = kColumns % 4 == 0;
   Index i = 0;
-  for (; i + 48 <= rows; i += 48) Tile<3, kColumns, kTransposed>(panels + i * depth, depth, b, stride, out, row + i, column);
-  if (i < rows) Tile<2, kColumns, kTransposed>(panels + i * depth, depth, b, stride, out, row + i, column);
+  for (; i + 48 <= rows; i += 48) Tile<16, 3, kColumns, kTransposed, false>(panels + i * depth, depth, b, stride, out, row + i, column);
+  if (i + 32 <= rows) {
+    Tile<16, 2, kColumns, kTransposed, false>(panels + i * depth, depth, b, stride, out, row + i, column);
+    i += 32;
+  }
+  if (i + 16 <= rows) {
+    Tile<16, 1, kColumns, kTransposed, kAlternate>(panels + i * depth, depth, b, stride, out, row + i, column);
+    i += 16;
+  }
+  if (i + 8 <= rows) {
+    Tile<8, 1, kColumns, kTransposed, kAlternate>(panels + i * depth, depth, b, stride, out, row + i, column);
+    i += 8;
+  }
+  if (i + 4 <= rows) Tile<4, 1, kColumns, kTransposed, kAlternate>(panels + i * depth, depth, b, stride, out, row + i, column);
 }
 
-// A row block's product, eight columns at a time (24 accumulators, three vectors of the panel
-// and a broadcast fill 28 of the 32 vector registers), then four, then one.
+// A row block's product, eight columns at a time (in the 48-row panels, 24 accumulators, three
+// vectors of the panel and a broadcast fill 28 of the 32 vector registers), then four, then one.
 template <bool kTransposed>
 void PanelProduct(const float* panels, Index rows, Index depth, const float* b, Index stride, Index columns, const Result& out, Index row) {
   const auto column = [&](Index j) { return kTransposed ? b + j : b + j * stride; };
@@ -159,35 +244,45 @@ void PanelProduct(const float* panels, Index rows, Index depth, const float* b, 
   for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed>(panels, rows, depth, column(j), stride, out, row, j);
   for (; j < columns; ++j) PanelColumns<1, kTransposed>(panels, rows, depth, column(j), stride, out, row, j);
 }
-#else
-constexpr bool kDirect = false;
 #endif
 
 }  // namespace
 
 template <typename T>
 bool PackedLhs<T>::Direct(Index rows, Index columns, Index depth) {
-  return std::is_same_v<T, float> && kDirect && SequentialProduct(rows, columns, depth);
+  return std::is_same_v<T, float> && kDirect && KernelProduct(rows, columns, depth);
 }
 
 template <typename T>
 bool PackedLhs<T>::PackedForDirect(Index columns) const {
-  // The panels as packed, as well as the product, must be sums in one chain.
-  return rows_ > 0 && kc_ == depth_ && SequentialRows(mc_) && SequentialRows(rows_ % mc_ == 0 ? mc_ : rows_ % mc_) &&
-         Direct(rows_, columns, depth_);
+  // The panels must be blocked as Eigen blocks this product: which rows fall into which kind of
+  // panel, and where the depth is cut, decide the order of the additions.
+  if (rows_ == 0 || !Direct(rows_, columns, depth_)) return false;
+  const ScratchBlocking<T> blocking(rows_, columns, depth_);
+  return blocking.kc() == kc_ && std::min(rows_, blocking.mc()) == mc_;
 }
 
 template <typename T>
 void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst,
                                  const Finish& finish) const {
-#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA)
+#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
   if constexpr (std::is_same_v<T, float>) {
-    const Result out{dst.data(), dst.outerStride(), finish};
+    // Eigen's order: each block of the depth adds its sums to the result in turn; what `finish`
+    // does besides adding happens once, after the last.
+    const Finish first{.add = finish.add}, between{.add = true};
+    Finish after = finish;  // the last block's, when it is not the first
+    after.add = true;
     std::size_t panel = 0;
-    for (Index i = 0; i < rows_; i += mc_, ++panel) {
+    for (Index i = 0; i < rows_; i += mc_) {
       const Index mc = std::min(mc_, rows_ - i);
-      if (transposed) PanelProduct<true>(panels_.data() + offsets_[panel], mc, depth_, b, stride, columns, out, i);
-      else PanelProduct<false>(panels_.data() + offsets_[panel], mc, depth_, b, stride, columns, out, i);
+      for (Index k = 0; k < depth_; k += kc_, ++panel) {
+        const Index kc = std::min(kc_, depth_ - k);
+        const bool last = k + kc == depth_;
+        const Result out{dst.data(), dst.outerStride(), k == 0 ? (last ? finish : first) : (last ? after : between)};
+        const float* const panels = panels_.data() + offsets_[panel];
+        if (transposed) PanelProduct<true>(panels, mc, kc, b + k * stride, stride, columns, out, i);
+        else PanelProduct<false>(panels, mc, kc, b + k, stride, columns, out, i);
+      }
     }
   }
 #else
@@ -252,7 +347,7 @@ bool PackedLhs<T>::Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst,
   const typename Kernel<T>::ResMapper res(dst.data(), dst.outerStride(), 1);
   typename Kernel<T>::PackRhs pack_rhs;
   typename Kernel<T>::Gebp gebp;
-  dst.setZero();
+  if (!finish.add) dst.setZero();
   // general_matrix_matrix_product::run's sequential loop, with the lhs panels already packed.
   const bool pack_rhs_once = mc != rows_ && kc == depth_ && nc == cols;
   std::size_t panel = 0;
@@ -273,9 +368,9 @@ bool PackedLhs<T>::Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst,
 }
 
 template <typename T>
-bool PackedLhs<T>::MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst) const {
+bool PackedLhs<T>::MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst, const Finish& finish) const {
   if (m.cols() != depth_ || !PackedForDirect(m.rows())) return false;
-  DirectProduct(m.data(), m.outerStride(), true, m.rows(), dst, Finish{});
+  DirectProduct(m.data(), m.outerStride(), true, m.rows(), dst, finish);
   return true;
 }
 

@@ -28,11 +28,13 @@ class PackedLhs {
   /// a larger operand is packed.
   void Pack(const T* data, Index rows, Index depth, Index stride, bool transposed, Index columns);
 
-  /// What happens to each entry of a product as it is stored, in this order, each optional: a
-  /// bias per row added, max(0, .), and 0 where a mask of the result's shape is not positive
-  /// (a layer's forward pass, and ReLU's derivative in its backward pass). The same float
-  /// operations as the passes Mlp makes over a product otherwise, so the same bits.
+  /// What happens to each entry of a product as it is stored, in this order, each optional:
+  /// added to the entry already there (dst += op(A) b), a bias per row added, max(0, .), and 0
+  /// where a mask of the result's shape is not positive (a layer's forward pass, and ReLU's
+  /// derivative in its backward pass). The same float operations as Eigen's product and the
+  /// passes Mlp makes over it otherwise, so the same bits.
   struct Finish {
+    bool add = false;
     const T* bias = nullptr;
     bool relu = false;
     const T* mask = nullptr;  ///< column-major, column stride mask_stride
@@ -45,9 +47,9 @@ class PackedLhs {
   /// direct kernel applies `finish` as it stores each tile, sparing a pass over dst.
   bool Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst, const Finish& finish = {}) const;
 
-  /// dst = op(A) m^T, for m of `depth` columns, returning true, when the direct kernel forms
-  /// it (Direct); false, leaving dst as it is, otherwise.
-  bool MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst) const;
+  /// dst = finish(op(A) m^T), for m of `depth` columns, returning true, when the direct kernel
+  /// forms it (Direct); false, leaving dst as it is, otherwise.
+  bool MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst, const Finish& finish = {}) const;
 
   /// Whether the direct kernel forms a rows x depth by depth x columns product, packed for
   /// that width, exactly as Eigen's kernel would (a float build with AVX-512, and Eigen's

@@ -201,21 +201,26 @@ TEST(MlpTest, PackedWeightsGiveTheSameBits) {
   }
 }
 
-// The direct kernel (PackedLhs::Direct) gives the bits of Eigen's own product: every row count
-// it takes (panels of 48 and 32 rows, in one block or several), column counts off its groups of
-// eight and four, depths off its steps of sixteen, a transposed left operand, and a right operand
-// given as its transpose (a weight gradient's). Row counts it declines stay Eigen's.
+// The direct kernel (PackedLhs::Direct) gives the bits of Eigen's own product: every panel it
+// follows (48 and 32 rows in one chain; 16, 8 and 4 in Eigen's two alternating chains, with
+// depths below, at and off its steps of eight), one block of rows or of the depth or several,
+// column counts off its
+// groups of eight and four, a transposed left operand, a right operand given as its transpose
+// (a weight gradient's), a deep one copied first, and products added to a result. Row counts
+// it does not follow stay Eigen's.
 TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
   if (!PackedLhs<float>::Direct(512, 600, 784)) GTEST_SKIP() << "this build has no direct kernel (AVX-512 and FMA)";
-  EXPECT_FALSE(PackedLhs<float>::Direct(100, 600, 100));  // a 16-row panel alternates accumulators
+  EXPECT_FALSE(PackedLhs<float>::Direct(10, 600, 512));   // single rows sum in an order of their own
   EXPECT_FALSE(PackedLhs<double>::Direct(512, 600, 784));
   EXPECT_FALSE(PackedLhs<float>::Direct(512, 1, 784));    // a matrix-vector product
   using Mat = Eigen::MatrixXf;
   struct Shape {
     Index rows, columns, depth;
   };
-  const std::vector<Shape> shapes = {{512, 600, 784}, {512, 13, 600}, {48, 5, 37}, {32, 12, 2}, {80, 9, 60}, {512, 60, 784},
-                                     {128, 7, 500}, {512, 31, 10}, {80, 256, 300}};
+  const std::vector<Shape> shapes = {{512, 600, 784}, {512, 13, 600}, {48, 5, 37}, {32, 12, 2},   {80, 9, 60},
+                                     {512, 60, 784},  {128, 7, 500},  {512, 31, 10}, {80, 256, 300}, {100, 600, 100},
+                                     {100, 20, 100},  {64, 37, 50},   {40, 10, 7},  {20, 13, 19},  {12, 9, 100},
+                                     {4, 6, 33},      {100, 2000, 2},   {100, 100, 2000}, {64, 64, 3000}, {512, 40, 5000}};
   Rng rng(9);
   const auto random = [&](Index r, Index c) {
     Mat m(r, c);
@@ -226,18 +231,22 @@ TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
     SCOPED_TRACE(std::to_string(s.rows) + " x " + std::to_string(s.depth) + " by " + std::to_string(s.columns));
     ASSERT_TRUE(PackedLhs<float>::Direct(s.rows, s.columns, s.depth));
     const Mat a = random(s.rows, s.depth), at = a.transpose(), b = random(s.depth, s.columns), bt = b.transpose();
-    Mat expected(s.rows, s.columns);
+    const Mat before = random(s.rows, s.columns);
+    Mat expected(s.rows, s.columns), expected_sum = before;
     expected.noalias() = a * b;
+    expected_sum.noalias() += a * b;
+    const auto bytes = sizeof(float) * static_cast<std::size_t>(expected.size());
     for (const bool lhs_transposed : {false, true}) {
       PackedLhs<float> lhs;
       if (lhs_transposed) lhs.Pack(at.data(), s.rows, s.depth, at.outerStride(), true, s.columns);
       else lhs.Pack(a.data(), s.rows, s.depth, a.outerStride(), false, s.columns);
-      Mat direct = Mat::Constant(s.rows, s.columns, std::nanf("")), transposed = direct;
+      Mat direct = Mat::Constant(s.rows, s.columns, std::nanf("")), transposed = direct, sum = before;
       ASSERT_TRUE(lhs.Multiply(b, direct));
       ASSERT_TRUE(lhs.MultiplyTransposed(bt, transposed));
-      const auto bytes = sizeof(float) * static_cast<std::size_t>(expected.size());
+      ASSERT_TRUE(lhs.Multiply(b, sum, {.add = true}));
       EXPECT_EQ(std::memcmp(direct.data(), expected.data(), bytes), 0);
       EXPECT_EQ(std::memcmp(transposed.data(), expected.data(), bytes), 0);
+      EXPECT_EQ(std::memcmp(sum.data(), expected_sum.data(), bytes), 0);
     }
   }
 }
