@@ -141,7 +141,7 @@ inline void Prefetch(const float* b, Index k, Index stride) {
 // Eigen's kernel adds its sum to the result), the bias added, max(0, .), the mask applied, in Mlp's order and with the operations of Eigen's
 // packets for its passes (its max(z, 0) is max_ps(0, z), which keeps a NaN).
 template <int kLanes, int kVectors, int kColumns>
-inline void StoreTile(const Accumulators<kLanes, kVectors, kColumns>& acc, const Result& out, Index row, Index column) {
+__attribute__((always_inline)) inline void StoreTile(const Accumulators<kLanes, kVectors, kColumns>& acc, const Result& out, Index row, Index column) {
   using L = Lanes<kLanes>;
   const PackedLhs<float>::Finish& f = out.finish;
   for (int j = 0; j < kColumns; ++j)
