@@ -6,11 +6,11 @@
 // kernel, its block sizes and so its order of additions are Eigen's own, so every product
 // equals the one Eigen forms without the packed operand, bit for bit.
 //
-// Where Eigen's kernel adds each entry's products one after another from +0 (one block of the
-// depth, row panels of 48 and 32 floats), an AVX-512 float build multiplies the panels by the
-// right operand where it lies instead, with the same fused multiply-adds in the same order: no
-// copy of the right operand, and the result written once rather than zeroed first and then
-// read back and added to (Direct). The bits are Eigen's; only the memory traffic goes.
+// An AVX-512 float build multiplies the panels by the right operand where it lies instead, with
+// the fused multiply-adds of Eigen's kernel in its order (its chains per panel kind and per block
+// of the depth, packed_lhs.cpp): no copy of the right operand, and the result written once
+// rather than zeroed first and then read back and added to (Direct). The bits are Eigen's; only
+// the memory traffic goes. Row counts whose order it does not reproduce stay with Eigen's kernel.
 #include <vector>
 
 #include "core/opt/types.h"
@@ -52,8 +52,9 @@ class PackedLhs {
   bool MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst, const Finish& finish = {}) const;
 
   /// Whether the direct kernel forms a rows x depth by depth x columns product, packed for
-  /// that width, exactly as Eigen's kernel would (a float build with AVX-512, and Eigen's
-  /// blocking adds each entry's products in one run).
+  /// that width, exactly as Eigen's kernel would: a float build with AVX-512, a product that
+  /// Eigen's blocked kernel forms, and rows a multiple of four (Eigen's single rows sum in an
+  /// order of their own).
   static bool Direct(Index rows, Index columns, Index depth);
 
   Index rows() const { return rows_; }
