@@ -204,12 +204,11 @@ const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params,
     const Mat& prev = l == 0 ? inputs : act_[l - 1];
     Mat& z = act_[l];
     z.resize(out, prev.cols());
-    const bool relu = l + 1 < layers && shape_.hidden == Activation::kRelu;
-    // With packed weights the bias and ReLU are applied as the product is stored.
-    if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z, {.bias = b.data(), .relu = relu})) {
+    // The bias and ReLU: with packed weights, applied as the product is stored.
+    const typename PackedLhs<T>::Finish finish{.bias = b.data(), .relu = l + 1 < layers && shape_.hidden == Activation::kRelu};
+    if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z, finish)) {
       Product(z, w, prev);
-      z.colwise() += b;
-      if (relu) z = z.cwiseMax(T(0));
+      PackedLhs<T>::ApplyFinish(z, finish);
     }
     if (l + 1 < layers && shape_.hidden == Activation::kTanh) z.array() = z.array().tanh();
   }
@@ -284,9 +283,10 @@ void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& input
     Mat& d = delta_[l - 1];
     d.resize(in, prev.cols());
     if (shape_.hidden == Activation::kRelu) {
-      if (!back_packed || !back_packed->Multiply(delta_[l], d, {.mask = prev.data(), .mask_stride = prev.outerStride()})) {
+      const typename PackedLhs<T>::Finish mask{.mask = prev.data(), .mask_stride = prev.outerStride()};
+      if (!back_packed || !back_packed->Multiply(delta_[l], d, mask)) {
         Product(d, w.transpose(), delta_[l]);
-        d.array() = (prev.array() > T(0)).select(d.array(), T(0));
+        PackedLhs<T>::ApplyFinish(d, mask);
       }
     } else {
       // W^T delta is kept: tanh's R-operator needs it again (HessianProductPasses).

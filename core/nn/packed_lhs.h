@@ -51,6 +51,11 @@ class PackedLhs {
   /// forms it (Direct); false, leaving dst as it is, otherwise.
   bool MultiplyTransposed(const Eigen::Ref<const Mat>& m, Eigen::Ref<Mat> dst, const Finish& finish = {}) const;
 
+  /// `finish` besides adding, as passes over a product already formed: what Multiply does when
+  /// the direct kernel does not form the product, and what a caller multiplying by other
+  /// means does to give the same bits.
+  static void ApplyFinish(Eigen::Ref<Mat> dst, const Finish& finish);
+
   /// Whether the direct kernel forms a rows x depth by depth x columns product, packed for
   /// that width, exactly as Eigen's kernel would: a float build with AVX-512, a product that
   /// Eigen's blocked kernel forms, and rows a multiple of four (Eigen's single rows sum in an
@@ -63,8 +68,6 @@ class PackedLhs {
  private:
   // The direct kernel's product with b (b^T with `transposed`) of `columns` columns.
   void DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst, const Finish& finish) const;
-  // `finish` as passes over a product already formed.
-  static void ApplyFinish(Eigen::Ref<Mat> dst, const Finish& finish);
   bool PackedForDirect(Index columns) const;
 
   Index rows_ = 0, depth_ = 0, kc_ = 0, mc_ = 0;
