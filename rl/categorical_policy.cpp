@@ -30,7 +30,7 @@ void CategoricalPolicy<T>::Initialize(core::Rng& rng, Eigen::Ref<Vec> params) co
 
 template <typename T>
 void CategoricalPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) {
-  const Mat& logits = mlp_.Forward(params, observations, acting_.params == params.data() ? &acting_ : nullptr);
+  const auto logits = mlp_.Forward(params, observations, acting_.params == params.data() ? &acting_ : nullptr);
   actions.resize(1, logits.cols());
   for (core::Index j = 0; j < logits.cols(); ++j) {
     core::Index chosen = 0;
@@ -56,7 +56,7 @@ void CategoricalPolicy<T>::Act(const Eigen::Ref<const Vec>& params, const Mat& o
 template <typename T>
 void CategoricalPolicy<T>::LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                             Vec& log_probs, Vec& entropies) {
-  const Mat& logits = mlp_.Forward(params, observations);
+  const auto logits = mlp_.Forward(params, observations);
   if (actions.rows() != 1 || actions.cols() != logits.cols()) throw std::invalid_argument("one action per observation column");
   log_probs.resize(logits.cols());
   entropies.resize(logits.cols());
@@ -73,7 +73,7 @@ void CategoricalPolicy<T>::LogProbabilities(const Eigen::Ref<const Vec>& params,
 template <typename T>
 T CategoricalPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                   const Vec& weights, T entropy_weight, Eigen::Ref<Vec> gradient) {
-  const Mat& logits = mlp_.Forward(params, observations);
+  const auto logits = mlp_.Forward(params, observations);
   if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
     throw std::invalid_argument("one action and one weight per observation column");
   // With log p = z - lse(z): d/dz log p_a = e_a - p, and d/dz H = -p * (log p + H). The MLP's
@@ -107,7 +107,7 @@ void CategoricalPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& 
                                                    const Vec& weights, const Eigen::Ref<const Vec>& direction,
                                                    Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product,
                                                    const typename Policy<T>::ScoreProducts* score_products) {
-  const Mat& logits = mlp_.Forward(params, observations);
+  const auto logits = mlp_.Forward(params, observations);
   if (actions.rows() != 1 || actions.cols() != logits.cols() || weights.size() != logits.cols())
     throw std::invalid_argument("one action and one weight per observation column");
   // The MLP works on -S: d(-S)/dz = w (p - e_a).
@@ -138,13 +138,12 @@ void CategoricalPolicy<T>::HessianPasses(const Eigen::Ref<const Vec>& params, co
                                          const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
                                          const typename Policy<T>::ScoreProducts* score_products) {
   // d^2(-S)/dz^2 = w (diag(p) - p p^T).
-  const Mat& logits = mlp_.outputs();
+  const auto logits = mlp_.outputs();
   probs_.resize(logits.rows(), logits.cols());
   for (core::Index j = 0; j < logits.cols(); ++j) probs_.col(j) = (logits.col(j).array() - LogSumExp(logits.col(j))).exp();
   mlp_.HessianProductAfterBackward(
       params, observations, direction,
-      [&](const Mat& rz, Mat& rd) {
-        rd.resize(rz.rows(), rz.cols());
+      [&](typename core::Mlp<T>::ConstView rz, typename core::Mlp<T>::View rd) {
         for (core::Index j = 0; j < rz.cols(); ++j) {
           const auto p = probs_.col(j);
           rd.col(j) = weights[j] * (p.cwiseProduct(rz.col(j)) - p * p.dot(rz.col(j)));

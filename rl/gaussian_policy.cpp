@@ -34,7 +34,7 @@ template <typename T>
 void GaussianPolicy<T>::LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                          Vec& log_probs, Vec& entropies) {
   const core::Index net = mlp_.ParameterCount();
-  const Mat& mean = mlp_.Forward(params.head(net), observations);
+  const auto mean = mlp_.Forward(params.head(net), observations);
   if (actions.rows() != mean.rows() || actions.cols() != mean.cols())
     throw std::invalid_argument("one action column per observation column");
   const auto log_std = params.tail(Actions());
@@ -51,7 +51,7 @@ template <typename T>
 T GaussianPolicy<T>::Surrogate(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions,
                                const Vec& weights, T entropy_weight, Eigen::Ref<Vec> gradient) {
   const core::Index net = mlp_.ParameterCount();
-  const Mat& mean = mlp_.Forward(params.head(net), observations);
+  const auto mean = mlp_.Forward(params.head(net), observations);
   if (actions.rows() != mean.rows() || actions.cols() != mean.cols() || weights.size() != mean.cols())
     throw std::invalid_argument("one action column and one weight per observation column");
   const auto log_std = params.tail(Actions());
@@ -88,7 +88,7 @@ void GaussianPolicy<T>::SurrogateHessianProduct(const Eigen::Ref<const Vec>& par
                                                 Eigen::Ref<Vec> gradient, Eigen::Ref<Vec> hessian_product,
                                                 const typename Policy<T>::ScoreProducts* score_products) {
   const core::Index net = mlp_.ParameterCount();
-  const Mat& mean = mlp_.Forward(params.head(net), observations);
+  const auto mean = mlp_.Forward(params.head(net), observations);
   if (actions.rows() != mean.rows() || actions.cols() != mean.cols() || weights.size() != mean.cols())
     throw std::invalid_argument("one action column and one weight per observation column");
   const Vec inv_var = (T(-2) * params.tail(Actions()).array()).exp().matrix();
@@ -123,7 +123,7 @@ void GaussianPolicy<T>::HessianPasses(const Eigen::Ref<const Vec>& params, const
                                       const Vec& weights, const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product,
                                       const typename Policy<T>::ScoreProducts* score_products) {
   const core::Index net = mlp_.ParameterCount();
-  const Mat& mean = mlp_.outputs();
+  const auto mean = mlp_.outputs();
   const auto dir_log_std = direction.tail(Actions());
   const Vec inv_var = (T(-2) * params.tail(Actions()).array()).exp().matrix();
   //   d2S/dmu2 = -w / sigma^2,  d2S/dmu dlog sigma = -2 w d / sigma^2,  d2S/dlog sigma2 = -2 w d^2 / sigma^2.
@@ -135,8 +135,7 @@ void GaussianPolicy<T>::HessianPasses(const Eigen::Ref<const Vec>& params, const
   // summed here from the same R(mu).
   mlp_.HessianProductAfterBackward(
       params.head(net), observations, direction.head(net),
-      [&](const Mat& r_mean, Mat& rd) {
-        rd.resize(r_mean.rows(), r_mean.cols());
+      [&](typename core::Mlp<T>::ConstView r_mean, typename core::Mlp<T>::View rd) {
         for (core::Index j = 0; j < r_mean.cols(); ++j) {
           const auto diff = (actions.col(j) - mean.col(j)).array();
           const auto w = weights[j] * inv_var.array();

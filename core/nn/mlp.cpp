@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
 #ifdef PMLAB_OPENBLAS
 #include <cblas.h>
@@ -194,16 +195,20 @@ void CheckPacked(const PackedWeights<T>* packed, const T* params) {
 }  // namespace
 
 template <typename T>
-const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed) {
+typename Mlp<T>::ConstView Mlp<T>::LayerInput(const Mat& inputs, int l) const {
+  return l == 0 ? ConstView(inputs.data(), inputs.rows(), inputs.cols()) : act_[l - 1].view();
+}
+
+template <typename T>
+typename Mlp<T>::ConstView Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed) {
   CheckPacked(packed, params.data());
   const int layers = shape_.Layers();
   for (int l = 0; l < layers; ++l) {
     const int in = shape_.widths[l], out = shape_.widths[l + 1];
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
     Eigen::Map<const Vec> b(params.data() + offsets_[l] + Index{out} * in, out);
-    const Mat& prev = l == 0 ? inputs : act_[l - 1];
-    Mat& z = act_[l];
-    z.resize(out, prev.cols());
+    const ConstView prev = LayerInput(inputs, l);
+    View z = act_[l].Resize(out, prev.cols());
     // The bias and ReLU: with packed weights, applied as the product is stored.
     const typename PackedLhs<T>::Finish finish{.bias = b.data(), .relu = l + 1 < layers && shape_.hidden == Activation::kRelu};
     if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z, finish)) {
@@ -212,29 +217,29 @@ const typename Mlp<T>::Mat& Mlp<T>::Forward(const Eigen::Ref<const Vec>& params,
     }
     if (l + 1 < layers && shape_.hidden == Activation::kTanh) z.array() = z.array().tanh();
   }
-  return act_.back();
+  return outputs();
 }
 
 template <typename T>
-T Mlp<T>::HeadLoss(const Mat& targets, Mat* output_grad) {
-  const Mat& out = act_.back();
+T Mlp<T>::HeadLoss(const Mat& targets, bool gradient) {
+  const ConstView out = outputs();
   if (targets.rows() != out.rows() || targets.cols() != out.cols())
     throw std::invalid_argument("MLP targets must have one column per input and one row per output");
   const T batch = static_cast<T>(out.cols());
+  View output_grad = gradient ? delta_.back().Resize(out.rows(), out.cols()) : View(nullptr, 0, 0);
   T loss = 0;
   if (head_ == LossHead::kMeanSquaredError) {
     const T count = batch * static_cast<T>(out.rows());
     loss = (out - targets).squaredNorm() / count;
-    if (output_grad) *output_grad = (out - targets) * (T(2) / count);
+    if (gradient) output_grad = (out - targets) * (T(2) / count);
     return loss;
   }
-  if (output_grad) output_grad->resize(out.rows(), out.cols());
   for (Index j = 0; j < out.cols(); ++j) {
     const T max = out.col(j).maxCoeff();
     const T lse = max + std::log((out.col(j).array() - max).exp().sum());
     loss += (targets.col(j).array() * (lse - out.col(j).array())).sum();
-    if (output_grad)
-      output_grad->col(j).array() = ((out.col(j).array() - lse).exp() * targets.col(j).sum() - targets.col(j).array()) / batch;
+    if (gradient)
+      output_grad.col(j).array() = ((out.col(j).array() - lse).exp() * targets.col(j).sum() - targets.col(j).array()) / batch;
   }
   return loss / batch;
 }
@@ -242,23 +247,23 @@ T Mlp<T>::HeadLoss(const Mat& targets, Mat* output_grad) {
 template <typename T>
 T Mlp<T>::Loss(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets) {
   Forward(params, inputs);
-  return HeadLoss(targets, nullptr);
+  return HeadLoss(targets, false);
 }
 
 template <typename T>
 T Mlp<T>::LossAndGradient(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& targets,
                           Eigen::Ref<Vec> gradient, const PackedWeights<T>* packed) {
   Forward(params, inputs, packed);
-  const T loss = HeadLoss(targets, &delta_.back());
+  const T loss = HeadLoss(targets, true);
   Backpropagate(params, inputs, gradient, packed);
   return loss;
 }
 
 template <typename T>
 void Mlp<T>::Backward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Mat& output_grad, Eigen::Ref<Vec> gradient) {
-  if (output_grad.rows() != act_.back().rows() || output_grad.cols() != act_.back().cols())
+  if (output_grad.rows() != outputs().rows() || output_grad.cols() != outputs().cols())
     throw std::invalid_argument("MLP output gradient must match the outputs of the last forward pass");
-  delta_.back() = output_grad;
+  delta_.back().Resize(output_grad.rows(), output_grad.cols()) = output_grad;
   Backpropagate(params, inputs, gradient);
 }
 
@@ -268,11 +273,12 @@ void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& input
   const int layers = shape_.Layers();
   for (int l = layers - 1; l >= 0; --l) {
     const int in = shape_.widths[l], out = shape_.widths[l + 1];
-    const Mat& prev = l == 0 ? inputs : act_[l - 1];
+    const ConstView prev = LayerInput(inputs, l);
+    const ConstView delta = std::as_const(delta_[l]).view();
     Eigen::Map<Mat> gw(gradient.data() + offsets_[l], out, in);
     Eigen::Map<Vec> gb(gradient.data() + offsets_[l] + Index{out} * in, out);
-    Product(gw, delta_[l], prev.transpose());
-    gb = delta_[l].rowwise().sum();
+    Product(gw, delta, prev.transpose());
+    gb = delta.rowwise().sum();
     if (l == 0) break;
     // Back through the weights, then through the activation: ReLU passes where act > 0 (exactly
     // where z > 0); tanh' = 1 - act^2.
@@ -280,19 +286,17 @@ void Mlp<T>::Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& input
     // W^T delta, from the packed weights when there are some (which apply ReLU's mask as they
     // store it).
     const PackedLhs<T>* back_packed = packed ? &packed->backward[static_cast<std::size_t>(l)] : nullptr;
-    Mat& d = delta_[l - 1];
-    d.resize(in, prev.cols());
+    View d = delta_[l - 1].Resize(in, prev.cols());
     if (shape_.hidden == Activation::kRelu) {
       const typename PackedLhs<T>::Finish mask{.mask = prev.data(), .mask_stride = prev.outerStride()};
-      if (!back_packed || !back_packed->Multiply(delta_[l], d, mask)) {
-        Product(d, w.transpose(), delta_[l]);
+      if (!back_packed || !back_packed->Multiply(delta, d, mask)) {
+        Product(d, w.transpose(), delta);
         PackedLhs<T>::ApplyFinish(d, mask);
       }
     } else {
       // W^T delta is kept: tanh's R-operator needs it again (HessianProductPasses).
-      Mat& back = back_[l - 1];
-      back.resize(in, prev.cols());
-      if (!back_packed || !back_packed->Multiply(delta_[l], back)) Product(back, w.transpose(), delta_[l]);
+      View back = back_[l - 1].Resize(in, prev.cols());
+      if (!back_packed || !back_packed->Multiply(delta, back)) Product(back, w.transpose(), delta);
       d.array() = back.array() * (T(1) - prev.array().square());
     }
   }
@@ -312,14 +316,13 @@ void Mlp<T>::LossHessianProductAfterGradient(const Eigen::Ref<const Vec>& params
                                              const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product) {
   if (delta_.front().cols() != inputs.cols())
     throw std::logic_error("LossHessianProductAfterGradient needs a LossAndGradient over these inputs first");
-  const Mat& out = act_.back();
+  const ConstView out = outputs();
   const T batch = static_cast<T>(out.cols());
-  HessianProductPasses(params, inputs, direction, [&](const Mat& rz, Mat& rd) {
+  HessianProductPasses(params, inputs, direction, [&](ConstView rz, View rd) {
     if (head_ == LossHead::kMeanSquaredError) {
       rd = rz * (T(2) / (batch * static_cast<T>(out.rows())));
       return;
     }
-    rd.resize(out.rows(), out.cols());
     for (Index j = 0; j < out.cols(); ++j) {
       const T max = out.col(j).maxCoeff();
       probs_ = (out.col(j).array() - max).exp();
@@ -356,19 +359,22 @@ void Mlp<T>::HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat
     return Eigen::Map<const Vec>(flat.data() + offsets_[l] + Index{shape_.widths[l + 1]} * shape_.widths[l], shape_.widths[l + 1]);
   };
   // Forward: R(z_l) = V_l a_{l-1} + W_l R(a_{l-1}) + c_l, and R(a_l) = s'(z_l) R(z_l).
+  const auto& r_act = std::as_const(r_act_);
+  const auto& delta = std::as_const(delta_);
   for (int l = 0; l < layers; ++l) {
-    Mat& rz = r_act_[l];
-    rz.resize(shape_.widths[l + 1], inputs.cols());
-    Product(rz, weights(direction, l), l == 0 ? inputs : act_[l - 1]);
-    if (l > 0) Product(rz, weights(params, l), r_act_[l - 1], true);
+    View rz = r_act_[l].Resize(shape_.widths[l + 1], inputs.cols());
+    Product(rz, weights(direction, l), LayerInput(inputs, l));
+    if (l > 0) Product(rz, weights(params, l), r_act[l - 1].view(), true);
     rz.colwise() += biases(direction, l);
     if (l + 1 < layers) {
-      if (shape_.hidden == Activation::kRelu) rz.array() = (act_[l].array() > T(0)).select(rz.array(), T(0));
-      else rz.array() *= T(1) - act_[l].array().square();
+      const ConstView act = std::as_const(act_[l]).view();
+      const auto a = act.array();
+      if (shape_.hidden == Activation::kRelu) rz.array() = (a > T(0)).select(rz.array(), T(0));
+      else rz.array() *= T(1) - a.square();
     }
   }
   // The head: R(delta_L) = (d^2 loss / d z_L^2) R(z_L).
-  head(r_act_.back(), r_delta_[layers - 1]);
+  head(r_act.back().view(), r_delta_[layers - 1].Resize(shape_.Outputs(), inputs.cols()));
   // Backward: R(delta_{l-1}) = (V_l^T delta_l + W_l^T R(delta_l)) s'(z_{l-1})
   //                          + (W_l^T delta_l) s''(z_{l-1}) R(z_{l-1}),
   // where for tanh s'' R(z) = -2 a s' R(z) = -2 a R(a), and for ReLU s'' = 0; and
@@ -377,25 +383,26 @@ void Mlp<T>::HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat
     const int in = shape_.widths[l], out_width = shape_.widths[l + 1];
     Eigen::Map<Mat> hw(hessian_product.data() + offsets_[l], out_width, in);
     Eigen::Map<Vec> hb(hessian_product.data() + offsets_[l] + Index{out_width} * in, out_width);
-    Product(hw, r_delta_[l], (l == 0 ? inputs : act_[l - 1]).transpose());
-    if (l > 0) Product(hw, delta_[l], r_act_[l - 1].transpose(), true);
-    hb = r_delta_[l].rowwise().sum();
+    const ConstView r_delta = std::as_const(r_delta_[l]).view();
+    Product(hw, r_delta, LayerInput(inputs, l).transpose());
+    if (l > 0) Product(hw, delta[l].view(), r_act[l - 1].view().transpose(), true);
+    hb = r_delta.rowwise().sum();
     if (l == 0) break;
-    Mat& d = r_delta_[l - 1];
-    d.resize(in, inputs.cols());
-    Product(d, weights(direction, l).transpose(), delta_[l]);
-    Product(d, weights(params, l).transpose(), r_delta_[l], true);
-    const auto& a = act_[l - 1].array();
+    View d = r_delta_[l - 1].Resize(in, inputs.cols());
+    Product(d, weights(direction, l).transpose(), delta[l].view());
+    Product(d, weights(params, l).transpose(), r_delta, true);
+    const ConstView act = std::as_const(act_[l - 1]).view();
+    const auto a = act.array();
     if (shape_.hidden == Activation::kRelu) {
       d.array() = (a > T(0)).select(d.array(), T(0));
     } else {
-      d.array() = d.array() * (T(1) - a.square()) - T(2) * back_[l - 1].array() * a * r_act_[l - 1].array();
+      d.array() = d.array() * (T(1) - a.square()) - T(2) * back_[l - 1].view().array() * a * r_act[l - 1].view().array();
     }
   }
 }
 
 template <typename T>
-Index Mlp<T>::CountCorrect(const Mat& outputs, const Mat& targets) {
+Index Mlp<T>::CountCorrect(const Eigen::Ref<const Mat>& outputs, const Mat& targets) {
   Index correct = 0;
   for (Index j = 0; j < outputs.cols(); ++j) {
     Index predicted = 0, expected = 0;

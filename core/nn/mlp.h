@@ -5,11 +5,13 @@
 // checkpoints see a single contiguous Eigen vector. Samples are the columns of a batch matrix.
 //
 // An Mlp object is the scratch space of one thread: it owns the activations of the last batch,
-// so a call allocates only when the batch shape changes. Parameters are passed to each call.
+// in memory that only grows, so a call allocates only for a batch larger than any before.
+// Parameters are passed to each call.
 #include <string>
 #include <vector>
 
 #include "core/nn/packed_lhs.h"
+#include "core/nn/scratch_matrix.h"
 #include "core/opt/function_ref.h"
 #include "core/opt/rng.h"
 #include "core/opt/types.h"
@@ -64,6 +66,9 @@ class Mlp {
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   /// A matrix of the scalar type.
   using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  /// The network's own matrices (outputs, and the head's R-operator terms), as views.
+  using View = typename ScratchMatrix<T>::View;
+  using ConstView = typename ScratchMatrix<T>::ConstView;
 
   /// A network of `shape` with the loss of `head`.
   Mlp(MlpShape shape, LossHead head);
@@ -75,11 +80,11 @@ class Mlp {
   /// Length of the flat parameter vector.
   Index ParameterCount() const { return shape_.ParameterCount(); }
 
-  /// Network outputs (logits for cross-entropy) for the columns of `inputs`; the reference
-  /// stays valid until the next call on this object.
+  /// Network outputs (logits for cross-entropy) for the columns of `inputs`; the view stays
+  /// valid until the next call on this object.
   /// With `packed` (Pack of these params), the products read its weights instead of packing
   /// them again.
-  const Mat& Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed = nullptr);
+  ConstView Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed = nullptr);
 
   /// Packs each layer's weights at `params` for batches of `columns` inputs into `out`, whose
   /// memory grows only when the network does. `params` must outlive its use and not change.
@@ -113,8 +118,8 @@ class Mlp {
                                        const Eigen::Ref<const Vec>& direction, Eigen::Ref<Vec> hessian_product);
 
   /// The head's second derivative: from R(z), the directional derivative of the outputs, to
-  /// R(d loss / d z) (same shape), written to its second argument.
-  using HeadHessian = FunctionRef<void(const Mat& r_outputs, Mat& r_output_grad)>;
+  /// R(d loss / d z), written to its second argument (of the same shape).
+  using HeadHessian = FunctionRef<void(ConstView r_outputs, View r_output_grad)>;
 
   /// After Forward(params, inputs): Backward's gradient for a loss whose derivative with
   /// respect to the outputs is `output_grad`, and the exact Hessian-vector product along
@@ -129,17 +134,19 @@ class Mlp {
                                    HeadHessian head, Eigen::Ref<Vec> hessian_product);
 
   /// The outputs of the last forward pass.
-  const Mat& outputs() const { return act_.back(); }
+  ConstView outputs() const { return act_.back().view(); }
 
   /// Columns of `outputs` whose largest entry is at the same row as the largest of `targets`.
-  static Index CountCorrect(const Mat& outputs, const Mat& targets);
+  static Index CountCorrect(const Eigen::Ref<const Mat>& outputs, const Mat& targets);
 
   /// PyTorch's default nn.Linear initialisation: weights and biases U(-1/sqrt(fan_in), +).
   static void Initialize(const MlpShape& shape, Rng& rng, Eigen::Ref<Vec> params);
 
  private:
-  /// Loss of the last forward pass; when `output_grad` is given, also d loss / d output.
-  T HeadLoss(const Mat& targets, Mat* output_grad);
+  /// Loss of the last forward pass; with `gradient`, also d loss / d output into delta_.back().
+  T HeadLoss(const Mat& targets, bool gradient);
+  /// The input of layer l: `inputs` for the first, the previous layer's activations after.
+  ConstView LayerInput(const Mat& inputs, int l) const;
   /// With act_ and delta_ of a forward and backward pass: the R-operator's forward pass, the
   /// head's R(delta_L), and its backward pass into `hessian_product`.
   void HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
@@ -151,11 +158,11 @@ class Mlp {
   MlpShape shape_;
   LossHead head_;
   std::vector<Index> offsets_;  // start of layer l's weights in the flat vector
-  std::vector<Mat> act_;        // act_[l]: output of layer l (post-ReLU for hidden layers)
-  std::vector<Mat> delta_;      // delta_[l]: d loss / d pre-activation of layer l
-  std::vector<Mat> r_act_;      // R-operator (directional derivative) of act_
-  std::vector<Mat> r_delta_;    // R-operator of delta_
-  std::vector<Mat> back_;       // back_[l - 1]: W_l^T delta_l before tanh's derivative, for its R-operator
+  std::vector<ScratchMatrix<T>> act_;      // act_[l]: output of layer l (post-ReLU for hidden layers)
+  std::vector<ScratchMatrix<T>> delta_;    // delta_[l]: d loss / d pre-activation of layer l
+  std::vector<ScratchMatrix<T>> r_act_;    // R-operator (directional derivative) of act_
+  std::vector<ScratchMatrix<T>> r_delta_;  // R-operator of delta_
+  std::vector<ScratchMatrix<T>> back_;     // back_[l - 1]: W_l^T delta_l before tanh's derivative, for its R-operator
   Vec probs_;                   // softmax of one output column
 };
 

@@ -8,11 +8,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "core/nn/image_dataset.h"
 #include "core/opt/parallel_momentum.h"
 #include "metalearn/meta_oracle.h"
 #include "metalearn/sine_tasks.h"
+#include "rl/policy.h"
 #include "rl/rollout.h"
 #include "envs/registry.h"
 #include "supervised/classification_oracle.h"
@@ -28,30 +30,33 @@ void* __libc_memalign(std::size_t, std::size_t);
 namespace {
 std::atomic<bool> counting{false};
 std::atomic<long> allocations{0};
-void Count() {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+std::atomic<long> large_allocations{0};  // of 64 KiB or more: blocks whose pages the C library gives back to the kernel
+void Count(std::size_t bytes = 0) {
+  if (!counting.load(std::memory_order_relaxed)) return;
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (bytes >= 65536) large_allocations.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
 extern "C" {
 void* malloc(std::size_t n) {
-  Count();
+  Count(n);
   return __libc_malloc(n);
 }
 void* calloc(std::size_t count, std::size_t size) {
-  Count();
+  Count(count * size);
   return __libc_calloc(count, size);
 }
 void* realloc(void* p, std::size_t n) {
-  Count();
+  Count(n);
   return __libc_realloc(p, n);
 }
 void* aligned_alloc(std::size_t alignment, std::size_t n) {
-  Count();
+  Count(n);
   return __libc_memalign(alignment, n);
 }
 int posix_memalign(void** p, std::size_t alignment, std::size_t n) {
-  Count();
+  Count(n);
   *p = __libc_memalign(alignment, n);
   return *p ? 0 : ENOMEM;
 }
@@ -175,13 +180,58 @@ TEST(AllocationTest, RolloutsAllocateNothingPerStep) {
     }
 }
 
+// A policy acting on a few environments between passes over whole batches (a meta-RL task's
+// rollouts, surrogate gradients and Hessian-vector product) keeps its network's memory: after the
+// batches seen once, no large block is allocated, whether the next batch is larger or smaller. An
+// Eigen matrix resized between a rollout's 20 columns and a batch's thousands would allocate each
+// time, and the C library returns such a block's pages to the kernel when it is freed, so the next
+// pass faulted them in again. (The log-stds' small vectors are still allocated per call.)
+TEST(AllocationTest, PoliciesAlternatingActingAndBatchesAllocateNoLargeBlock) {
+  for (const bool continuous : {true, false}) {
+    SCOPED_TRACE(continuous ? "Gaussian policy" : "categorical policy");
+    const envs::Space observations = envs::Space::Box(Eigen::VectorXd::Zero(2), Eigen::VectorXd::Ones(2));
+    const envs::Space actions = continuous ? envs::Space::Box(-Eigen::VectorXd::Ones(2), Eigen::VectorXd::Ones(2)) : envs::Space::Discrete(3);
+    rl::PolicyOptions options;
+    options.hidden = {100, 100};
+    const auto policy = rl::MakePolicy<float>(options, observations, actions);
+    core::Vector params(policy->ParameterCount()), gradient(params.size()), product(params.size());
+    core::Rng rng(1);
+    policy->Initialize(rng, params);
+    const core::Vector direction = core::Vector::Ones(params.size());
+    const core::Matrix acting_inputs = core::Matrix::Random(2, 20);
+    core::Matrix acted;
+    const auto iteration = [&](core::Index columns) {
+      policy->BeginActing(params, acting_inputs.cols());
+      for (int t = 0; t < 3; ++t) policy->Act(params, acting_inputs, rng, false, acted);
+      policy->DoneActing();
+      const core::Matrix inputs = core::Matrix::Random(2, columns);
+      core::Matrix batch_actions(policy->ActionRows(), columns);
+      for (core::Index j = 0; j < columns; ++j) batch_actions(0, j) = static_cast<float>(j % 3);
+      if (continuous) batch_actions.row(1).setRandom();
+      const core::Vector weights = core::Vector::Ones(columns);
+      counting = true;  // the batch's own matrices are the caller's, made above
+      policy->Surrogate(params, inputs, batch_actions, weights, 0, gradient);
+      policy->HessianProductAfterSurrogate(params, inputs, batch_actions, weights, direction, product);
+      counting = false;
+    };
+    const std::vector<core::Index> batches = {2000, 1500, 2000, 700};
+    for (const core::Index columns : batches) iteration(columns);  // warm-up (product kernels' buffers grow to the largest)
+    large_allocations = 0;
+    for (const core::Index columns : batches) iteration(columns);
+    EXPECT_EQ(large_allocations.load(), 0);
+  }
+}
+
 // The counter itself works: an allocation in the counted region is seen.
 TEST(AllocationTest, TheCounterSeesAnAllocation) {
   allocations = 0;
   counting = true;
   auto v = std::make_unique<std::vector<double>>(1000);
+  large_allocations = 0;
+  auto w = std::make_unique<std::vector<float>>(16384);
   counting = false;
-  EXPECT_GE(allocations.load(), 2);
+  EXPECT_GE(allocations.load(), 4);
+  EXPECT_EQ(large_allocations.load(), 1);
 }
 
 }  // namespace
