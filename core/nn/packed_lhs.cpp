@@ -1,6 +1,7 @@
 #include "core/nn/packed_lhs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
@@ -29,20 +30,20 @@ struct Kernel {
   using Gebp = Eigen::internal::gebp_kernel<T, T, Index, ResMapper, Traits::mr, Traits::nr, false, false>;
 };
 
-#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
+#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_AVX512DQ) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
+#define PMLAB_DIRECT_KERNEL 1
 constexpr bool kDirect = true;
 #else
 constexpr bool kDirect = false;
 #endif
 
-// Whether the direct kernel reproduces Eigen's additions for a block of `rows` rows. Eigen's
-// kernel walks a block in panels of 48, 32, 16, 8 and 4 rows, then single rows. Those of 48 and
-// 32 add each entry's products in one chain from +0; those of 16, 8 and 4 alternate two chains
-// between even and odd depths over the depth rounded down to eight, add them, and go on in the
-// first (in columns of four; a product's last columns, short of four, are one chain); single
-// rows sum in an order of their own, which the direct kernel does not follow.
-bool KernelRows(Index rows) { return rows % 4 == 0; }
-
+// Eigen's kernel walks a block of rows in panels of 48, 32, 16, 8 and 4 rows, then single rows.
+// Panels of 48 and 32 add each entry's products in one chain from +0; those of 16, 8 and 4
+// alternate two chains between even and odd depths over the depth rounded down to eight, add
+// them, and go on in the first (in columns of four; a product's last columns, short of four, are
+// one chain). A single row in columns of four keeps sixteen chains, one per depth modulo 16, over
+// the depth rounded down to 16, adds them in fours (RowSum), and its last columns are one chain
+// (the AVX-512 build's order: the sums in fours are its DQ extension's halving of a vector).
 // Whether Eigen's kernel, blocking a rows x depth by depth x columns product as it does, forms
 // each entry's sum over each block of the depth as above and adds those sums in turn to the
 // zeroed result (0 + s = s: neither chain from +0 ends at -0), with every column block but the
@@ -50,12 +51,10 @@ bool KernelRows(Index rows) { return rows % 4 == 0; }
 bool KernelProduct(Index rows, Index columns, Index depth) {
   if (!UsesEigenKernel(rows, columns, depth)) return false;
   const ScratchBlocking<float> blocking(rows, columns, depth);
-  if (blocking.nc() < columns && blocking.nc() % 4 != 0) return false;
-  const Index mc = std::min(rows, blocking.mc());
-  return KernelRows(mc) && KernelRows(rows % mc == 0 ? mc : rows % mc);
+  return blocking.nc() >= columns || blocking.nc() % 4 == 0;
 }
 
-#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
+#ifdef PMLAB_DIRECT_KERNEL
 static_assert(Kernel<float>::Traits::mr == 48 && Kernel<float>::Traits::LhsProgress == 16);
 
 // The operations a tile needs, at the width of each of Eigen's panels (its packets of 16, 8
@@ -111,13 +110,13 @@ struct Result {
 template <int kLanes, int kVectors, int kColumns>
 using Accumulators = typename Lanes<kLanes>::V[kVectors][kColumns];
 
-// One depth step of a tile: its vectors of the packed panel times kColumns broadcast entries of
-// the right operand, added to the accumulators.
+// One depth step of a tile: its vectors of the panel (whose depth steps lie `step` floats apart)
+// times kColumns broadcast entries of the right operand, added to the accumulators.
 template <int kLanes, int kVectors, int kColumns, bool kTransposed>
-inline void TileStep(const float* a, Index k, const float* b, Index stride, Accumulators<kLanes, kVectors, kColumns>& acc) {
+inline void TileStep(const float* a, Index step, Index k, const float* b, Index stride, Accumulators<kLanes, kVectors, kColumns>& acc) {
   using L = Lanes<kLanes>;
   typename L::V lhs[kVectors];
-  for (int v = 0; v < kVectors; ++v) lhs[v] = L::Load(a + (k * kVectors + v) * kLanes);
+  for (int v = 0; v < kVectors; ++v) lhs[v] = L::Load(a + k * step + v * kLanes);
   for (int j = 0; j < kColumns; ++j) {
     const typename L::V rhs = L::Broadcast(kTransposed ? b[k * stride + j] : b[j * stride + k]);
     for (int v = 0; v < kVectors; ++v) acc[v][j] = L::Fma(lhs[v], rhs, acc[v][j]);
@@ -157,13 +156,14 @@ __attribute__((always_inline)) inline void StoreTile(const Accumulators<kLanes, 
     }
 }
 
-// One tile of the result over the whole depth: `a` is the rows' packed panel (kVectors kLanes
-// floats per depth step); column j of the right operand is b + j * stride (b^T's row: b + j,
-// stepping by stride, when kTransposed). kAlternate: Eigen's two chains (KernelRows).
+// One tile of the result over the whole depth: `a` is the rows' panel, packed (kVectors kLanes
+// floats per depth step) or, with `lda`, the left operand where it lies; column j of the right operand is b + j * stride (b^T's row: b + j,
+// stepping by stride, when kTransposed). kAlternate: Eigen's two chains (above).
 // Sixteen steps unrolled: measured 5-10% faster than a loop of one.
 template <int kLanes, int kVectors, int kColumns, bool kTransposed, bool kAlternate>
-inline void Tile(const float* a, Index depth, const float* b, Index stride, const Result& out, Index row, Index column) {
+inline void Tile(const float* a, Index lda, Index depth, const float* b, Index stride, const Result& out, Index row, Index column) {
   using L = Lanes<kLanes>;
+  const Index step = lda ? lda : kVectors * kLanes;
   Accumulators<kLanes, kVectors, kColumns> acc;
   for (int v = 0; v < kVectors; ++v)
     for (int j = 0; j < kColumns; ++j) acc[v][j] = L::Zero();
@@ -174,9 +174,9 @@ inline void Tile(const float* a, Index depth, const float* b, Index stride, cons
       for (int j = 0; j < kColumns; ++j) odd[v][j] = L::Zero();
     for (const Index peeled = depth & ~Index{7}; k < peeled; k += 2) {
       Prefetch<kColumns, kTransposed>(b, k, stride);
-      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k, b, stride, acc);
+      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, step, k, b, stride, acc);
       Prefetch<kColumns, kTransposed>(b, k + 1, stride);
-      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k + 1, b, stride, odd);
+      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, step, k + 1, b, stride, odd);
     }
     for (int v = 0; v < kVectors; ++v)
       for (int j = 0; j < kColumns; ++j) acc[v][j] = L::Add(acc[v][j], odd[v][j]);
@@ -185,45 +185,135 @@ inline void Tile(const float* a, Index depth, const float* b, Index stride, cons
 #pragma GCC unroll 16
     for (int u = 0; u < 16; ++u) {
       Prefetch<kColumns, kTransposed>(b, k + u, stride);
-      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k + u, b, stride, acc);
+      TileStep<kLanes, kVectors, kColumns, kTransposed>(a, step, k + u, b, stride, acc);
     }
   }
   for (; k < depth; ++k) {
     Prefetch<kColumns, kTransposed>(b, k, stride);
-    TileStep<kLanes, kVectors, kColumns, kTransposed>(a, k, b, stride, acc);
+    TileStep<kLanes, kVectors, kColumns, kTransposed>(a, step, k, b, stride, acc);
   }
   StoreTile<kLanes, kVectors, kColumns>(acc, out, row, column);
 }
 
-// kColumns columns of one row block (from `row` of the result, `rows` tall), panel by panel as
-// Eigen packs them: 48 rows, then 32, 16, 8 and 4. Columns in fours alternate chains in the
+// One entry of a product stored as StoreTile stores a vector's: added to what is there, the bias
+// added, max(0, .) as max_ps(0, x) takes it (a NaN kept), the mask applied.
+inline void StoreEntry(float x, const Result& out, Index row, Index column) {
+  const PackedLhs<float>::Finish& f = out.finish;
+  float* const at = out.data + column * out.stride + row;
+  if (f.add) x = *at + x;
+  if (f.bias) x = x + f.bias[row];
+  if (f.relu) x = 0.0f > x ? 0.0f : x;
+  if (f.mask) x = f.mask[column * f.mask_stride + row] > 0.0f ? x : 0.0f;
+  *at = x;
+}
+
+// A single row's sums in Eigen's order (above): the sixteen chains by depth modulo 16 over the
+// depth rounded down to 16 (`acc`, one lane or vector each), added in fours as
+// (c_s + c_(4+s)) + (c_(8+s) + c_(12+s)), each of the four sums going on over the depth rounded
+// down to four, added as (t_0 + t_2) + (t_1 + t_3), and that going on to the end of the depth.
+// `step(k)` is entry k of the right operand (or its vector over columns).
+template <typename V, typename Add, typename Fma, typename Step>
+inline V RowSum(V (&acc)[16], Index depth, const float* a, Add add, Fma fma, Step step) {
+  const Index rounded16 = depth / 16 * 16, rounded4 = depth / 4 * 4;
+  V t[4];
+  for (int s = 0; s < 4; ++s) t[s] = add(add(acc[s], acc[4 + s]), add(acc[8 + s], acc[12 + s]));
+  Index k = rounded16;
+  for (; k < rounded4; k += 4)
+    for (int s = 0; s < 4; ++s) t[s] = fma(step(k + s), a[k + s], t[s]);
+  V r = add(add(t[0], t[2]), add(t[1], t[3]));
+  for (; k < depth; ++k) r = fma(step(k), a[k], r);
+  return r;
+}
+
+// A single row's sums for kLanes columns of a transposed right operand (b^T's rows at b, stride
+// apart): each of the sixteen chains is a vector over the columns.
+template <int kLanes>
+void RowChains(const float* a, Index depth, const float* b, Index stride, const Result& out, Index row, Index column) {
+  using L = Lanes<kLanes>;
+  using V = typename L::V;
+  V acc[16];
+  for (V& c : acc) c = L::Zero();
+  for (Index k = 0; k < depth / 16 * 16; k += 16)
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; ++r) acc[r] = L::Fma(L::Load(b + (k + r) * stride), L::Broadcast(a[k + r]), acc[r]);
+  const V sum = RowSum(
+      acc, depth, a, [](V x, V y) { return L::Add(x, y); }, [](V x, float y, V z) { return L::Fma(x, L::Broadcast(y), z); },
+      [&](Index k) { return L::Load(b + k * stride); });
+  alignas(64) float lanes[kLanes];
+  L::Store(lanes, sum);
+  for (int j = 0; j < kLanes; ++j) StoreEntry(lanes[j], out, row, column + j);
+}
+
+// A single row's sum for one contiguous column b of the right operand: its sixteen chains are the
+// lanes of one vector.
+inline float ColumnSum(const float* a, Index depth, const float* b) {
+  __m512 chains = _mm512_setzero_ps();
+  for (Index k = 0; k < depth / 16 * 16; k += 16) chains = _mm512_fmadd_ps(_mm512_loadu_ps(b + k), _mm512_loadu_ps(a + k), chains);
+  alignas(64) float acc[16];
+  _mm512_store_ps(acc, chains);
+  return RowSum(
+      acc, depth, a, [](float x, float y) { return x + y; }, [](float x, float y, float z) { return std::fma(x, y, z); },
+      [&](Index k) { return b[k]; });
+}
+
+// A single row of the result (its packed depth at `a`) by every column of the right operand where
+// it lies: in columns of four in Eigen's order (RowSum), transposed 16, 8 or 4 columns at a time;
+// the last columns short of four in one chain each, as Eigen's scalar loop forms them (its pmadd
+// is fmaf).
+template <bool kTransposed>
+void SingleRow(const float* a, Index depth, const float* b, Index stride, Index columns, const Result& out, Index row) {
+  const Index grouped = columns / 4 * 4;
+  Index j = 0;
+  if constexpr (kTransposed) {
+    for (; j + 16 <= grouped; j += 16) RowChains<16>(a, depth, b + j, stride, out, row, j);
+    for (; j + 8 <= grouped; j += 8) RowChains<8>(a, depth, b + j, stride, out, row, j);
+    for (; j < grouped; j += 4) RowChains<4>(a, depth, b + j, stride, out, row, j);
+  } else {
+    for (; j < grouped; ++j) StoreEntry(ColumnSum(a, depth, b + j * stride), out, row, j);
+  }
+  for (; j < columns; ++j) {
+    float r = 0;
+    for (Index k = 0; k < depth; ++k) r = std::fma(a[k], kTransposed ? b[k * stride + j] : b[j * stride + k], r);
+    StoreEntry(r, out, row, j);
+  }
+}
+
+// kColumns columns of one row block (from `row` of the result, `rows` tall, a multiple of four),
+// panel by panel as Eigen packs them: 48 rows, then 32, 16, 8 and 4. Columns in fours alternate chains in the
 // narrow panels; a last single column does not.
 template <int kColumns, bool kTransposed>
-void PanelColumns(const float* panels, Index rows, Index depth, const float* b, Index stride, const Result& out, Index row,
+void PanelColumns(const float* panels, Index lda, Index rows, Index depth, const float* b, Index stride, const Result& out, Index row,
                   Index column) {
   constexpr bool kAlternate = kColumns % 4 == 0;
+  // Rows from i: their packed panel, or the operand's own rows.
+  const auto at = [&](Index i) { return lda ? panels + i : panels + i * depth; };
   Index i = 0;
-  for (; i + 48 <= rows; i += 48) Tile<16, 3, kColumns, kTransposed, false>(panels + i * depth, depth, b, stride, out, row + i, column);
+  for (; i + 48 <= rows; i += 48) Tile<16, 3, kColumns, kTransposed, false>(at(i), lda, depth, b, stride, out, row + i, column);
   if (i + 32 <= rows) {
-    Tile<16, 2, kColumns, kTransposed, false>(panels + i * depth, depth, b, stride, out, row + i, column);
+    Tile<16, 2, kColumns, kTransposed, false>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 32;
   }
   if (i + 16 <= rows) {
-    Tile<16, 1, kColumns, kTransposed, kAlternate>(panels + i * depth, depth, b, stride, out, row + i, column);
+    Tile<16, 1, kColumns, kTransposed, kAlternate>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 16;
   }
   if (i + 8 <= rows) {
-    Tile<8, 1, kColumns, kTransposed, kAlternate>(panels + i * depth, depth, b, stride, out, row + i, column);
+    Tile<8, 1, kColumns, kTransposed, kAlternate>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 8;
   }
-  if (i + 4 <= rows) Tile<4, 1, kColumns, kTransposed, kAlternate>(panels + i * depth, depth, b, stride, out, row + i, column);
+  if (i + 4 <= rows) {
+    Tile<4, 1, kColumns, kTransposed, kAlternate>(at(i), lda, depth, b, stride, out, row + i, column);
+  }
 }
 
-// A row block's product, eight columns at a time (in the 48-row panels, 24 accumulators, three
-// vectors of the panel and a broadcast fill 28 of the 32 vector registers), then four, then one.
+// A row block's product: its panels eight columns at a time (in the 48-row panels, 24
+// accumulators, three vectors of the panel and a broadcast fill 28 of the 32 vector registers),
+// then four, then the last columns together; then its single rows.
 template <bool kTransposed>
-void PanelProduct(const float* panels, Index rows, Index depth, const float* b, Index stride, Index columns, const Result& out, Index row) {
+void PanelProduct(const float* panels, Index lda, Index rows, Index depth, const float* b, Index stride, Index columns, const Result& out,
+                  Index row) {
   const auto column = [&](Index j) { return kTransposed ? b + j : b + j * stride; };
+  const Index panel_rows = rows / 4 * 4;
   Index j = 0;
   if constexpr (kTransposed) {
     // A deep transposed operand whose rows lie a multiple of 1 KB apart is read 16 columns (one
@@ -231,18 +321,22 @@ void PanelProduct(const float* panels, Index rows, Index depth, const float* b, 
     // lines crowd into a few of the L1 cache's sets and are evicted before the next tile reads
     // them (the 512-wide layers' 2 KB rows, 600 deep: 12% slower). Other operands gain less
     // than the copy costs.
-    const bool copy = depth >= 256 && stride % 256 == 0;
+    const bool copy = depth >= 256 && stride % 256 == 0 && panel_rows > 0;
     thread_local std::vector<float> lines;  // grows once per thread
     if (copy && columns >= 16 && lines.size() < static_cast<std::size_t>(depth * 16)) lines.resize(static_cast<std::size_t>(depth * 16));
     for (; copy && j + 16 <= columns; j += 16) {
       for (Index k = 0; k < depth; ++k) _mm512_storeu_ps(lines.data() + k * 16, _mm512_loadu_ps(b + k * stride + j));
-      PanelColumns<8, true>(panels, rows, depth, lines.data(), 16, out, row, j);
-      PanelColumns<8, true>(panels, rows, depth, lines.data() + 8, 16, out, row, j + 8);
+      PanelColumns<8, true>(panels, lda, panel_rows, depth, lines.data(), 16, out, row, j);
+      PanelColumns<8, true>(panels, lda, panel_rows, depth, lines.data() + 8, 16, out, row, j + 8);
     }
   }
-  for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed>(panels, rows, depth, column(j), stride, out, row, j);
-  for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed>(panels, rows, depth, column(j), stride, out, row, j);
-  for (; j < columns; ++j) PanelColumns<1, kTransposed>(panels, rows, depth, column(j), stride, out, row, j);
+  for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  if (columns - j == 3) PanelColumns<3, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  if (columns - j == 2) PanelColumns<2, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  if (columns - j == 1) PanelColumns<1, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  // Single rows are always packed (PackedLhs::Borrow), each row's depth in turn.
+  for (Index i = panel_rows; i < rows; ++i) SingleRow<kTransposed>(panels + i * depth, depth, b, stride, columns, out, row + i);
 }
 #endif
 
@@ -265,7 +359,7 @@ bool PackedLhs<T>::PackedForDirect(Index columns) const {
 template <typename T>
 void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Index columns, Eigen::Ref<Mat> dst,
                                  const Finish& finish) const {
-#if defined(EIGEN_VECTORIZE_AVX512) && defined(EIGEN_VECTORIZE_FMA) && defined(__AVX512VL__)
+#ifdef PMLAB_DIRECT_KERNEL
   if constexpr (std::is_same_v<T, float>) {
     // Eigen's order: each block of the depth adds its sums to the result in turn; what `finish`
     // does besides adding happens once, after the last.
@@ -279,9 +373,9 @@ void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Inde
         const Index kc = std::min(kc_, depth_ - k);
         const bool last = k + kc == depth_;
         const Result out{dst.data(), dst.outerStride(), k == 0 ? (last ? finish : first) : (last ? after : between)};
-        const float* const panels = panels_.data() + offsets_[panel];
-        if (transposed) PanelProduct<true>(panels, mc, kc, b + k * stride, stride, columns, out, i);
-        else PanelProduct<false>(panels, mc, kc, b + k, stride, columns, out, i);
+        const float* const panels = lda_ ? borrowed_ + i + k * lda_ : panels_.data() + offsets_[panel];
+        if (transposed) PanelProduct<true>(panels, lda_, mc, kc, b + k * stride, stride, columns, out, i);
+        else PanelProduct<false>(panels, lda_, mc, kc, b + k, stride, columns, out, i);
       }
     }
   }
@@ -307,6 +401,8 @@ void PackedLhs<T>::Pack(const T* data, Index rows, Index depth, Index stride, bo
   depth_ = depth;
   kc_ = blocking.kc();
   mc_ = std::min(rows, blocking.mc());
+  borrowed_ = nullptr;
+  lda_ = 0;
   offsets_.clear();
   Index size = 0;
   for (Index i = 0; i < rows; i += mc_)
@@ -330,6 +426,22 @@ void PackedLhs<T>::Pack(const T* data, Index rows, Index depth, Index stride, bo
 }
 
 template <typename T>
+void PackedLhs<T>::Borrow(const T* data, Index rows, Index depth, Index stride, Index columns) {
+  const ScratchBlocking<T> blocking(rows, columns, depth);
+  const Index mc = std::min(rows, blocking.mc());
+  // The direct kernel's panels of four rows and more read a column-major operand where it lies
+  // as they would read its packed copy (each depth step's rows contiguous); single rows it reads
+  // packed.
+  if (!Direct(rows, columns, depth) || rows % 4 != 0 || mc % 4 != 0) return Pack(data, rows, depth, stride, false, columns);
+  rows_ = rows;
+  depth_ = depth;
+  kc_ = blocking.kc();
+  mc_ = mc;
+  borrowed_ = data;
+  lda_ = stride;
+}
+
+template <typename T>
 bool PackedLhs<T>::Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst, const Finish& finish) const {
   const Index cols = b.cols();
   if (b.rows() != depth_ || rows_ == 0 || !UsesEigenKernel(rows_, cols, depth_)) return false;
@@ -339,7 +451,7 @@ bool PackedLhs<T>::Multiply(const Eigen::Ref<const Mat>& b, Eigen::Ref<Mat> dst,
   }
   const ScratchBlocking<T> blocking(rows_, cols, depth_);
   const Index kc = blocking.kc(), mc = std::min(rows_, blocking.mc()), nc = std::min(cols, blocking.nc());
-  if (kc != kc_ || mc != mc_) return false;
+  if (kc != kc_ || mc != mc_ || borrowed_) return false;
   thread_local Eigen::Matrix<T, Eigen::Dynamic, 1> scratch;  // the rhs block; grows once per thread
   if (scratch.size() < blocking.SizeB()) scratch.resize(blocking.SizeB());
   T* const block_b = scratch.data();

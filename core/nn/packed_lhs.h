@@ -28,6 +28,11 @@ class PackedLhs {
   /// a larger operand is packed.
   void Pack(const T* data, Index rows, Index depth, Index stride, bool transposed, Index columns);
 
+  /// Pack's equal for a column-major rows x depth A that the direct kernel can read where it
+  /// lies (Direct, rows and their blocks multiples of four): no copy; A must outlive its use and
+  /// not change. Packs it otherwise.
+  void Borrow(const T* data, Index rows, Index depth, Index stride, Index columns);
+
   /// What happens to each entry of a product as it is stored, in this order, each optional:
   /// added to the entry already there (dst += op(A) b), a bias per row added, max(0, .), and 0
   /// where a mask of the result's shape is not positive (a layer's forward pass, and ReLU's
@@ -72,6 +77,8 @@ class PackedLhs {
 
   Index rows_ = 0, depth_ = 0, kc_ = 0, mc_ = 0;
   Eigen::Matrix<T, Eigen::Dynamic, 1> panels_;  // every (row block, depth block) panel in turn
+  const T* borrowed_ = nullptr;                 // Borrow's operand, read where it lies
+  Index lda_ = 0;                               // and its column stride
   std::vector<Index> offsets_;                  // where each panel starts, 64-byte aligned
 };
 
