@@ -10,7 +10,7 @@
 // the fused multiply-adds of Eigen's kernel in its order (its chains per panel kind and per block
 // of the depth, packed_lhs.cpp): no copy of the right operand, and the result written once
 // rather than zeroed first and then read back and added to (Direct). The bits are Eigen's; only
-// the memory traffic goes. Row counts whose order it does not reproduce stay with Eigen's kernel.
+// the memory traffic goes. Products it does not reproduce stay with Eigen's kernel.
 #include <vector>
 
 #include "core/opt/types.h"
@@ -62,9 +62,9 @@ class PackedLhs {
   static void ApplyFinish(Eigen::Ref<Mat> dst, const Finish& finish);
 
   /// Whether the direct kernel forms a rows x depth by depth x columns product, packed for
-  /// that width, exactly as Eigen's kernel would: a float build with AVX-512, a product that
-  /// Eigen's blocked kernel forms, and rows a multiple of four (Eigen's single rows sum in an
-  /// order of their own).
+  /// that width, exactly as Eigen's kernel would: a float build with AVX-512 (F, VL and DQ) and
+  /// FMA, and a product that Eigen's blocked kernel forms (its panels of rows and its single rows
+  /// alike, each in its own order).
   static bool Direct(Index rows, Index columns, Index depth);
 
   Index rows() const { return rows_; }
