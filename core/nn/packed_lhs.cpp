@@ -256,14 +256,14 @@ inline float ColumnSum(const float* a, Index depth, const float* b) {
       [&](Index k) { return b[k]; });
 }
 
-// A single row of the result (its packed depth at `a`) by every column of the right operand where
-// it lies: in columns of four in Eigen's order (RowSum), transposed 16, 8 or 4 columns at a time;
+// A single row of the result (its packed depth at `a`) by the right operand's columns from
+// `first` where they lie: in columns of four in Eigen's order (RowSum), transposed 16, 8 or 4 columns at a time;
 // the last columns short of four in one chain each, as Eigen's scalar loop forms them (its pmadd
 // is fmaf).
 template <bool kTransposed>
-void SingleRow(const float* a, Index depth, const float* b, Index stride, Index columns, const Result& out, Index row) {
+void SingleRow(const float* a, Index depth, const float* b, Index stride, Index first, Index columns, const Result& out, Index row) {
   const Index grouped = columns / 4 * 4;
-  Index j = 0;
+  Index j = first;  // a multiple of four
   if constexpr (kTransposed) {
     for (; j + 16 <= grouped; j += 16) RowChains<16>(a, depth, b + j, stride, out, row, j);
     for (; j + 8 <= grouped; j += 8) RowChains<8>(a, depth, b + j, stride, out, row, j);
@@ -319,24 +319,27 @@ void PanelProduct(const float* panels, Index lda, Index rows, Index depth, const
     // A deep transposed operand whose rows lie a multiple of 1 KB apart is read 16 columns (one
     // cache line of each depth step) at a time into a buffer of its own first: in place, those
     // lines crowd into a few of the L1 cache's sets and are evicted before the next tile reads
-    // them (the 512-wide layers' 2 KB rows, 600 deep: 12% slower). Other operands gain less
-    // than the copy costs.
-    const bool copy = depth >= 256 && stride % 256 == 0 && panel_rows > 0;
+    // them (the 512-wide layers' 2 KB rows, 600 deep: 12% slower; a single row, which reads each
+    // line once per 16 columns, 2.5 times slower, its lines crowding the L2 cache's sets too).
+    // Other operands gain less than the copy costs.
+    const bool copy = depth >= 256 && stride % 256 == 0;
     thread_local std::vector<float> lines;  // grows once per thread
     if (copy && columns >= 16 && lines.size() < static_cast<std::size_t>(depth * 16)) lines.resize(static_cast<std::size_t>(depth * 16));
     for (; copy && j + 16 <= columns; j += 16) {
       for (Index k = 0; k < depth; ++k) _mm512_storeu_ps(lines.data() + k * 16, _mm512_loadu_ps(b + k * stride + j));
       PanelColumns<8, true>(panels, lda, panel_rows, depth, lines.data(), 16, out, row, j);
       PanelColumns<8, true>(panels, lda, panel_rows, depth, lines.data() + 8, 16, out, row, j + 8);
+      for (Index i = panel_rows; i < rows; ++i) RowChains<16>(panels + i * depth, depth, lines.data(), 16, out, row + i, j);
     }
   }
+  const Index copied = j;  // columns whose single rows are done
   for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   if (columns - j == 3) PanelColumns<3, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   if (columns - j == 2) PanelColumns<2, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   if (columns - j == 1) PanelColumns<1, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   // Single rows are always packed (PackedLhs::Borrow), each row's depth in turn.
-  for (Index i = panel_rows; i < rows; ++i) SingleRow<kTransposed>(panels + i * depth, depth, b, stride, columns, out, row + i);
+  for (Index i = panel_rows; i < rows; ++i) SingleRow<kTransposed>(panels + i * depth, depth, b, stride, copied, columns, out, row + i);
 }
 #endif
 

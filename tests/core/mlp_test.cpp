@@ -203,11 +203,11 @@ TEST(MlpTest, PackedWeightsGiveTheSameBits) {
 
 // The direct kernel (PackedLhs::Direct) gives the bits of Eigen's own product: every panel it
 // follows (48 and 32 rows in one chain; 16, 8 and 4 in Eigen's two alternating chains, with
-// depths below, at and off its steps of eight), one block of rows or of the depth or several,
-// column counts off its
-// groups of eight and four, a transposed left operand, a right operand given as its transpose
-// (a weight gradient's), a deep one copied first, and products added to a result. Row counts
-// it does not follow stay Eigen's.
+// depths below, at and off its steps of eight), single rows (columns in fours and not, depths
+// off 16 and four, through the copy of a deep transposed operand), one block of rows or of the
+// depth or several, column counts off its groups of eight and four, a transposed left operand, a
+// right operand given as its transpose (a weight gradient's), a deep one copied first, products
+// added to a result, and a left operand read where it lies (Borrow).
 TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
   if (!PackedLhs<float>::Direct(512, 600, 784)) GTEST_SKIP() << "this build has no direct kernel (AVX-512 and FMA)";
   EXPECT_FALSE(PackedLhs<double>::Direct(512, 600, 784));
@@ -221,7 +221,8 @@ TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
                                      {100, 20, 100},  {64, 37, 50},   {40, 10, 7},  {20, 13, 19},  {12, 9, 100},
                                      {4, 6, 33},      {100, 2000, 2},   {100, 100, 2000}, {64, 64, 3000}, {512, 40, 5000},
                                      {10, 600, 512},  {2, 2000, 100},  {2, 100, 2000}, {3, 7, 37},   {5, 33, 15},
-                                     {2, 21, 3},      {101, 9, 70},   {1 + 48 + 32 + 16 + 8 + 4, 6, 200}, {2, 8, 5000}};
+                                     {2, 21, 3},      {101, 9, 70},   {1 + 48 + 32 + 16 + 8 + 4, 6, 200}, {2, 8, 5000},
+                                     {10, 512, 600},  {2, 256, 300},  {7, 272, 256}};
   Rng rng(9);
   const auto random = [&](Index r, Index c) {
     Mat m(r, c);
@@ -237,9 +238,11 @@ TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
     expected.noalias() = a * b;
     expected_sum.noalias() += a * b;
     const auto bytes = sizeof(float) * static_cast<std::size_t>(expected.size());
-    for (const bool lhs_transposed : {false, true}) {
+    enum class Lhs { kPacked, kPackedTransposed, kBorrowed };
+    for (const Lhs kind : {Lhs::kPacked, Lhs::kPackedTransposed, Lhs::kBorrowed}) {
       PackedLhs<float> lhs;
-      if (lhs_transposed) lhs.Pack(at.data(), s.rows, s.depth, at.outerStride(), true, s.columns);
+      if (kind == Lhs::kPackedTransposed) lhs.Pack(at.data(), s.rows, s.depth, at.outerStride(), true, s.columns);
+      else if (kind == Lhs::kBorrowed) lhs.Borrow(a.data(), s.rows, s.depth, a.outerStride(), s.columns);
       else lhs.Pack(a.data(), s.rows, s.depth, a.outerStride(), false, s.columns);
       Mat direct = Mat::Constant(s.rows, s.columns, std::nanf("")), transposed = direct, sum = before;
       ASSERT_TRUE(lhs.Multiply(b, direct));
