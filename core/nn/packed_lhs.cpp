@@ -244,38 +244,74 @@ void RowChains(const float* a, Index depth, const float* b, Index stride, const 
   for (int j = 0; j < kLanes; ++j) StoreEntry(lanes[j], out, row, column + j);
 }
 
-// A single row's sum for one contiguous column b of the right operand: its sixteen chains are the
-// lanes of one vector.
-inline float ColumnSum(const float* a, Index depth, const float* b) {
-  __m512 chains = _mm512_setzero_ps();
-  for (Index k = 0; k < depth / 16 * 16; k += 16) chains = _mm512_fmadd_ps(_mm512_loadu_ps(b + k), _mm512_loadu_ps(a + k), chains);
-  alignas(64) float acc[16];
-  _mm512_store_ps(acc, chains);
-  return RowSum(
-      acc, depth, a, [](float x, float y) { return x + y; }, [](float x, float y, float z) { return std::fma(x, y, z); },
-      [&](Index k) { return b[k]; });
+// A single row's sums for four columns of the right operand that lie contiguous (column j at
+// b + j * stride): each column's sixteen chains are the lanes of one vector, and the rest of
+// RowSum runs on the four columns at once, one 128-bit lane of a vector each.
+inline void ColumnSums(const float* a, Index depth, const float* b, Index stride, float (&sums)[4]) {
+  const Index rounded16 = depth / 16 * 16, rounded4 = depth / 4 * 4;
+  __m512 chains[4];
+  for (__m512& c : chains) c = _mm512_setzero_ps();
+  for (Index k = 0; k < rounded16; k += 16) {
+    const __m512 ak = _mm512_loadu_ps(a + k);
+    for (int j = 0; j < 4; ++j) chains[j] = _mm512_fmadd_ps(_mm512_loadu_ps(b + j * stride + k), ak, chains[j]);
+  }
+  // Column j's (c_s + c_(4+s)) + (c_(8+s) + c_(12+s)) into lane j of t.
+  __m512 t = _mm512_setzero_ps();
+  for (int j = 0; j < 4; ++j) {
+    const __m512 pairs = _mm512_add_ps(chains[j], _mm512_shuffle_f32x4(chains[j], chains[j], _MM_SHUFFLE(2, 3, 0, 1)));
+    const __m128 fours = _mm_add_ps(_mm512_castps512_ps128(pairs), _mm512_extractf32x4_ps(pairs, 2));
+    t = _mm512_insertf32x4(t, fours, j);
+  }
+  for (Index k = rounded16; k < rounded4; k += 4) {
+    __m512 bk = _mm512_castps128_ps512(_mm_loadu_ps(b + k));
+    bk = _mm512_insertf32x4(bk, _mm_loadu_ps(b + stride + k), 1);
+    bk = _mm512_insertf32x4(bk, _mm_loadu_ps(b + 2 * stride + k), 2);
+    bk = _mm512_insertf32x4(bk, _mm_loadu_ps(b + 3 * stride + k), 3);
+    t = _mm512_fmadd_ps(bk, _mm512_broadcast_f32x4(_mm_loadu_ps(a + k)), t);
+  }
+  // (t_0 + t_2) + (t_1 + t_3) in each lane's first entry.
+  const __m512 halves = _mm512_add_ps(t, _mm512_permute_ps(t, _MM_SHUFFLE(1, 0, 3, 2)));
+  const __m512 whole = _mm512_add_ps(halves, _mm512_permute_ps(halves, _MM_SHUFFLE(2, 3, 0, 1)));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, whole);
+  for (int j = 0; j < 4; ++j) {
+    float r = lanes[4 * j];
+    for (Index k = rounded4; k < depth; ++k) r = std::fma(b[j * stride + k], a[k], r);
+    sums[j] = r;
+  }
 }
 
-// A single row of the result (its packed depth at `a`) by the right operand's columns from
-// `first` where they lie: in columns of four in Eigen's order (RowSum), transposed 16, 8 or 4 columns at a time;
-// the last columns short of four in one chain each, as Eigen's scalar loop forms them (its pmadd
-// is fmaf).
+// The single rows of a row block (`count` of them, each row's packed depth in turn at `a`, from
+// `row` of the result) by the right operand's columns from `first` where they lie: in columns of
+// four in Eigen's order (RowSum), transposed 16, 8 or 4 columns at a time; the last columns short
+// of four in one chain each, as Eigen's scalar loop forms them (its pmadd is fmaf). Each group of
+// columns serves every row while it is in the cache.
 template <bool kTransposed>
-void SingleRow(const float* a, Index depth, const float* b, Index stride, Index first, Index columns, const Result& out, Index row) {
+void SingleRows(const float* a, Index count, Index depth, const float* b, Index stride, Index first, Index columns, const Result& out,
+                Index row) {
   const Index grouped = columns / 4 * 4;
   Index j = first;  // a multiple of four
   if constexpr (kTransposed) {
-    for (; j + 16 <= grouped; j += 16) RowChains<16>(a, depth, b + j, stride, out, row, j);
-    for (; j + 8 <= grouped; j += 8) RowChains<8>(a, depth, b + j, stride, out, row, j);
-    for (; j < grouped; j += 4) RowChains<4>(a, depth, b + j, stride, out, row, j);
+    for (; j + 16 <= grouped; j += 16)
+      for (Index i = 0; i < count; ++i) RowChains<16>(a + i * depth, depth, b + j, stride, out, row + i, j);
+    for (; j + 8 <= grouped; j += 8)
+      for (Index i = 0; i < count; ++i) RowChains<8>(a + i * depth, depth, b + j, stride, out, row + i, j);
+    for (; j < grouped; j += 4)
+      for (Index i = 0; i < count; ++i) RowChains<4>(a + i * depth, depth, b + j, stride, out, row + i, j);
   } else {
-    for (; j < grouped; ++j) StoreEntry(ColumnSum(a, depth, b + j * stride), out, row, j);
+    for (; j < grouped; j += 4)
+      for (Index i = 0; i < count; ++i) {
+        float sums[4];
+        ColumnSums(a + i * depth, depth, b + j * stride, stride, sums);
+        for (int c = 0; c < 4; ++c) StoreEntry(sums[c], out, row + i, j + c);
+      }
   }
-  for (; j < columns; ++j) {
-    float r = 0;
-    for (Index k = 0; k < depth; ++k) r = std::fma(a[k], kTransposed ? b[k * stride + j] : b[j * stride + k], r);
-    StoreEntry(r, out, row, j);
-  }
+  for (; j < columns; ++j)
+    for (Index i = 0; i < count; ++i) {
+      float r = 0;
+      for (Index k = 0; k < depth; ++k) r = std::fma(a[i * depth + k], kTransposed ? b[k * stride + j] : b[j * stride + k], r);
+      StoreEntry(r, out, row + i, j);
+    }
 }
 
 // kColumns columns of one row block (from `row` of the result, `rows` tall, a multiple of four),
@@ -338,8 +374,8 @@ void PanelProduct(const float* panels, Index lda, Index rows, Index depth, const
   if (columns - j == 3) PanelColumns<3, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   if (columns - j == 2) PanelColumns<2, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   if (columns - j == 1) PanelColumns<1, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  // Single rows are always packed (PackedLhs::Borrow), each row's depth in turn.
-  for (Index i = panel_rows; i < rows; ++i) SingleRow<kTransposed>(panels + i * depth, depth, b, stride, copied, columns, out, row + i);
+  // Single rows are always packed (PackedLhs::Borrow).
+  SingleRows<kTransposed>(panels + panel_rows * depth, rows - panel_rows, depth, b, stride, copied, columns, out, row + panel_rows);
 }
 #endif
 
