@@ -157,13 +157,15 @@ __attribute__((always_inline)) inline void StoreTile(const Accumulators<kLanes, 
 }
 
 // One tile of the result over the whole depth: `a` is the rows' panel, packed (kVectors kLanes
-// floats per depth step) or, with `lda`, the left operand where it lies; column j of the right operand is b + j * stride (b^T's row: b + j,
+// floats per depth step) or, kBorrowed, the left operand where it lies (column stride lda); column j of the right operand is b + j * stride (b^T's row: b + j,
 // stepping by stride, when kTransposed). kAlternate: Eigen's two chains (above).
 // Sixteen steps unrolled: measured 5-10% faster than a loop of one.
-template <int kLanes, int kVectors, int kColumns, bool kTransposed, bool kAlternate>
+template <int kLanes, int kVectors, int kColumns, bool kTransposed, bool kAlternate, bool kBorrowed>
 inline void Tile(const float* a, Index lda, Index depth, const float* b, Index stride, const Result& out, Index row, Index column) {
   using L = Lanes<kLanes>;
-  const Index step = lda ? lda : kVectors * kLanes;
+  // A constant for a packed panel, so that its loads take fixed offsets (a stride known only at
+  // run time cost the 48-row tile a reload of its addresses at every step).
+  const Index step = kBorrowed ? lda : kVectors * kLanes;
   Accumulators<kLanes, kVectors, kColumns> acc;
   for (int v = 0; v < kVectors; ++v)
     for (int j = 0; j < kColumns; ++j) acc[v][j] = L::Zero();
@@ -258,8 +260,12 @@ inline void ColumnSums(const float* a, Index depth, const float* b, Index stride
   // Column j's (c_s + c_(4+s)) + (c_(8+s) + c_(12+s)) into lane j of t.
   __m512 t = _mm512_setzero_ps();
   for (int j = 0; j < 4; ++j) {
-    const __m512 pairs = _mm512_add_ps(chains[j], _mm512_shuffle_f32x4(chains[j], chains[j], _MM_SHUFFLE(2, 3, 0, 1)));
-    const __m128 fours = _mm_add_ps(_mm512_castps512_ps128(pairs), _mm512_extractf32x4_ps(pairs, 2));
+    // (The masked forms with a source of their own: GCC 12's unmasked ones read an undefined
+    // vector, which it warns of.)
+    const __m512 swapped = _mm512_mask_shuffle_f32x4(chains[j], 0xFFFF, chains[j], chains[j], _MM_SHUFFLE(2, 3, 0, 1));
+    const __m512 pairs = _mm512_add_ps(chains[j], swapped);
+    const __m128 fours = _mm_add_ps(_mm512_mask_extractf32x4_ps(_mm_setzero_ps(), 0xF, pairs, 0),
+                                    _mm512_mask_extractf32x4_ps(_mm_setzero_ps(), 0xF, pairs, 2));
     t = _mm512_insertf32x4(t, fours, j);
   }
   for (Index k = rounded16; k < rounded4; k += 4) {
@@ -270,8 +276,8 @@ inline void ColumnSums(const float* a, Index depth, const float* b, Index stride
     t = _mm512_fmadd_ps(bk, _mm512_broadcast_f32x4(_mm_loadu_ps(a + k)), t);
   }
   // (t_0 + t_2) + (t_1 + t_3) in each lane's first entry.
-  const __m512 halves = _mm512_add_ps(t, _mm512_permute_ps(t, _MM_SHUFFLE(1, 0, 3, 2)));
-  const __m512 whole = _mm512_add_ps(halves, _mm512_permute_ps(halves, _MM_SHUFFLE(2, 3, 0, 1)));
+  const __m512 halves = _mm512_add_ps(t, _mm512_mask_permute_ps(t, 0xFFFF, t, _MM_SHUFFLE(1, 0, 3, 2)));
+  const __m512 whole = _mm512_add_ps(halves, _mm512_mask_permute_ps(halves, 0xFFFF, halves, _MM_SHUFFLE(2, 3, 0, 1)));
   alignas(64) float lanes[16];
   _mm512_store_ps(lanes, whole);
   for (int j = 0; j < 4; ++j) {
@@ -317,35 +323,35 @@ void SingleRows(const float* a, Index count, Index depth, const float* b, Index 
 // kColumns columns of one row block (from `row` of the result, `rows` tall, a multiple of four),
 // panel by panel as Eigen packs them: 48 rows, then 32, 16, 8 and 4. Columns in fours alternate chains in the
 // narrow panels; a last single column does not.
-template <int kColumns, bool kTransposed>
+template <int kColumns, bool kTransposed, bool kBorrowed>
 void PanelColumns(const float* panels, Index lda, Index rows, Index depth, const float* b, Index stride, const Result& out, Index row,
                   Index column) {
   constexpr bool kAlternate = kColumns % 4 == 0;
   // Rows from i: their packed panel, or the operand's own rows.
-  const auto at = [&](Index i) { return lda ? panels + i : panels + i * depth; };
+  const auto at = [&](Index i) { return kBorrowed ? panels + i : panels + i * depth; };
   Index i = 0;
-  for (; i + 48 <= rows; i += 48) Tile<16, 3, kColumns, kTransposed, false>(at(i), lda, depth, b, stride, out, row + i, column);
+  for (; i + 48 <= rows; i += 48) Tile<16, 3, kColumns, kTransposed, false, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
   if (i + 32 <= rows) {
-    Tile<16, 2, kColumns, kTransposed, false>(at(i), lda, depth, b, stride, out, row + i, column);
+    Tile<16, 2, kColumns, kTransposed, false, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 32;
   }
   if (i + 16 <= rows) {
-    Tile<16, 1, kColumns, kTransposed, kAlternate>(at(i), lda, depth, b, stride, out, row + i, column);
+    Tile<16, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 16;
   }
   if (i + 8 <= rows) {
-    Tile<8, 1, kColumns, kTransposed, kAlternate>(at(i), lda, depth, b, stride, out, row + i, column);
+    Tile<8, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 8;
   }
   if (i + 4 <= rows) {
-    Tile<4, 1, kColumns, kTransposed, kAlternate>(at(i), lda, depth, b, stride, out, row + i, column);
+    Tile<4, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
   }
 }
 
 // A row block's product: its panels eight columns at a time (in the 48-row panels, 24
 // accumulators, three vectors of the panel and a broadcast fill 28 of the 32 vector registers),
 // then four, then the last columns together; then its single rows.
-template <bool kTransposed>
+template <bool kTransposed, bool kBorrowed>
 void PanelProduct(const float* panels, Index lda, Index rows, Index depth, const float* b, Index stride, Index columns, const Result& out,
                   Index row) {
   const auto column = [&](Index j) { return kTransposed ? b + j : b + j * stride; };
@@ -363,17 +369,17 @@ void PanelProduct(const float* panels, Index lda, Index rows, Index depth, const
     if (copy && columns >= 16 && lines.size() < static_cast<std::size_t>(depth * 16)) lines.resize(static_cast<std::size_t>(depth * 16));
     for (; copy && j + 16 <= columns; j += 16) {
       for (Index k = 0; k < depth; ++k) _mm512_storeu_ps(lines.data() + k * 16, _mm512_loadu_ps(b + k * stride + j));
-      PanelColumns<8, true>(panels, lda, panel_rows, depth, lines.data(), 16, out, row, j);
-      PanelColumns<8, true>(panels, lda, panel_rows, depth, lines.data() + 8, 16, out, row, j + 8);
+      PanelColumns<8, true, kBorrowed>(panels, lda, panel_rows, depth, lines.data(), 16, out, row, j);
+      PanelColumns<8, true, kBorrowed>(panels, lda, panel_rows, depth, lines.data() + 8, 16, out, row, j + 8);
       for (Index i = panel_rows; i < rows; ++i) RowChains<16>(panels + i * depth, depth, lines.data(), 16, out, row + i, j);
     }
   }
   const Index copied = j;  // columns whose single rows are done
-  for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  if (columns - j == 3) PanelColumns<3, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  if (columns - j == 2) PanelColumns<2, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  if (columns - j == 1) PanelColumns<1, kTransposed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  if (columns - j == 3) PanelColumns<3, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  if (columns - j == 2) PanelColumns<2, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  if (columns - j == 1) PanelColumns<1, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
   // Single rows are always packed (PackedLhs::Borrow).
   SingleRows<kTransposed>(panels + panel_rows * depth, rows - panel_rows, depth, b, stride, copied, columns, out, row + panel_rows);
 }
@@ -413,8 +419,13 @@ void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Inde
         const bool last = k + kc == depth_;
         const Result out{dst.data(), dst.outerStride(), k == 0 ? (last ? finish : first) : (last ? after : between)};
         const float* const panels = lda_ ? borrowed_ + i + k * lda_ : panels_.data() + offsets_[panel];
-        if (transposed) PanelProduct<true>(panels, lda_, mc, kc, b + k * stride, stride, columns, out, i);
-        else PanelProduct<false>(panels, lda_, mc, kc, b + k, stride, columns, out, i);
+        if (transposed) {
+          if (lda_) PanelProduct<true, true>(panels, lda_, mc, kc, b + k * stride, stride, columns, out, i);
+          else PanelProduct<true, false>(panels, 0, mc, kc, b + k * stride, stride, columns, out, i);
+        } else {
+          if (lda_) PanelProduct<false, true>(panels, lda_, mc, kc, b + k, stride, columns, out, i);
+          else PanelProduct<false, false>(panels, 0, mc, kc, b + k, stride, columns, out, i);
+        }
       }
     }
   }
