@@ -43,7 +43,7 @@ void ThinProduct(benchmark::State& state) {
       if (s.transposed) dst.noalias() = a * bt.transpose();
       else dst.noalias() = a * b;
     } else {
-      if (s.columns < 16) lhs.Borrow(a.data(), s.rows, s.depth, s.rows, s.columns);
+      if (s.columns < core::PackedLhs<float>::kBorrowBelowColumns) lhs.Borrow(a.data(), s.rows, s.depth, s.rows, s.columns);
       else lhs.Pack(a.data(), s.rows, s.depth, s.rows, false, s.columns);
       if (s.transposed) lhs.MultiplyTransposed(bt, dst);
       else lhs.Multiply(b, dst);

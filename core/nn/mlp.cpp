@@ -90,11 +90,7 @@ bool DirectProduct(Dst& dst, const A& a, const B& b, bool add) {
   using OpA = BlasOperand<std::decay_t<A>>;
   using OpB = BlasOperand<std::decay_t<B>>;
   thread_local PackedLhs<float> lhs;  // one per thread and operand kind; grows once
-  // A column-major a times a b of few columns (a layer's delta in the gradient of a layer of few
-  // inputs) is read where it lies: packing it would cost as much as the product. Others are
-  // packed, which the kernel reads faster (the paper network's deltas, 512 x 600: 173 GFLOP/s
-  // packed, 144 in place, on its 784 inputs).
-  if (OpA::kTransposed || b.cols() >= 16) lhs.Pack(OpA::Data(a), a.rows(), a.cols(), OpA::Stride(a), OpA::kTransposed, b.cols());
+  if (OpA::kTransposed || b.cols() >= PackedLhs<float>::kBorrowBelowColumns) lhs.Pack(OpA::Data(a), a.rows(), a.cols(), OpA::Stride(a), OpA::kTransposed, b.cols());
   else lhs.Borrow(OpA::Data(a), a.rows(), a.cols(), OpA::Stride(a), b.cols());
   if constexpr (OpB::kTransposed) return lhs.MultiplyTransposed(b.nestedExpression(), dst, {.add = add});
   else return lhs.Multiply(b, dst, {.add = add});

@@ -44,6 +44,7 @@ constexpr bool kDirect = false;
 // one chain). A single row in columns of four keeps sixteen chains, one per depth modulo 16, over
 // the depth rounded down to 16, adds them in fours (RowSum), and its last columns are one chain
 // (the AVX-512 build's order: the sums in fours are its DQ extension's halving of a vector).
+//
 // Whether Eigen's kernel, blocking a rows x depth by depth x columns product as it does, forms
 // each entry's sum over each block of the depth as above and adds those sums in turn to the
 // zeroed result (0 + s = s: neither chain from +0 ends at -0), with every column block but the
@@ -157,8 +158,9 @@ __attribute__((always_inline)) inline void StoreTile(const Accumulators<kLanes, 
 }
 
 // One tile of the result over the whole depth: `a` is the rows' panel, packed (kVectors kLanes
-// floats per depth step) or, kBorrowed, the left operand where it lies (column stride lda); column j of the right operand is b + j * stride (b^T's row: b + j,
-// stepping by stride, when kTransposed). kAlternate: Eigen's two chains (above).
+// floats per depth step) or, kBorrowed, the left operand where it lies (column stride lda);
+// column j of the right operand is b + j * stride (b^T's row: b + j, stepping by stride, when
+// kTransposed). kAlternate: Eigen's two chains (above).
 // Sixteen steps unrolled: measured 5-10% faster than a loop of one.
 template <int kLanes, int kVectors, int kColumns, bool kTransposed, bool kAlternate, bool kBorrowed>
 inline void Tile(const float* a, Index lda, Index depth, const float* b, Index stride, const Result& out, Index row, Index column) {
@@ -321,8 +323,8 @@ void SingleRows(const float* a, Index count, Index depth, const float* b, Index 
 }
 
 // kColumns columns of one row block (from `row` of the result, `rows` tall, a multiple of four),
-// panel by panel as Eigen packs them: 48 rows, then 32, 16, 8 and 4. Columns in fours alternate chains in the
-// narrow panels; a last single column does not.
+// panel by panel as Eigen packs them: 48 rows, then 32, 16, 8 and 4. Columns in fours alternate
+// chains in the narrow panels; a product's last columns, short of four, do not.
 template <int kColumns, bool kTransposed, bool kBorrowed>
 void PanelColumns(const float* panels, Index lda, Index rows, Index depth, const float* b, Index stride, const Result& out, Index row,
                   Index column) {
@@ -343,9 +345,7 @@ void PanelColumns(const float* panels, Index lda, Index rows, Index depth, const
     Tile<8, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
     i += 8;
   }
-  if (i + 4 <= rows) {
-    Tile<4, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
-  }
+  if (i + 4 <= rows) Tile<4, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
 }
 
 // A row block's product: its panels eight columns at a time (in the 48-row panels, 24
@@ -411,6 +411,9 @@ void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Inde
     const Finish first{.add = finish.add}, between{.add = true};
     Finish after = finish;  // the last block's, when it is not the first
     after.add = true;
+    // The panels' kind and the operand's side, chosen once.
+    const auto product = transposed ? (lda_ ? &PanelProduct<true, true> : &PanelProduct<true, false>)
+                                     : (lda_ ? &PanelProduct<false, true> : &PanelProduct<false, false>);
     std::size_t panel = 0;
     for (Index i = 0; i < rows_; i += mc_) {
       const Index mc = std::min(mc_, rows_ - i);
@@ -419,13 +422,7 @@ void PackedLhs<T>::DirectProduct(const T* b, Index stride, bool transposed, Inde
         const bool last = k + kc == depth_;
         const Result out{dst.data(), dst.outerStride(), k == 0 ? (last ? finish : first) : (last ? after : between)};
         const float* const panels = lda_ ? borrowed_ + i + k * lda_ : panels_.data() + offsets_[panel];
-        if (transposed) {
-          if (lda_) PanelProduct<true, true>(panels, lda_, mc, kc, b + k * stride, stride, columns, out, i);
-          else PanelProduct<true, false>(panels, 0, mc, kc, b + k * stride, stride, columns, out, i);
-        } else {
-          if (lda_) PanelProduct<false, true>(panels, lda_, mc, kc, b + k, stride, columns, out, i);
-          else PanelProduct<false, false>(panels, 0, mc, kc, b + k, stride, columns, out, i);
-        }
+        product(panels, lda_, mc, kc, transposed ? b + k * stride : b + k, stride, columns, out, i);
       }
     }
   }
