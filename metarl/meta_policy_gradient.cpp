@@ -109,11 +109,12 @@ double MetaPolicyGradient::Estimate(const Eigen::Ref<const core::Vector>& x, Tas
   phi_[0] = x;
   scratch_.resize(x.size());
   for (std::size_t j = 0; j < steps; ++j) {
-    if (!task.Sample(*policy_, phi_[j], rng, batches_[j])) return diverged();
+    // The last inner step's passes stay in their own object for the first Hessian-vector
+    // product; it draws the batch too, so that its surrogate starts from the rollout's passes.
+    Policy<float>& inner = j + 1 == steps ? *last_inner_ : *policy_;
+    if (!task.Sample(inner, phi_[j], rng, batches_[j])) return diverged();
     const EpisodeBatch b = batches_[j].batch();
     Weigh(b, weights_[j]);
-    // The last inner step's passes stay in their own object for the first Hessian-vector product.
-    Policy<float>& inner = j + 1 == steps ? *last_inner_ : *policy_;
     inner.Surrogate(phi_[j], b.inputs, b.actions, weights_[j], 0, scratch_);
     phi_[j + 1] = phi_[j] + alpha * scratch_;
     if (!phi_[j + 1].allFinite()) return diverged();

@@ -34,6 +34,7 @@ RolloutOptions MetaPolicyOracle::TaskRollouts(const std::string& task) const {
   r.env = task;
   r.horizon = options_.horizon;
   r.environments = options_.episodes;
+  r.record_passes = true;
   return r;
 }
 

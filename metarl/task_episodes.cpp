@@ -17,6 +17,14 @@ EnvironmentEpisodes::EnvironmentEpisodes(const RolloutOptions& options)
 bool EnvironmentEpisodes::Sample(Policy<float>& policy, const Eigen::Ref<const core::Vector>& params, core::Rng& rng, StoredBatch& out) {
   const bool finite = rollout_.Collect(policy, params, identity_, rng, nullptr);
   out.Assign(rollout_.batch());
+  if (finite && options_.record_passes) {
+    // The stored batch lists the episodes' steps in the order the episodes ended.
+    const std::vector<Eigen::Index>& acting = rollout_.acting_columns();
+    replay_order_.clear();
+    for (const EpisodeSegment& ep : rollout_.batch().episodes)
+      replay_order_.insert(replay_order_.end(), acting.begin() + ep.start, acting.begin() + ep.start + ep.length);
+    policy.ReplayActing(replay_order_);
+  }
   return finite;
 }
 

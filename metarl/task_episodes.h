@@ -26,7 +26,9 @@ class TaskEpisodes {
                                             Eigen::Ref<core::Vector> gradient);
 };
 
-/// Episodes of one environment spec (a task drawn from a family), E at a time from resets.
+/// Episodes of one environment spec (a task drawn from a family), E at a time from resets. With
+/// RolloutOptions::record_passes, the policy is offered its acting passes over the stored batch
+/// (Policy::ReplayActing), which its surrogate reads next.
 class EnvironmentEpisodes final : public TaskEpisodes {
  public:
   explicit EnvironmentEpisodes(const RolloutOptions& options);
@@ -39,6 +41,7 @@ class EnvironmentEpisodes final : public TaskEpisodes {
   RolloutOptions options_;
   RolloutCollector rollout_;
   ObservationNormalizer identity_;
+  std::vector<Eigen::Index> replay_order_;  // the stored batch's columns in the policy's record
   std::optional<std::optional<envs::TabularMdpModel>> tabular_;  // looked up on the first ExactReturn
 };
 

@@ -37,7 +37,12 @@ class GaussianPolicy final : public Policy<T> {
   void BeginActing(const Eigen::Ref<const Vec>& params, core::Index columns) override {
     mlp_.Pack(params.head(mlp_.ParameterCount()), columns, acting_);
   }
-  void DoneActing() override { acting_.params = nullptr; }
+  void DoneActing() override {
+    acting_.params = nullptr;
+    mlp_.StopRecording();
+  }
+  void RecordActing(core::Index columns) override { mlp_.Record(columns); }
+  void ReplayActing(const std::vector<core::Index>& order) override { mlp_.Replay(order); }
   void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) override;
 
   void LogProbabilities(const Eigen::Ref<const Vec>& params, const Mat& observations, const Mat& actions, Vec& log_probs,

@@ -39,6 +39,14 @@ class Policy {
   /// prepare keeps the defaults, which do nothing.
   virtual void BeginActing(const Eigen::Ref<const Vec>& /*params*/, core::Index /*columns*/) {}
   virtual void DoneActing() {}
+  /// Keeps the passes of the Act calls that follow, up to `columns` observation columns in all,
+  /// until DoneActing, for ReplayActing: a rollout whose batch the surrogate reads next.
+  virtual void RecordActing(core::Index /*columns*/) {}
+  /// Offers the kept passes as the forward pass over the batch whose column c was column b of
+  /// step s, order[c] = s * (BeginActing's columns) + b: the next pass over exactly that batch
+  /// at exactly these parameters (a Surrogate) starts from them, where they give its bits
+  /// (core::Mlp::Replay), instead of repeating them.
+  virtual void ReplayActing(const std::vector<core::Index>& /*order*/) {}
   /// An action column for each observation column: sampled from `rng`, or the mode.
   virtual void Act(const Eigen::Ref<const Vec>& params, const Mat& observations, core::Rng& rng, bool mode, Mat& actions) = 0;
   /// log pi(a_j | s_j) of every column into `log_probs`, and the entropy of its distribution

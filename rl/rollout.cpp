@@ -75,6 +75,7 @@ bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
   }
   // Every step multiplies the same weights: packed once for the rollout.
   policy.BeginActing(params, options_.environments);
+  if (options_.record_passes) policy.RecordActing(capacity_ * options_.environments);
   struct Done {
     Policy<float>& policy;
     ~Done() { policy.DoneActing(); }
@@ -118,6 +119,14 @@ bool RolloutCollector::Collect(Policy<float>& policy, const Eigen::Ref<const cor
     }
   }
   Gather();
+  if (options_.record_passes) {
+    // A lane's w-th column of the batch was its column at step w: lanes act at every step from
+    // the first until they are done.
+    acting_columns_.resize(static_cast<std::size_t>(observations_.cols()));
+    std::size_t c = 0;
+    for (std::size_t b = 0; b < lanes_.size(); ++b)
+      for (Eigen::Index w = 0; w < lanes_[b].written; ++w) acting_columns_[c++] = w * options_.environments + static_cast<Eigen::Index>(b);
+  }
   return true;
 }
 

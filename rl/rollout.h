@@ -39,6 +39,9 @@ struct RolloutOptions {
   /// > 0: record each step's discounted return so far, G_t = gamma G_(t-1) + r_t from the
   /// episode's start, with this gamma (what reward normalisation scales by).
   double return_discount = 0;
+  /// Keep the policy's acting passes (Policy::RecordActing), which the surrogate over the batch
+  /// can start from (meta-RL's inner and outer batches; acting_columns).
+  bool record_passes = false;
 };
 
 class RolloutCollector {
@@ -58,6 +61,9 @@ class RolloutCollector {
   const core::Matrix& observations() const { return observations_; }  ///< policy inputs
   const core::Matrix& actions() const { return actions_; }
   const Eigen::VectorXd& rewards() const { return rewards_; }
+  /// With RolloutOptions::record_passes, where each column of the batch is in the policy's
+  /// record (Policy::ReplayActing): s * E + b for environment b's column at step s.
+  const std::vector<Eigen::Index>& acting_columns() const { return acting_columns_; }
   /// Each step's discounted return so far (RolloutOptions::return_discount; empty without).
   const Eigen::VectorXd& returns_so_far() const { return returns_; }
   const std::vector<EpisodeSegment>& episodes() const { return episodes_; }
@@ -103,6 +109,7 @@ class RolloutCollector {
   core::Matrix observations_, actions_, last_observations_;  // the last: one column per episode so far, and spares
   core::Matrix last_inputs_;                                // its columns of this batch's episodes
   Eigen::VectorXd rewards_, returns_;
+  std::vector<Eigen::Index> acting_columns_;
 };
 
 }  // namespace pmlab::rl

@@ -1,6 +1,8 @@
 #include "core/nn/mlp.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
@@ -203,13 +205,18 @@ typename Mlp<T>::ConstView Mlp<T>::LayerInput(const Mat& inputs, int l) const {
 template <typename T>
 typename Mlp<T>::ConstView Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed) {
   CheckPacked(packed, params.data());
+  if (replayed_ && Replays(params, inputs)) return outputs();
+  replayed_ = false;
+  // A step of a rollout under Record is formed in its place in the record.
+  const Index step = recording_ ? RecordStep(params, inputs, packed != nullptr) : -1;
   const int layers = shape_.Layers();
+  const T* prev_data = inputs.data();
   for (int l = 0; l < layers; ++l) {
     const int in = shape_.widths[l], out = shape_.widths[l + 1];
     Eigen::Map<const Mat> w(params.data() + offsets_[l], out, in);
     Eigen::Map<const Vec> b(params.data() + offsets_[l] + Index{out} * in, out);
-    const ConstView prev = LayerInput(inputs, l);
-    View z = act_[l].Resize(out, prev.cols());
+    const ConstView prev(prev_data, in, inputs.cols());
+    View z = step >= 0 ? RecordedStep(l + 1, step) : act_[l].Resize(out, prev.cols());
     // The bias and ReLU: with packed weights, applied as the product is stored.
     const typename PackedLhs<T>::Finish finish{.bias = b.data(), .relu = l + 1 < layers && shape_.hidden == Activation::kRelu};
     if (!packed || !packed->forward[static_cast<std::size_t>(l)].Multiply(prev, z, finish)) {
@@ -217,8 +224,125 @@ typename Mlp<T>::ConstView Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, 
       PackedLhs<T>::ApplyFinish(z, finish);
     }
     if (l + 1 < layers && shape_.hidden == Activation::kTanh) z.array() = z.array().tanh();
+    prev_data = z.data();
   }
-  return outputs();
+  if (step < 0) return outputs();
+  const View out = RecordedStep(layers, step);
+  return ConstView(out.data(), out.rows(), out.cols());
+}
+
+template <typename T>
+void Mlp<T>::Record(Index columns) {
+  recording_ = columns > 0;
+  record_capacity_ = columns;
+  recorded_ = 0;
+}
+
+template <typename T>
+void Mlp<T>::StopRecording() {
+  recording_ = false;
+}
+
+template <typename T>
+Index Mlp<T>::RecordStep(const Eigen::Ref<const Vec>& params, const Mat& inputs, bool packed) {
+  const Index columns = inputs.cols();
+  if (!packed || (recorded_ > 0 && columns != record_step_) || recorded_ + columns > record_capacity_) {
+    // Not a step of the rollout: the record would not be its passes.
+    recording_ = false;
+    recorded_ = 0;
+    return -1;
+  }
+  if (recorded_ == 0) {
+    record_step_ = columns;
+    record_params_ = params;
+    record_.resize(static_cast<std::size_t>(shape_.Layers()) + 1);
+    // A step's block of each layer starts on a packet's boundary, as a matrix of its own does,
+    // so that the passes over it take the same paths.
+    constexpr Index kAlign = EIGEN_MAX_ALIGN_BYTES / sizeof(T);
+    for (int i = 0; i <= shape_.Layers(); ++i)
+      record_[static_cast<std::size_t>(i)].Resize((shape_.widths[i] * columns + kAlign - 1) / kAlign * kAlign, record_capacity_ / columns);
+  }
+  const Index step = recorded_ / record_step_;
+  RecordedStep(0, step) = inputs;
+  recorded_ += columns;
+  return step;
+}
+
+template <typename T>
+typename Mlp<T>::View Mlp<T>::RecordedStep(int i, Index step) {
+  return View(record_[static_cast<std::size_t>(i)].view().col(step).data(), shape_.widths[i], record_step_);
+}
+
+template <typename T>
+bool Mlp<T>::Replay(const std::vector<Index>& order) {
+  const Index recorded = recorded_;  // a record is replayed once
+  recording_ = false;
+  recorded_ = 0;
+  replayed_ = false;
+  const auto columns = static_cast<Index>(order.size());
+  if (recorded == 0 || !Replayable(record_step_, columns)) return false;
+  for (const Index c : order)
+    if (c < 0 || c >= recorded) throw std::logic_error("Mlp::Replay: a column beyond the record");
+  // Column c of the record: column c % E of step c / E. An episode's columns are a run of
+  // steps, a step's block apart in the record.
+  const auto gather = [&](int i, Index first, Index count, auto&& to) {
+    const Index block = record_[static_cast<std::size_t>(i)].view().rows();
+    for (Index c = 0, run = 1; c < count; c += run) {
+      const Index at = order[static_cast<std::size_t>(first + c)];
+      for (run = 1; c + run < count && order[static_cast<std::size_t>(first + c + run)] == at + run * record_step_;) ++run;
+      const T* from = RecordedStep(i, at / record_step_).col(at % record_step_).data();
+      to.middleCols(c, run) = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>(from, shape_.widths[i], run, Eigen::OuterStride<>(block));
+    }
+  };
+  // The batch's last columns short of four are summed otherwise than the same columns in fours
+  // of a step: they are formed again as the last of a product from the four columns before them,
+  // as the batch's product forms them.
+  const Index tail = columns % 4, body = columns - tail;
+  const int layers = shape_.Layers();
+  if (tail > 0) {
+    tail_inputs_.resize(shape_.Inputs(), 4 + tail);
+    gather(0, body - 4, 4 + tail, tail_inputs_);
+    Forward(record_params_, tail_inputs_);
+    tail_.resize(static_cast<std::size_t>(layers));
+    for (int l = 0; l < layers; ++l) tail_[static_cast<std::size_t>(l)] = std::as_const(act_[l]).view().rightCols(tail);
+  }
+  gather(0, 0, columns, replay_inputs_.Resize(shape_.Inputs(), columns));
+  for (int l = 0; l < layers; ++l) {
+    View a = act_[l].Resize(shape_.widths[l + 1], columns);
+    gather(l + 1, 0, body, a);
+    if (tail > 0) a.rightCols(tail) = tail_[static_cast<std::size_t>(l)];
+  }
+  replayed_ = true;
+  return true;
+}
+
+template <typename T>
+bool Mlp<T>::Replays(const Eigen::Ref<const Vec>& params, const Mat& inputs) const {
+  // Bit for bit: the parameters and inputs the record was made with, so the outputs are too.
+  const ConstView batch = replay_inputs_.view();
+  return params.size() == record_params_.size() && inputs.rows() == batch.rows() && inputs.cols() == batch.cols() &&
+         std::memcmp(params.data(), record_params_.data(), sizeof(T) * static_cast<std::size_t>(params.size())) == 0 &&
+         std::memcmp(inputs.data(), batch.data(), sizeof(T) * static_cast<std::size_t>(inputs.size())) == 0;
+}
+
+template <typename T>
+bool Mlp<T>::Replayable(Index step, Index batch) const {
+  if constexpr (!std::is_same_v<T, float>) {
+    return false;
+  } else {
+    const Index tail = batch % 4;
+    if (step % 4 != 0 || batch < 8) return false;
+    constexpr Index kPacket = Eigen::internal::packet_traits<T>::size;
+    for (int l = 0; l < shape_.Layers(); ++l) {
+      const Index in = shape_.widths[l], out = shape_.widths[l + 1];
+      // A layer of one input is a depth-one outer product, the same for any width.
+      if (in > 1 && !(PackedLhs<T>::SameSums(out, in, step, batch) && (tail == 0 || PackedLhs<T>::SameSums(out, in, batch, 4 + tail))))
+        return false;
+      const bool tanh = l + 1 < shape_.Layers() && shape_.hidden == Activation::kTanh;
+      if (tanh && out * 4 % kPacket != 0) return false;
+    }
+    return true;
+  }
 }
 
 template <typename T>

@@ -86,6 +86,22 @@ class Mlp {
   /// them again.
   ConstView Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed = nullptr);
 
+  /// Keeps the Forward passes that follow with packed weights (a rollout's steps, each over the
+  /// same number of columns), up to `columns` columns in all, for Replay, until StopRecording. A
+  /// pass meanwhile of another width, without packed weights, or beyond `columns` drops the
+  /// record.
+  void Record(Index columns);
+  /// Ends Record's passes; what they kept stays for Replay.
+  void StopRecording();
+  /// Makes the record the last forward pass over the batch whose column c is recorded column
+  /// order[c] (step s's column b at s times the step's columns plus b), when each column's
+  /// outputs are the same bits over the batch as over a step (Replayable). Then a Forward over
+  /// exactly that batch at exactly the recorded parameters, both compared entry by entry,
+  /// returns it instead of computing it again: the surrogate over a rollout's batch does not
+  /// repeat the rollout's passes. Ends the record; false, with nothing offered, when the record
+  /// or the widths do not allow it.
+  bool Replay(const std::vector<Index>& order);
+
   /// Packs each layer's weights at `params` for batches of `columns` inputs into `out`, whose
   /// memory grows only when the network does. `params` must outlive its use and not change.
   void Pack(const Eigen::Ref<const Vec>& params, Index columns, PackedWeights<T>& out) const;
@@ -151,6 +167,20 @@ class Mlp {
   /// head's R(delta_L), and its backward pass into `hessian_product`.
   void HessianProductPasses(const Eigen::Ref<const Vec>& params, const Mat& inputs, const Eigen::Ref<const Vec>& direction,
                             HeadHessian head, Eigen::Ref<Vec> hessian_product);
+  /// Whether Replay gives a batch of `batch` columns recorded in steps of `step` the bits of
+  /// Forward over it: each layer's product by the direct kernel, with every entry summed alike
+  /// over a step and over the batch (PackedLhs::SameSums; the batch's last columns short of four,
+  /// summed otherwise, are formed again), or a depth-one outer product; and tanh over whole
+  /// packets at every width, a multiple of four (Eigen's scalar tanh for a last few entries
+  /// need not round as its packets do, so the same entries must fall in them).
+  bool Replayable(Index step, Index batch) const;
+  /// Forward's step under Record: its inputs kept, and the step's index in the record (-1, with
+  /// the record dropped, when it is not a step of the rollout).
+  Index RecordStep(const Eigen::Ref<const Vec>& params, const Mat& inputs, bool packed);
+  /// Where the record keeps step `step` of layer i's output (i = 0: of the inputs).
+  View RecordedStep(int i, Index step);
+  /// Whether act_ is Replay's pass and it is that of `params` over `inputs`.
+  bool Replays(const Eigen::Ref<const Vec>& params, const Mat& inputs) const;
   /// Backpropagates delta_ of the output layer (set by the caller) into `gradient`.
   void Backpropagate(const Eigen::Ref<const Vec>& params, const Mat& inputs, Eigen::Ref<Vec> gradient,
                      const PackedWeights<T>* packed = nullptr);
@@ -164,6 +194,16 @@ class Mlp {
   std::vector<ScratchMatrix<T>> r_delta_;  // R-operator of delta_
   std::vector<ScratchMatrix<T>> back_;     // back_[l - 1]: W_l^T delta_l before tanh's derivative, for its R-operator
   Vec probs_;                   // softmax of one output column
+  // Record's: the inputs (record_[0]) and each layer's output (record_[l + 1]) of every step, a
+  // step a column; the parameters; the columns of a step, the most, and those kept so far.
+  std::vector<ScratchMatrix<T>> record_;
+  Vec record_params_;
+  Index record_step_ = 0, record_capacity_ = 0, recorded_ = 0;
+  bool recording_ = false;
+  ScratchMatrix<T> replay_inputs_;  // Replay's batch, when act_ holds its pass
+  Mat tail_inputs_;                 // Replay's last columns short of four, and the four before
+  std::vector<Mat> tail_;           // their passes' last columns, per layer
+  bool replayed_ = false;
 };
 
 extern template class Mlp<float>;

@@ -55,6 +55,22 @@ bool KernelProduct(Index rows, Index columns, Index depth) {
   return blocking.nc() >= columns || blocking.nc() % 4 == 0;
 }
 
+// The kind of panel (48, 32, 16, 8 or 4 rows, or 1: a single row) that row r of a `rows`-row
+// operand falls in when Eigen's kernel blocks its rows by mc.
+Index PanelOf(Index rows, Index mc, Index r) {
+  const Index start = r / mc * mc, size = std::min(mc, rows - start), whole = size / 48 * 48;
+  Index i = r - start, left = size - whole;
+  if (i < whole) return 48;
+  i -= whole;
+  for (const Index panel : {32, 16, 8, 4}) {
+    if (left < panel) continue;
+    if (i < panel) return panel;
+    i -= panel;
+    left -= panel;
+  }
+  return 1;
+}
+
 #ifdef PMLAB_DIRECT_KERNEL
 static_assert(Kernel<float>::Traits::mr == 48 && Kernel<float>::Traits::LhsProgress == 16);
 
@@ -399,6 +415,16 @@ bool PackedLhs<T>::PackedForDirect(Index columns) const {
   if (rows_ == 0 || !Direct(rows_, columns, depth_)) return false;
   const ScratchBlocking<T> blocking(rows_, columns, depth_);
   return blocking.kc() == kc_ && std::min(rows_, blocking.mc()) == mc_;
+}
+
+template <typename T>
+bool PackedLhs<T>::SameSums(Index rows, Index depth, Index columns, Index other) {
+  if (!Direct(rows, columns, depth) || !Direct(rows, other, depth)) return false;
+  const ScratchBlocking<T> a(rows, columns, depth), b(rows, other, depth);
+  if (a.kc() != b.kc()) return false;
+  for (Index r = 0; r < rows; ++r)
+    if (PanelOf(rows, a.mc(), r) != PanelOf(rows, b.mc(), r)) return false;
+  return true;
 }
 
 template <typename T>

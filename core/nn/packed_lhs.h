@@ -73,6 +73,12 @@ class PackedLhs {
   /// alike, each in its own order).
   static bool Direct(Index rows, Index columns, Index depth);
 
+  /// Whether the direct kernel sums each entry of a column the same way in a product of
+  /// `columns` columns as in one of `other` (both Direct, the same blocks of the depth, each row
+  /// in the same kind of panel), for a column among others in fours in both, or among the last
+  /// columns short of four in both: a column's entries are then its own, whatever the width.
+  static bool SameSums(Index rows, Index depth, Index columns, Index other);
+
   Index rows() const { return rows_; }
   Index depth() const { return depth_; }
 

@@ -201,6 +201,83 @@ TEST(MlpTest, PackedWeightsGiveTheSameBits) {
   }
 }
 
+// A rollout's passes kept step by step (Record) and replayed over its batch (Replay) are the bits
+// of Forward over that batch: columns in another order than the steps took them, batches whose
+// last columns are short of four (formed again), tanh and ReLU, a layer of one input. A Forward at
+// other parameters computes its own; a record broken by another pass, or of steps whose columns
+// are not in fours, is not replayed.
+TEST(MlpTest, ReplayedPassesGiveForwardsBits) {
+  if (!PackedLhs<float>::Direct(100, 20, 100)) GTEST_SKIP() << "this build has no direct kernel (AVX-512 and FMA)";
+  using Mat = Mlp<float>::Mat;
+  struct ReplayCase {
+    MlpShape shape;
+    Index step;
+  };
+  const std::vector<ReplayCase> cases = {
+      {{{2, 100, 100, 2}, Activation::kTanh}, 20},  // PointNav's policy
+      {{{1, 64, 64, 3}}, 12},
+      {{{8, 48, 5}, Activation::kTanh}, 16},
+  };
+  constexpr Index kSteps = 10;
+  const auto same = [](const auto& a, const auto& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+  };
+  for (const ReplayCase& c : cases) {
+    Rng rng(11);
+    Mlp<float> recording(c.shape, LossHead::kMeanSquaredError), plain(c.shape, LossHead::kMeanSquaredError);
+    Mlp<float>::Vec params(c.shape.ParameterCount());
+    Mlp<float>::Initialize(c.shape, rng, params);
+    PackedWeights<float> weights;
+    recording.Pack(params, c.step, weights);
+    const Mat all = Mat::Random(c.shape.Inputs(), kSteps * c.step);
+    for (const Index batch : {kSteps * c.step, kSteps * c.step - 1, kSteps * c.step - 2, kSteps * c.step - 7, Index{9}}) {
+      SCOPED_TRACE(c.shape.ToString() + ", a batch of " + std::to_string(batch));
+      recording.Record(kSteps * c.step);
+      for (Index s = 0; s < kSteps; ++s) recording.Forward(params, all.middleCols(s * c.step, c.step), &weights);
+      recording.StopRecording();
+      std::vector<Index> order(static_cast<std::size_t>(kSteps * c.step));
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<Index>(i);
+      rng.Shuffle(order.begin(), order.end());
+      order.resize(static_cast<std::size_t>(batch));
+      Mat x(all.rows(), batch);
+      for (Index j = 0; j < batch; ++j) x.col(j) = all.col(order[static_cast<std::size_t>(j)]);
+      ASSERT_TRUE(recording.Replay(order));
+      // The replayed pass, before any Forward: its outputs, and through the gradient its hidden layers.
+      const Mat expected = plain.Forward(params, x);
+      EXPECT_TRUE(same(recording.outputs(), expected));
+      const Mat output_grad = Mat::Random(expected.rows(), batch);
+      Mlp<float>::Vec g_plain(params.size()), g_replayed(params.size());
+      plain.Backward(params, x, output_grad, g_plain);
+      recording.Backward(params, x, output_grad, g_replayed);
+      EXPECT_TRUE(same(g_plain, g_replayed));
+      EXPECT_TRUE(same(recording.Forward(params, x), expected));
+      // Other parameters: computed, not replayed.
+      Mlp<float>::Vec moved = params;
+      moved[0] += 0.25f;
+      EXPECT_TRUE(same(recording.Forward(moved, x), Mat(plain.Forward(moved, x))));
+    }
+    // A pass without the packed weights breaks the record.
+    recording.Record(kSteps * c.step);
+    recording.Forward(params, all.leftCols(c.step), &weights);
+    recording.Forward(params, all.leftCols(c.step));
+    recording.StopRecording();
+    EXPECT_FALSE(recording.Replay({0, 1, 2, 3, 4, 5, 6, 7}));
+  }
+  // Steps whose columns are not in fours sum some columns otherwise than the batch does.
+  Mlp<float> odd({{2, 100, 100, 2}, Activation::kTanh}, LossHead::kMeanSquaredError);
+  Rng rng(3);
+  Mlp<float>::Vec params(odd.ParameterCount());
+  Mlp<float>::Initialize(odd.shape(), rng, params);
+  PackedWeights<float> weights;
+  odd.Pack(params, 10, weights);
+  odd.Record(40);
+  for (int s = 0; s < 4; ++s) odd.Forward(params, Mat::Random(2, 10), &weights);
+  std::vector<Index> order(40);
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<Index>(i);
+  EXPECT_FALSE(odd.Replay(order));
+}
+
 // The direct kernel (PackedLhs::Direct) gives the bits of Eigen's own product: every panel it
 // follows (48 and 32 rows in one chain; 16, 8 and 4 in Eigen's two alternating chains, with
 // depths below, at and off its steps of eight), single rows (columns in fours and not, depths
