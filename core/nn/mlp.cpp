@@ -205,7 +205,8 @@ typename Mlp<T>::ConstView Mlp<T>::LayerInput(const Mat& inputs, int l) const {
 template <typename T>
 typename Mlp<T>::ConstView Mlp<T>::Forward(const Eigen::Ref<const Vec>& params, const Mat& inputs, const PackedWeights<T>* packed) {
   CheckPacked(packed, params.data());
-  if (replayed_ && Replays(params, inputs)) return outputs();
+  // (A step under Record is formed in the record even when it repeats the replayed batch.)
+  if (replayed_ && !recording_ && Replays(params, inputs)) return outputs();
   replayed_ = false;
   // A step of a rollout under Record is formed in its place in the record.
   const Index step = recording_ ? RecordStep(params, inputs, packed != nullptr) : -1;

@@ -257,6 +257,16 @@ TEST(MlpTest, ReplayedPassesGiveForwardsBits) {
       moved[0] += 0.25f;
       EXPECT_TRUE(same(recording.Forward(moved, x), Mat(plain.Forward(moved, x))));
     }
+    // A step that repeats the replayed batch (one step, again) is recorded all the same.
+    std::vector<Index> step_order(static_cast<std::size_t>(c.step));
+    for (std::size_t i = 0; i < step_order.size(); ++i) step_order[i] = static_cast<Index>(i);
+    const Mat first = all.leftCols(c.step);
+    for (int again = 0; again < 2; ++again) {
+      recording.Record(c.step);
+      recording.Forward(params, first, &weights);
+      recording.StopRecording();
+      EXPECT_TRUE(recording.Replay(step_order));
+    }
     // A pass without the packed weights breaks the record.
     recording.Record(kSteps * c.step);
     recording.Forward(params, all.leftCols(c.step), &weights);
