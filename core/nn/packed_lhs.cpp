@@ -364,38 +364,62 @@ void PanelColumns(const float* panels, Index lda, Index rows, Index depth, const
   if (i + 4 <= rows) Tile<4, 1, kColumns, kTransposed, kAlternate, kBorrowed>(at(i), lda, depth, b, stride, out, row + i, column);
 }
 
+// The left operand's panels are read once per group of columns; a row block deeper and taller
+// than the L2 cache (the paper network's 512 x 784 weights, packed: 1.6 MB) would come from the
+// L3 cache for every group. So the rows go in groups of 48-row panels that fit in part of it,
+// each group over all the columns (the right operand, a few columns in the L1 cache at a time,
+// is read once per group instead). Which tile forms an entry, and so its sum, does not change.
+constexpr Index kPanelGroupBytes = 384 * 1024;
+
+// The end of the group of rows from `first`, a 48-row panel's start (the last group takes every
+// row left).
+inline Index GroupEnd(Index first, Index rows, Index depth) {
+  const Index group = std::max<Index>(1, kPanelGroupBytes / (48 * depth * Index{sizeof(float)})) * 48;
+  return first + group < rows / 48 * 48 ? first + group : rows;
+}
+
 // A row block's product: its panels eight columns at a time (in the 48-row panels, 24
 // accumulators, three vectors of the panel and a broadcast fill 28 of the 32 vector registers),
-// then four, then the last columns together; then its single rows.
+// then four, then the last columns together, a group of rows at a time; then its single rows.
 template <bool kTransposed, bool kBorrowed>
 void PanelProduct(const float* panels, Index lda, Index rows, Index depth, const float* b, Index stride, Index columns, const Result& out,
                   Index row) {
-  const auto column = [&](Index j) { return kTransposed ? b + j : b + j * stride; };
   const Index panel_rows = rows / 4 * 4;
-  Index j = 0;
+  // Rows from i: their packed panel, or the operand's own rows.
+  const auto at = [&](Index i) { return kBorrowed ? panels + i : panels + i * depth; };
+  // Columns [from, to) of rows [first, last), the right operand's column `from` at `rhs`.
+  const auto group_columns = [&](const float* rhs, Index rhs_stride, Index from, Index to, Index first, Index last) {
+    const auto column = [&](Index j) { return kTransposed ? rhs + (j - from) : rhs + (j - from) * rhs_stride; };
+    const float* const a = at(first);
+    const Index count = last - first, r = row + first;
+    Index j = from;
+    for (; j + 8 <= to; j += 8) PanelColumns<8, kTransposed, kBorrowed>(a, lda, count, depth, column(j), rhs_stride, out, r, j);
+    for (; j + 4 <= to; j += 4) PanelColumns<4, kTransposed, kBorrowed>(a, lda, count, depth, column(j), rhs_stride, out, r, j);
+    if (to - j == 3) PanelColumns<3, kTransposed, kBorrowed>(a, lda, count, depth, column(j), rhs_stride, out, r, j);
+    if (to - j == 2) PanelColumns<2, kTransposed, kBorrowed>(a, lda, count, depth, column(j), rhs_stride, out, r, j);
+    if (to - j == 1) PanelColumns<1, kTransposed, kBorrowed>(a, lda, count, depth, column(j), rhs_stride, out, r, j);
+  };
+  Index copied = 0;  // columns whose single rows are done
   if constexpr (kTransposed) {
     // A deep transposed operand whose rows lie a multiple of 1 KB apart is read 16 columns (one
     // cache line of each depth step) at a time into a buffer of its own first: in place, those
     // lines crowd into a few of the L1 cache's sets and are evicted before the next tile reads
     // them (the 512-wide layers' 2 KB rows, 600 deep: 12% slower; a single row, which reads each
     // line once per 16 columns, 2.5 times slower, its lines crowding the L2 cache's sets too).
-    // Other operands gain less than the copy costs.
-    const bool copy = depth >= 256 && stride % 256 == 0;
+    // Other operands gain less than the copy costs. All of it is copied, once for every group.
+    if (depth >= 256 && stride % 256 == 0) copied = columns / 16 * 16;
     thread_local std::vector<float> lines;  // grows once per thread
-    if (copy && columns >= 16 && lines.size() < static_cast<std::size_t>(depth * 16)) lines.resize(static_cast<std::size_t>(depth * 16));
-    for (; copy && j + 16 <= columns; j += 16) {
-      for (Index k = 0; k < depth; ++k) _mm512_storeu_ps(lines.data() + k * 16, _mm512_loadu_ps(b + k * stride + j));
-      PanelColumns<8, true, kBorrowed>(panels, lda, panel_rows, depth, lines.data(), 16, out, row, j);
-      PanelColumns<8, true, kBorrowed>(panels, lda, panel_rows, depth, lines.data() + 8, 16, out, row, j + 8);
-      for (Index i = panel_rows; i < rows; ++i) RowChains<16>(panels + i * depth, depth, lines.data(), 16, out, row + i, j);
-    }
+    if (lines.size() < static_cast<std::size_t>(depth * copied)) lines.resize(static_cast<std::size_t>(depth * copied));
+    for (Index j = 0; j < copied; j += 16)
+      for (Index k = 0; k < depth; ++k) _mm512_storeu_ps(lines.data() + j * depth + k * 16, _mm512_loadu_ps(b + k * stride + j));
+    for (Index first = 0; first < panel_rows; first = GroupEnd(first, panel_rows, depth))
+      for (Index j = 0; j < copied; j += 16) group_columns(lines.data() + j * depth, 16, j, j + 16, first, GroupEnd(first, panel_rows, depth));
+    for (Index j = 0; j < copied; j += 16)
+      for (Index i = panel_rows; i < rows; ++i) RowChains<16>(panels + i * depth, depth, lines.data() + j * depth, 16, out, row + i, j);
   }
-  const Index copied = j;  // columns whose single rows are done
-  for (; j + 8 <= columns; j += 8) PanelColumns<8, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  for (; j + 4 <= columns; j += 4) PanelColumns<4, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  if (columns - j == 3) PanelColumns<3, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  if (columns - j == 2) PanelColumns<2, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
-  if (columns - j == 1) PanelColumns<1, kTransposed, kBorrowed>(panels, lda, panel_rows, depth, column(j), stride, out, row, j);
+  const float* const rest = kTransposed ? b + copied : b + copied * stride;
+  for (Index first = 0; first < panel_rows; first = GroupEnd(first, panel_rows, depth))
+    group_columns(rest, stride, copied, columns, first, GroupEnd(first, panel_rows, depth));
   // Single rows are always packed (PackedLhs::Borrow).
   SingleRows<kTransposed>(panels + panel_rows * depth, rows - panel_rows, depth, b, stride, copied, columns, out, row + panel_rows);
 }

@@ -293,8 +293,9 @@ TEST(MlpTest, ReplayedPassesGiveForwardsBits) {
 // depths below, at and off its steps of eight), single rows (columns in fours and not, depths
 // off 16 and four, through the copy of a deep transposed operand), one block of rows or of the
 // depth or several, column counts off its groups of eight and four, a transposed left operand, a
-// right operand given as its transpose (a weight gradient's), a deep one copied first, products
-// added to a result, and a left operand read where it lies (Borrow).
+// right operand given as its transpose (a weight gradient's), a deep one copied first, rows in
+// several groups of panels (a tall and deep operand, copied or not), products added to a result,
+// and a left operand read where it lies (Borrow).
 TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
   if (!PackedLhs<float>::Direct(512, 600, 784)) GTEST_SKIP() << "this build has no direct kernel (AVX-512 and FMA)";
   EXPECT_FALSE(PackedLhs<double>::Direct(512, 600, 784));
@@ -309,7 +310,7 @@ TEST(PackedLhsTest, DirectProductsGiveEigensBits) {
                                      {4, 6, 33},      {100, 2000, 2},   {100, 100, 2000}, {64, 64, 3000}, {512, 40, 5000},
                                      {10, 600, 512},  {2, 2000, 100},  {2, 100, 2000}, {3, 7, 37},   {5, 33, 15},
                                      {2, 21, 3},      {101, 9, 70},   {1 + 48 + 32 + 16 + 8 + 4, 6, 200}, {2, 8, 5000},
-                                     {10, 512, 600},  {2, 256, 300},  {7, 272, 256}};
+                                     {10, 512, 600},  {2, 256, 300},  {7, 272, 256}, {302, 512, 600}};
   Rng rng(9);
   const auto random = [&](Index r, Index c) {
     Mat m(r, c);
