@@ -1,6 +1,8 @@
 #include "core/opt/fixed_order_sum.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <utility>
 
 namespace pmlab::core {
@@ -61,18 +63,28 @@ void Combine(Message& a, Message& b, Index d, std::size_t most) {
   const std::int32_t *ai = a.index.data(), *bi = b.index.data();
   const float *av = a.value.data(), *bv = b.value.data();
   const std::size_t na = a.index.size(), nb = b.index.size();
+  // Without branches on which list comes next (the merge ran at the speed of their
+  // mispredictions): each step takes the smaller index from a, b or both, and adds the values
+  // taken, the other masked to +0 (u + 0 is u: no value is -0, Compressor::Encode, and no sum
+  // of two is).
   std::size_t i = 0, j = 0, out = 0;
-  while (i < na || j < nb) {
-    if (j == nb || (i < na && ai[i] < bi[j])) {
-      index[out] = ai[i];
-      value[out++] = av[i++];
-    } else if (i == na || bi[j] < ai[i]) {
-      index[out] = bi[j];
-      value[out++] = bv[j++];
-    } else {
-      index[out] = ai[i];
-      value[out++] = av[i++] + bv[j++];
-    }
+  while (i < na && j < nb) {
+    const std::int32_t x = ai[i], y = bi[j];
+    const std::uint32_t from_a = x <= y, from_b = y <= x;
+    const float u = std::bit_cast<float>(std::bit_cast<std::uint32_t>(av[i]) & (0u - from_a));
+    const float v = std::bit_cast<float>(std::bit_cast<std::uint32_t>(bv[j]) & (0u - from_b));
+    index[out] = from_a ? x : y;
+    value[out++] = u + v;
+    i += from_a;
+    j += from_b;
+  }
+  for (; i < na; ++i, ++out) {
+    index[out] = ai[i];
+    value[out] = av[i];
+  }
+  for (; j < nb; ++j, ++out) {
+    index[out] = bi[j];
+    value[out] = bv[j];
   }
   // Copied back rather than swapped: each buffer keeps the capacity it grew to, so no round
   // after the first allocates.
